@@ -144,7 +144,8 @@ class NetworkParameters(Strict):
     tie_formation: Share = Field(0.002, description="weekly chance of a new cross-boundary tie")
     colocation_tie_formation: Share = Field(0.03, description="extra weekly chance when co-located")
     joint_work_tie_formation: Share = Field(0.01, description="extra weekly chance after performing a behaviour")
-    initial_trust: Share = 0.3
+    initial_trust: Share = Field(0.3, description="trust on a new cross-boundary tie")
+    team_trust: Share = Field(0.6, description="trust on a tie inside an organisation at the start or after a joiner arrives")
     trust_growth: Share = Field(0.1, description="share of the gap to 1 closed per week of joint work")
     trust_decay: Share = Field(0.02, description="share of trust lost per week without joint work")
     tie_loss_trust: Share = Field(0.05, description="cross-boundary ties below this trust are lost")
@@ -156,7 +157,7 @@ class NetworkParameters(Strict):
 class BehaviourParameters(Strict):
     """Habit formation and decay, noise (per week)."""
 
-    habit_gain: Share = Field(0.27, description="share of the gap to 1 closed per week performed (Lally et al. 2010)")
+    habit_gain: Share = Field(0.09, description="share of the gap to 1 closed per week performed (Lally et al. 2010, ~2 repetitions a week)")
     habit_decay: Share = Field(0.05, description="share of habit lost per week not performed")
     noise: Share = Field(0.01, description="chance per encounter of performing regardless of the rule")
 
@@ -202,11 +203,11 @@ class FundingParameters(Strict):
 
     half_effect: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: {
-            "co_location": 40.0,
-            "backfill": 60.0,
-            "training": 20.0,
-            "pooled_budget": 30.0,
-            "shared_records": 10.0,
+            "co_location": 6.0,
+            "backfill": 8.0,
+            "training": 4.0,
+            "pooled_budget": 4.0,
+            "shared_records": 3.0,
         },
         description="pounds per targeted practitioner per week giving half the full effect",
     )

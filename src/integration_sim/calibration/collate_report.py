@@ -1,0 +1,103 @@
+"""The programme's collated report: one self-contained HTML page of every locator's results.
+
+Per behaviour: a table of pooled estimates by relationship, a forest chart of
+each measurement's estimate with its 95% interval (duplicates greyed,
+conflicts in orange), and the measurements themselves with their notes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from integration_sim.calibration.collate import Collated, row_interval
+from integration_sim.calibration.html import esc, img, page, png_bytes, table
+from integration_sim.files import write_text
+
+_UNITS = {
+    "proportion": "share of encounters in which the behaviour was performed",
+    "tie_density": "cross-boundary ties per possible pair",
+    "rate": "performances per practitioner-week",
+    "score": "mean score (0-1)",
+    "adoption": "share of not-yet-adopters adopting in the period",
+}
+
+
+def report_html(collated: Collated, title: str = "Pinpoint collated measurements") -> str:
+    """The collated report as an HTML string."""
+    m = collated.measurements
+    parts = [_overview(collated)]
+    flagged = m[(m["duplicate_of"] != "") | (m["conflicts_with"] != "")]
+    if len(flagged):
+        parts.append("<h2>Duplicates and conflicts</h2><p>Flagged rows are kept in the dataset; "
+                     "duplicates are left out of pooled estimates. A conflict means two locators' "
+                     "estimates of the same thing over overlapping periods differ more than chance "
+                     "allows (p &lt; 0.01).</p>")
+        parts.append(table(flagged[["measurement_id", "locator", "behaviour", "from", "to", "locality",
+                                    "start_week", "end_week", "kind", "estimate", "duplicate_of",
+                                    "conflicts_with"]]))
+    for behaviour, g in m.groupby("behaviour", sort=True):
+        parts.append(_behaviour_section(str(behaviour), g, collated.summary))
+    return page(title, parts, subtitle="Every measurement as submitted by the locator "
+                "organisations, validated and collated by integration-sim.")
+
+
+def write_report(collated: Collated, path: str | Path, title: str = "Pinpoint collated measurements") -> None:
+    """Write the collated report atomically."""
+    write_text(path, report_html(collated, title))
+
+
+def _overview(c: Collated) -> str:
+    m = c.measurements
+    files = sorted(m["source_file"].unique())
+    items = [
+        f"<li>{len(m)} measurements from {m['locator'].nunique()} locator organisations "
+        f"in {len(files)} files</li>",
+        f"<li>{m['behaviour'].nunique()} behaviours, {len(c.summary)} distinct things measured</li>",
+        f"<li>weeks {int(m['start_week'].min())} to {int(m['end_week'].max())}</li>",
+        f"<li>{c.n_duplicates} duplicate rows, {c.n_conflicts} rows in conflict with another locator</li>",
+    ]
+    locs = m.groupby("locator").agg(measurements=("measurement_id", "size"),
+                                    behaviours=("behaviour", lambda s: ", ".join(sorted(set(s)))),
+                                    files=("source_file", lambda s: ", ".join(sorted({Path(f).name for f in s}))))
+    return (f"<h2>Overview</h2><ul>{''.join(items)}</ul><h3>Locators</h3>"
+            + table(locs.reset_index()))
+
+
+def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -> str:
+    parts = [f"<h2>{esc(behaviour)}</h2>"]
+    s = summary[summary["behaviour"] == behaviour]
+    if len(s):
+        parts.append("<h3>Pooled by relationship</h3>")
+        parts.append(table(s.drop(columns=["behaviour"])))
+    for kind, gk in g.groupby("kind", sort=True):
+        measured = gk[gk["estimate"].notna()]
+        if len(measured):
+            parts.append(f"<h3>{esc(kind)}: {esc(_UNITS.get(str(kind), ''))}</h3>")
+            parts.append(img(png_bytes(_forest(measured, str(kind))), f"{behaviour} {kind} estimates"))
+    parts.append("<h3>Measurements</h3>")
+    cols = ["measurement_id", "locator", "from", "to", "locality", "start_week", "end_week", "kind",
+            "numerator", "denominator", "count", "exposure", "mean", "sd", "n", "estimate", "notes"]
+    flag = (g["duplicate_of"] != "") | (g["conflicts_with"] != "")
+    parts.append(table(g[cols].dropna(axis=1, how="all"), flag=flag.reset_index(drop=True)))
+    return "\n".join(parts)
+
+
+def _forest(g: pd.DataFrame, kind: str) -> plt.Figure:
+    """Each measurement's estimate and 95% interval, one line each, grouped by relationship."""
+    g = g.sort_values(["from", "to", "locality", "start_week"])
+    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.32 * len(g)))
+    for y, (_, row) in enumerate(g.iterrows()):
+        lo, hi = row_interval(row)
+        colour = "#999999" if row["duplicate_of"] else "#d9822b" if row["conflicts_with"] else "#1f5f99"
+        ax.plot([lo, hi], [y, y], color=colour, lw=2)
+        ax.plot(row["estimate"], y, "o", color=colour)
+    labels = [f"{r['locator']}: {r['from']}\u2192{r['to']}, {r['locality']}, wk {r['start_week']}-{r['end_week']}"
+              for _, r in g.iterrows()]
+    ax.set_yticks(range(len(g)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(_UNITS.get(kind, kind))
+    ax.grid(axis="x", alpha=0.3)
+    return fig

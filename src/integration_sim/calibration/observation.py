@@ -1,0 +1,241 @@
+"""Observation models: each measurement's statistic computed from a simulation, and its likelihood.
+
+For every measurement row the same statistic is computed from a run's tallies
+(:class:`integration_sim.outcomes.Tallies`) over the same locality, relationship
+and recorded weeks of the period:
+
+============  ===========================================  =====================================
+kind          simulated statistic                          likelihood of the measured values
+============  ===========================================  =====================================
+proportion    performed / encounters                       binomial (beta-binomial if overdispersed)
+rate          performed / practitioner-weeks               Poisson(count | exposure * rate)
+tie_density   cross-boundary ties / possible pairs         binomial
+score habit   mean habit strength of the performers (0-1)  normal(mean | statistic, sd / sqrt(n))
+score trust   mean trust over the cross-boundary ties      normal(mean | statistic, sd / sqrt(n))
+adoption      new adopters / not-yet-adopters (hazard)     binomial
+============  ===========================================  =====================================
+
+The measured values are a sample from the simulated place; the simulated
+statistic is that place's true value, so model noise (finite population,
+random behaviour) and measurement noise are kept apart: ABC supplies the first,
+the likelihood the second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from integration_sim.errors import InputError
+
+LOG_FLOOR = -1.0e4
+"""Log-likelihood of a measurement whose statistic the simulation cannot define (nothing observed)."""
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Index lists into the tallies' axes for one measurement."""
+
+    weeks: np.ndarray  # indices of recorded weeks within the period
+    localities: np.ndarray
+    behaviour: int | None
+    performers: np.ndarray  # organisation-type indices on the "from" side
+    partners: np.ndarray  # organisation-type indices on the "to" side
+    before: int | None = None  # adoption: recorded week just before the period (None = none)
+
+
+def _index(names: list[str], value: str, what: str, mid: str) -> np.ndarray:
+    if value == "all":
+        return np.arange(len(names))
+    if value not in names:
+        raise InputError(f"{what} {value!r} is not in the simulated place ({', '.join(names)})",
+                         field=mid)
+    return np.array([names.index(value)])
+
+
+def selector(row: pd.Series, tallies, performers_of: dict[str, list[str]] | None = None) -> Selector:
+    """Where in ``tallies`` the measurement in ``row`` looks; InputError if it cannot be found."""
+    mid = str(row["measurement_id"])
+    weeks = np.asarray(tallies.weeks)
+    inside = np.flatnonzero((weeks >= row["start_week"]) & (weeks <= row["end_week"]))
+    if len(inside) == 0:
+        raise InputError(f"no recorded week in weeks {row['start_week']}-{row['end_week']}: "
+                         "record every week (record_every: 1) or widen the period", field=mid)
+    types = list(tallies.organisation_types)
+    behaviour = None
+    if row["behaviour"] != "all":
+        behaviour = int(_index(list(tallies.behaviours), row["behaviour"], "behaviour", mid)[0])
+    performers = _index(types, row["from_type"], "organisation type", mid)
+    if row["kind"] == "adoption" and performers_of is not None:
+        # Adoption hazards are over the behaviour's eligible practitioners.
+        performers = np.array([types.index(t) for t in performers_of[row["behaviour"]] if t in types])
+    before = np.flatnonzero(weeks < row["start_week"])
+    return Selector(inside, _index(list(tallies.localities), row["locality"], "locality", mid),
+                    behaviour, performers, _index(types, row["to_type"], "organisation type", mid),
+                    int(before[-1]) if len(before) else None)
+
+
+def _sum(arr: np.ndarray, *axes: np.ndarray | int | None) -> float:
+    """Sum of ``arr`` over the cross product of the given index lists (ints pick one)."""
+    index = [np.atleast_1d(a) for a in axes]
+    return float(arr[np.ix_(*index)].sum())
+
+
+def statistic(row: pd.Series, sel: Selector, t) -> float:
+    """The simulated value of ``row``'s statistic (NaN when its denominator is zero)."""
+    w, loc, b, a, c = sel.weeks, sel.localities, sel.behaviour, sel.performers, sel.partners
+    kind, scale = row["kind"], row["scale"]
+    if kind == "proportion":
+        num, den = _sum(t.performed, w, loc, b, a, c), _sum(t.encounters, w, loc, b, a, c)
+    elif kind == "rate":
+        num, den = _sum(t.performed, w, loc, b, a, c), _sum(t.practitioners, w, loc, a)
+    elif kind == "tie_density":
+        num, den = _sum(t.ties, w, loc, a, c), _sum(t.pairs, w, loc, a, c)
+    elif kind == "score" and scale == "trust":
+        num, den = _sum(t.trust_sum, w, loc, a, c), _sum(t.ties, w, loc, a, c)
+    elif kind == "score":
+        num, den = _sum(t.habit_sum, w, loc, b, a), _sum(t.practitioners, w, loc, a)
+    elif kind == "adoption":
+        return _hazard(sel, t)
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    return num / den if den > 0 else float("nan")
+
+
+def _hazard(sel: Selector, t) -> float:
+    """Share of practitioners not yet adopting by the period's start who adopt within it."""
+    end = int(sel.weeks[-1])
+    adopted_end = _sum(t.adopters, end, sel.localities, sel.behaviour)
+    if sel.before is None:
+        adopted_start, eligible = 0.0, _sum(t.practitioners, int(sel.weeks[0]), sel.localities, sel.performers)
+    else:
+        adopted_start = _sum(t.adopters, sel.before, sel.localities, sel.behaviour)
+        eligible = _sum(t.practitioners, sel.before, sel.localities, sel.performers)
+    at_risk = eligible - adopted_start
+    if at_risk <= 0:
+        return float("nan")
+    return float(np.clip((adopted_end - adopted_start) / at_risk, 0.0, 1.0))
+
+
+# ---------------------------------------------------------------------- likelihoods
+
+
+def log_likelihood(row: pd.Series, value: float, overdispersion: float = 0.0) -> float:
+    """Log-likelihood of ``row``'s measured values given the simulated statistic ``value``.
+
+    ``overdispersion`` (0-1) is the intra-class correlation of a beta-binomial
+    for proportion-like kinds: 0 gives the binomial; larger values allow for
+    clustering of encounters within practitioners or teams.
+    """
+    if not np.isfinite(value):
+        return LOG_FLOOR
+    kind = row["kind"]
+    if kind == "rate":
+        mu = max(value * row["exposure"], _EPS)
+        return float(stats.poisson.logpmf(row["count"], mu))
+    if kind == "score":
+        se = row["sd"] / np.sqrt(row["n"])
+        return float(stats.norm.logpdf(row["mean"], value, se))
+    p = float(np.clip(value, _EPS, 1 - _EPS))
+    k, n = row["numerator"], row["denominator"]
+    if overdispersion > 0:
+        conc = 1.0 / overdispersion - 1.0
+        return float(stats.betabinom.logpmf(k, n, p * conc, (1 - p) * conc))
+    return float(stats.binom.logpmf(k, n, p))
+
+
+def max_log_likelihood(row: pd.Series, overdispersion: float = 0.0) -> float:
+    """The largest log-likelihood any simulated statistic could give ``row`` (saturated fit)."""
+    kind = row["kind"]
+    if kind == "rate":
+        return log_likelihood(row, row["count"] / row["exposure"])
+    if kind == "score":
+        return log_likelihood(row, row["mean"])
+    return log_likelihood(row, row["numerator"] / row["denominator"], overdispersion)
+
+
+def sample(row: pd.Series, value: float, rng: np.random.Generator, overdispersion: float = 0.0) -> dict:
+    """Draw the measured values a measurement of ``row``'s size would give if the truth were ``value``.
+
+    Returns the value columns (numerator, count or mean) to fill in; NaN value
+    (nothing to observe in the simulation) gives zero observed.
+    """
+    value = 0.0 if not np.isfinite(value) else float(value)
+    kind = row["kind"]
+    if kind == "rate":
+        return {"count": float(rng.poisson(value * row["exposure"]))}
+    if kind == "score":
+        se = row["sd"] / np.sqrt(row["n"])
+        return {"mean": float(np.clip(rng.normal(value, se), 0.0, 1.0))}
+    p = float(np.clip(value, 0.0, 1.0))
+    if overdispersion > 0 and 0 < p < 1:
+        conc = 1.0 / overdispersion - 1.0
+        p = rng.beta(p * conc, (1 - p) * conc)
+    return {"numerator": float(rng.binomial(int(row["denominator"]), p))}
+
+
+class ObservationModel:
+    """All measurements of a calibration: selectors built once, statistics and likelihoods per run."""
+
+    def __init__(self, measurements: pd.DataFrame, overdispersion: float = 0.0,
+                 performers_of: dict[str, list[str]] | None = None) -> None:
+        self.measurements = measurements.reset_index(drop=True)
+        self.overdispersion = overdispersion
+        self.performers_of = performers_of
+        self._selectors: list[Selector] | None = None
+        self._rows = [row for _, row in self.measurements.iterrows()]
+
+    @property
+    def keys(self) -> list[str]:
+        """Summary-statistic names, one per measurement, in row order (zero-padded for sorting)."""
+        return [f"m{i:04d}" for i in range(len(self._rows))]
+
+    def statistics(self, tallies) -> np.ndarray:
+        """Each measurement's simulated statistic from one run's tallies."""
+        if self._selectors is None:
+            # Axes are the same in every run of one scenario, so index once.
+            self._selectors = [selector(r, tallies, self.performers_of) for r in self._rows]
+        return np.array([statistic(r, s, tallies) for r, s in zip(self._rows, self._selectors, strict=True)])
+
+    def log_likelihoods(self, values: np.ndarray) -> np.ndarray:
+        """Per-measurement log-likelihoods of the observed values given simulated statistics."""
+        return np.array([log_likelihood(r, v, self.overdispersion) for r, v in zip(self._rows, values, strict=True)])
+
+    def log_likelihood(self, values: np.ndarray) -> float:
+        """Total log-likelihood (measurements are independent given the simulated place)."""
+        return float(self.log_likelihoods(values).sum())
+
+    def max_log_likelihood(self) -> float:
+        """Sum of the saturated log-likelihoods: an upper bound of :meth:`log_likelihood`."""
+        return float(sum(max_log_likelihood(r, self.overdispersion) for r in self._rows))
+
+    def sample(self, values: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+        """Synthetic measurements: the rows with observed values drawn around ``values``."""
+        out = self.measurements.copy()
+        for i, (r, v) in enumerate(zip(self._rows, values, strict=True)):
+            for col, x in sample(r, v, rng, self.overdispersion).items():
+                out.loc[i, col] = x
+        out["estimate"] = estimates(out)
+        return out
+
+
+def estimates(df: pd.DataFrame) -> pd.Series:
+    """Each row's point estimate from its values (proportion, rate per practitioner-week or mean)."""
+    est = pd.Series(np.nan, index=df.index)
+    ratio = df["kind"].isin(["proportion", "tie_density", "adoption"])
+    est[ratio] = df.loc[ratio, "numerator"] / df.loc[ratio, "denominator"]
+    rate = df["kind"] == "rate"
+    est[rate] = df.loc[rate, "count"] / df.loc[rate, "exposure"]
+    score = df["kind"] == "score"
+    est[score] = df.loc[score, "mean"]
+    return est
+
+
+def logit(p: float) -> float:
+    """Log-odds of a probability (clipped away from 0 and 1)."""
+    return float(special.logit(np.clip(p, _EPS, 1 - _EPS)))

@@ -1,0 +1,78 @@
+"""Charts for programme leads (matplotlib, Agg, no pyplot).
+
+Every chart function returns a :class:`Chart`: a matplotlib ``Figure`` with a
+title and a one-line caption saying what to look for. :func:`save_png` writes
+one; :func:`comparison_charts` builds the set the comparison report shows.
+
+Concepts live in submodules: ``time_series`` (integration over time, pilot vs
+rest, locality heatmap), ``outcomes`` (sustainability, paired differences,
+cost against outcome), ``network`` (practitioner network before/after and
+network measures), ``style`` (palette and file writing), ``data`` (reshaping).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from integration_sim.charts.outcomes import (
+    cost_effectiveness,
+    paired_difference_distributions,
+    sustainability,
+)
+from integration_sim.charts.style import Chart, save_png
+from integration_sim.charts.time_series import integration_over_time, locality_heatmap, pilot_vs_rest
+from integration_sim.strategies import Intervention
+
+__all__ = [
+    "Chart",
+    "comparison_charts",
+    "cost_effectiveness",
+    "integration_over_time",
+    "locality_heatmap",
+    "paired_difference_distributions",
+    "pilot_vs_rest",
+    "save_png",
+    "sustainability",
+    "write_charts",
+]
+
+
+def comparison_charts(
+    records: pd.DataFrame,
+    summary: pd.DataFrame,
+    interventions: Mapping[str, list[Intervention]],
+    *,
+    baseline: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    localities: list[str] | None = None,
+    horizon: int | None = None,
+    differences: pd.DataFrame | None = None,
+) -> list[Chart]:
+    """The comparison report's charts, in reading order (skipping any that do not apply)."""
+    strategies = list(dict.fromkeys(summary["strategy"]))
+    common: dict[str, Any] = {"strategies": strategies, "labels": labels, "horizon": horizon}
+    charts = [
+        integration_over_time(records, interventions, **common),
+        pilot_vs_rest(records, interventions, **common),
+        sustainability(records, interventions, summary, **common),
+    ]
+    if len(strategies) > 1:
+        charts.append(
+            paired_difference_distributions(
+                summary, baseline, strategies=strategies, labels=labels, table=differences
+            )
+        )
+    if "total_spend" in summary.columns:
+        charts.append(cost_effectiveness(summary, strategies=strategies, labels=labels))
+    charts.append(locality_heatmap(records, interventions, localities=localities, **common))
+    return [c for c in charts if c is not None]
+
+
+def write_charts(charts: list[Chart], directory: str | Path) -> list[Path]:
+    """Save each chart as ``<directory>/<name>.png``; return the paths."""
+    directory = Path(directory)
+    return [save_png(c, directory / f"{c.name}.png") for c in charts]

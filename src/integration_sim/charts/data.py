@@ -1,0 +1,122 @@
+"""Reshaping tidy records into what the charts draw (no drawing here).
+
+Records follow the contract in docs/architecture.md: columns ``week,
+replicate, strategy, locality, organisation_type, behaviour, metric, value``
+with ``"all"`` where a record is aggregated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from integration_sim.strategies import FUNDED_PRIMITIVES, Intervention
+
+ALL = "all"
+
+
+def series(
+    records: pd.DataFrame,
+    metric: str = "integration_index",
+    locality: str | None = ALL,
+) -> pd.DataFrame:
+    """Records of one metric aggregated over organisation type and behaviour.
+
+    ``locality=ALL`` keeps the whole-system rows; ``None`` keeps every named
+    locality (and drops the ``"all"`` rows).
+    """
+    r = records[
+        (records["metric"] == metric)
+        & (records["organisation_type"] == ALL)
+        & (records["behaviour"] == ALL)
+    ]
+    r = r[r["locality"] != ALL] if locality is None else r[r["locality"] == locality]
+    return r[["strategy", "replicate", "week", "locality", "value"]]
+
+
+def bands(df: pd.DataFrame, by: list[str], value: str = "value") -> pd.DataFrame:
+    """Median and 10% / 90% quantiles of ``value`` across replicates, per ``by`` group."""
+    g = df.groupby(by, sort=False)[value]
+    out = pd.DataFrame(
+        {"median": g.median(), "q10": g.quantile(0.1), "q90": g.quantile(0.9)}
+    ).reset_index()
+    return out.sort_values(by).reset_index(drop=True)
+
+
+def group_index(records: pd.DataFrame, localities: Iterable[str]) -> pd.DataFrame:
+    """Integration index of a group of localities per strategy, replicate and week.
+
+    Weighted by cases (integrated cases / cases summed over the group) when
+    the records carry ``cases`` and ``integrated_cases``; otherwise the plain
+    mean of the localities' indices.
+    """
+    localities = list(localities)
+    cases = series(records, "cases", None)
+    cases = cases[cases["locality"].isin(localities)]
+    keys = ["strategy", "replicate", "week"]
+    if len(cases):
+        integ = series(records, "integrated_cases", None)
+        integ = integ[integ["locality"].isin(localities)]
+        c = cases.groupby(keys, sort=False)["value"].sum()
+        i = integ.groupby(keys, sort=False)["value"].sum()
+        ratio = (i / c.where(c > 0)).rename("value")
+        return ratio.reset_index()
+    idx = series(records, "integration_index", None)
+    idx = idx[idx["locality"].isin(localities)]
+    return idx.groupby(keys, sort=False)["value"].mean().reset_index()
+
+
+def is_funded(iv: Intervention) -> bool:
+    """True for interventions that spend money (learning transfer and free ones excluded)."""
+    return iv.kind in FUNDED_PRIMITIVES + ("champions",) and iv.cost_per_week > 0
+
+
+def funding_periods(interventions: list[Intervention], horizon: int) -> list[tuple[str, int, int]]:
+    """(phase, first week, end week exclusive) of funded work, one per phase, by start."""
+    spans: dict[str, list[int]] = {}
+    for iv in interventions:
+        if not is_funded(iv):
+            continue
+        end = horizon if iv.end_week is None else min(iv.end_week, horizon)
+        lo_hi = spans.setdefault(iv.phase or iv.kind, [iv.start_week, end])
+        lo_hi[0], lo_hi[1] = min(lo_hi[0], iv.start_week), max(lo_hi[1], end)
+    return sorted(((p, lo, hi) for p, (lo, hi) in spans.items()), key=lambda t: (t[1], t[2]))
+
+
+def funding_end(interventions: list[Intervention], horizon: int) -> int | None:
+    """Week the last funded intervention stops (exclusive), or None if nothing is funded."""
+    periods = funding_periods(interventions, horizon)
+    return max(hi for _, _, hi in periods) if periods else None
+
+
+def pilot_localities(interventions: Mapping[str, list[Intervention]]) -> list[str]:
+    """Localities targeted by the ``pilot`` phase of the first strategy that has one."""
+    for ivs in interventions.values():
+        found: list[str] = []
+        for iv in ivs:
+            if iv.phase == "pilot" and iv.target.localities != ALL:
+                found += [n for n in iv.target.localities if n not in found]
+        if found:
+            return found
+    return []
+
+
+def window_mean(df: pd.DataFrame, start: int, end: int) -> pd.Series:
+    """Mean of ``value`` over weeks in [start, end) per replicate (index: replicate)."""
+    w = df[(df["week"] >= start) & (df["week"] < end)]
+    if w.empty:  # window past the recorded weeks: fall back to the last recorded week
+        last = df["week"].max()
+        w = df[df["week"] == last]
+    return w.groupby("replicate")["value"].mean()
+
+
+def quantiles(values: np.ndarray | pd.Series) -> tuple[float, float, float]:
+    """(10%, median, 90%) of the finite values; NaNs when there are none."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return (np.nan, np.nan, np.nan)
+    q10, q50, q90 = np.quantile(v, [0.1, 0.5, 0.9])
+    return (float(q10), float(q50), float(q90))

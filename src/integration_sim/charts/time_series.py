@@ -1,0 +1,219 @@
+"""Charts over time: integration per strategy, pilot localities vs the rest, locality heatmap.
+
+The integration index is the share of a week's cases handled in an
+integrated way; charts show it in percent (0-100). Bands are the 10-90%
+range across replicates and lines the median, so a band says how much one
+run (one place's luck) can differ from another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+
+from integration_sim.charts import data
+from integration_sim.charts.style import FUNDED_GREY, Chart, Look, looks, new_figure, styled
+from integration_sim.strategies import Intervention
+
+PCT = 100.0  # proportion -> percent
+
+
+def _week_axis(ax: Axes, horizon: int) -> None:
+    step = 26 if horizon <= 260 else 52
+    ax.set_xlim(0, max(horizon - 1, 1))
+    ax.set_xticks(np.arange(0, horizon, step))
+
+
+def _shade_funding(ax: Axes, periods: list[tuple[str, int, int]]) -> None:
+    # First phase solid grey, later phases (scale-up, waves) hatched, so the
+    # two read apart in print as well as on screen.
+    for i, (_, lo, hi) in enumerate(periods):
+        if i == 0:
+            ax.axvspan(lo, hi, color=FUNDED_GREY, lw=0, zorder=0)
+        else:
+            ax.axvspan(lo, hi, facecolor="none", edgecolor="0.7", hatch="///", lw=0, zorder=0)
+
+
+def _funding_handles() -> list[Patch]:
+    return [
+        Patch(color=FUNDED_GREY, label="funded: first phase"),
+        Patch(facecolor="white", edgecolor="0.6", hatch="///", label="funded: later phases"),
+    ]
+
+
+def _grid(n: int, ncols: int = 3, w: float = 3.6, h: float = 2.6):
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = new_figure(w * ncols, h * nrows + 0.8)
+    axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def _band(ax: Axes, b: pd.DataFrame, look: Look, label: str | None, alpha: float = 0.22) -> None:
+    ax.fill_between(b["week"], b["q10"] * PCT, b["q90"] * PCT, color=look.colour, alpha=alpha, lw=0)
+    every = max(len(b) // 8, 1)
+    ax.plot(b["week"], b["median"] * PCT, color=look.colour, ls=look.linestyle, lw=1.6,
+            marker=look.marker, markevery=every, ms=4, label=label)
+
+
+def _order(records: pd.DataFrame, strategies: list[str] | None) -> list[str]:
+    return strategies or list(dict.fromkeys(records["strategy"]))
+
+
+@styled
+def integration_over_time(
+    records: pd.DataFrame,
+    interventions: Mapping[str, list[Intervention]],
+    *,
+    strategies: list[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    horizon: int | None = None,
+) -> Chart:
+    """One panel per strategy: system-wide integration index (percent) by week.
+
+    Each panel has the strategy's median and 10-90% band, the other
+    strategies' medians in grey for reference, and its funded weeks shaded.
+    """
+    strategies = _order(records, strategies)
+    labels = labels or {}
+    horizon = horizon or int(records["week"].max()) + 1
+    b = data.bands(data.series(records), ["strategy", "week"])
+    look = looks(strategies)
+    fig, axes = _grid(len(strategies))
+    for ax, s in zip(axes, strategies, strict=True):
+        for other in strategies:
+            if other != s:
+                o = b[b["strategy"] == other]
+                ax.plot(o["week"], o["median"] * PCT, color="0.6", lw=0.8, ls=look[other].linestyle)
+        _shade_funding(ax, data.funding_periods(interventions.get(s, []), horizon))
+        _band(ax, b[b["strategy"] == s], look[s], None)
+        ax.set_title(labels.get(s) or s)
+        _week_axis(ax, horizon)
+    for ax in axes:
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("Integration index\n(% of cases integrated)")
+        if ax.get_subplotspec().is_last_row() or ax is axes[-1]:
+            ax.set_xlabel("Week of run")
+    axes[0].set_ylim(bottom=0)
+    handles = [
+        axes[0].plot([], [], color="0.2", lw=1.6, label="median of replicates")[0],
+        Patch(color=look[strategies[0]].colour, alpha=0.22, label="10-90% of replicates"),
+        axes[0].plot([], [], color="0.6", lw=0.8, label="other strategies (medians)")[0],
+        *_funding_handles(),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=5, frameon=False)
+    title = "Integrated working over time, by rollout strategy"
+    fig.suptitle(title, fontweight="bold")
+    caption = (
+        "Look at where each line goes after its shaded (funded) weeks end: a line that falls "
+        "back was bought, not built; a narrow band means the result holds across replicates."
+    )
+    return Chart("integration_over_time", title, caption, fig)
+
+
+@styled
+def pilot_vs_rest(
+    records: pd.DataFrame,
+    interventions: Mapping[str, list[Intervention]],
+    *,
+    strategies: list[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    horizon: int | None = None,
+    pilots: list[str] | None = None,
+) -> Chart | None:
+    """Integration index (percent) in the pilot localities vs all other localities.
+
+    The same split (the pilot strategy's localities) is drawn for every
+    strategy, so a system-wide panel shows how the pilot places would have
+    fared anyway. Returns None when no strategy has a pilot phase.
+    """
+    pilots = pilots or data.pilot_localities(interventions)
+    localities = list(dict.fromkeys(data.series(records, "integration_index", None)["locality"]))
+    rest = [n for n in localities if n not in pilots]
+    if not pilots or not rest:
+        return None
+    strategies = _order(records, strategies)
+    labels = labels or {}
+    horizon = horizon or int(records["week"].max()) + 1
+    groups = {
+        "pilot localities": (data.group_index(records, pilots), looks(["a"])["a"]),
+        "other localities": (data.group_index(records, rest), looks(["a", "b"])["b"]),
+    }
+    fig, axes = _grid(len(strategies))
+    for ax, s in zip(axes, strategies, strict=True):
+        _shade_funding(ax, data.funding_periods(interventions.get(s, []), horizon))
+        for name, (df, look) in groups.items():
+            _band(ax, data.bands(df[df["strategy"] == s], ["week"]), look, name)
+        ax.set_title(labels.get(s) or s)
+        _week_axis(ax, horizon)
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("Integration index\n(% of cases integrated)")
+        ax.set_xlabel("Week of run")
+    axes[0].set_ylim(bottom=0)
+    handles = [*axes[0].get_legend_handles_labels()[0], *_funding_handles()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
+    title = f"Pilot localities ({', '.join(pilots)}) vs the rest"
+    fig.suptitle(title, fontweight="bold")
+    caption = (
+        "The gap between solid and dashed lines is the pilot's local lead; watch whether the dashed "
+        "line climbs after scale-up (spread) and how big the gap is without any pilot (readier places)."
+    )
+    return Chart("pilot_vs_rest", title, caption, fig)
+
+
+@styled
+def locality_heatmap(
+    records: pd.DataFrame,
+    interventions: Mapping[str, list[Intervention]],
+    *,
+    strategies: list[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    localities: list[str] | None = None,
+    horizon: int | None = None,
+) -> Chart:
+    """Median integration index (percent) by locality (rows) and week (columns), per strategy."""
+    strategies = _order(records, strategies)
+    labels = labels or {}
+    loc = data.series(records, "integration_index", None)
+    localities = localities or list(dict.fromkeys(loc["locality"]))
+    horizon = horizon or int(records["week"].max()) + 1
+    med = loc.groupby(["strategy", "locality", "week"])["value"].median()
+    pilots = set(data.pilot_localities(interventions))
+    n = len(strategies)
+    fig = new_figure(10, 0.6 + n * (0.45 + 0.2 * len(localities)))
+    axes = fig.subplots(n, 1, sharex=True, squeeze=False).ravel()
+    weeks = np.sort(loc["week"].unique())
+    vmax = max(float(med.max()) * PCT, 1e-9) if len(med) else 1.0
+    image = None
+    for ax, s in zip(axes, strategies, strict=True):
+        grid = np.full((len(localities), len(weeks)), np.nan)
+        if s in med.index.get_level_values(0):
+            m = med.loc[s].unstack("week").reindex(index=localities, columns=weeks)
+            grid = m.to_numpy() * PCT
+        # cividis: perceptually uniform and readable by most colour-blind viewers and in grey.
+        image = ax.imshow(grid, aspect="auto", cmap="cividis", vmin=0, vmax=vmax, interpolation="nearest",
+                          extent=(weeks[0] - 0.5, weeks[-1] + 0.5, len(localities) - 0.5, -0.5))
+        ax.set_yticks(range(len(localities)))
+        ax.set_yticklabels([f"{name} *" if name in pilots else name for name in localities])
+        ax.grid(False)
+        for _, lo, hi in data.funding_periods(interventions.get(s, []), horizon):
+            for w in (lo, hi):
+                ax.axvline(w - 0.5, color="white", ls="--", lw=1)
+        ax.set_title(labels.get(s) or s, loc="left")
+    _week_axis(axes[-1], horizon)
+    axes[-1].set_xlabel("Week of run (dashed lines: funding starts and ends)")
+    fig.colorbar(image, ax=list(axes), label="Integration index (% of cases integrated)", shrink=0.8)
+    title = "Integration by locality and week (median of replicates)"
+    fig.suptitle(title + ("; * = pilot locality" if pilots else ""), fontweight="bold")
+    caption = (
+        "Brighter is more integrated: read across a row to see when a locality takes off and whether "
+        "it fades after the dashed funding-end line; read down to see which localities are left behind."
+    )
+    return Chart("locality_heatmap", title, caption, fig)

@@ -1,0 +1,242 @@
+"""Paired comparisons between strategies under common random numbers.
+
+Replicate ``r`` of every strategy runs on the same seed streams (see
+``runner.run``), so the fair comparison of strategy A with a baseline B is the
+per-replicate difference ``A[r] - B[r]``: noise shared by both runs (who leaves,
+which cases arrive) cancels. This module turns the run summary (one row per
+strategy and replicate) into
+
+- :func:`paired_samples`: the per-replicate differences, long form;
+- :func:`paired_differences`: one row per strategy and metric with the median
+  difference, the 10-90% range of the differences across replicates, and a 95%
+  interval for the median difference (percentile bootstrap over replicates);
+- :func:`strategy_summary`: median and 10-90% of each metric per strategy.
+
+The 10-90% range says how much one run can differ from another (what a single
+place might see); the 95% interval says how sure we are of the median
+difference (it narrows as replicates are added).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from integration_sim.errors import InputError
+
+ID_COLUMNS = ("strategy", "replicate", "seed")
+
+# Summary metrics the report explains: label, unit and which way is better
+# (True: higher is better, False: lower is better, None: neither).
+# Metrics not listed here are still compared; they just get their own name as label.
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How to present one summary metric."""
+
+    label: str
+    unit: str
+    higher_is_better: bool | None
+    scale: float = 1.0  # multiply values by this for display (e.g. proportion -> points)
+
+
+METRICS: dict[str, MetricInfo] = {
+    "integration_final": MetricInfo("Integration index, final week", "points (0-100)", True, 100.0),
+    "integration_peak": MetricInfo("Integration index, peak", "points (0-100)", True, 100.0),
+    "integration_auc": MetricInfo("Integration index, mean over the run", "points (0-100)", True, 100.0),
+    "integration_gain": MetricInfo("Integration gain over baseline week", "points", True, 100.0),
+    "sustainability": MetricInfo("Sustainability (1 year after funding / at funding end)", "ratio", True),
+    "spread": MetricInfo("Spread (gain outside first localities)", "points", True, 100.0),
+    "equity": MetricInfo("Variation across localities", "points (sd)", False, 100.0),
+    "total_spend": MetricInfo("Programme spend", "pounds", False),
+    "cost_per_point": MetricInfo("Spend per point of integration gain", "pounds per point", False),
+    "delay_days": MetricInfo("Delayed-discharge days", "days", False),
+    "emergency_admissions": MetricInfo("Emergency admissions", "admissions", False),
+    "care_cost": MetricInfo("Cost of delays and admissions", "pounds", False),
+}
+
+
+def metric_info(name: str) -> MetricInfo:
+    """Presentation info for a metric; a neutral default for unknown ones."""
+    return METRICS.get(name, MetricInfo(name.replace("_", " "), "", None))
+
+
+def metric_columns(summary: pd.DataFrame) -> list[str]:
+    """Numeric summary columns other than the identifiers, in column order."""
+    return [
+        c
+        for c in summary.columns
+        if c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(summary[c])
+    ]
+
+
+def _check(summary: pd.DataFrame, baseline: str) -> None:
+    missing = [c for c in ("strategy", "replicate") if c not in summary.columns]
+    if missing:
+        raise InputError(f"summary lacks column(s) {', '.join(missing)}")
+    strategies = list(dict.fromkeys(summary["strategy"]))
+    if baseline not in strategies:
+        raise InputError(
+            f"unknown baseline strategy {baseline!r} (known: {', '.join(map(str, strategies))})"
+        )
+    if summary.duplicated(["strategy", "replicate"]).any():
+        raise InputError("summary has more than one row for a strategy and replicate")
+
+
+def default_baseline(summary: pd.DataFrame) -> str:
+    """The first strategy in the summary (scenario file order)."""
+    return str(summary["strategy"].iloc[0])
+
+
+def paired_samples(
+    summary: pd.DataFrame, baseline: str | None = None, metrics: list[str] | None = None
+) -> pd.DataFrame:
+    """Per-replicate differences ``strategy - baseline``, long form.
+
+    Rows are paired on ``replicate`` (never on row order); a replicate missing
+    from either side, or a non-finite value on either side, drops that pair.
+
+    Returns:
+        Columns ``strategy, baseline, replicate, metric, value, baseline_value,
+        difference`` (metric units, unscaled), for every strategy other than
+        the baseline.
+    """
+    baseline = baseline if baseline is not None else default_baseline(summary)
+    _check(summary, baseline)
+    metrics = metrics if metrics is not None else metric_columns(summary)
+    base = summary[summary["strategy"] == baseline].set_index("replicate")
+    frames = []
+    for name, rows in summary.groupby("strategy", sort=False):
+        if name == baseline:
+            continue
+        rows = rows.set_index("replicate")
+        common = rows.index.intersection(base.index).sort_values()
+        for metric in metrics:
+            a = rows.loc[common, metric].astype(float).to_numpy()
+            b = base.loc[common, metric].astype(float).to_numpy()
+            ok = np.isfinite(a) & np.isfinite(b)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "strategy": name,
+                        "baseline": baseline,
+                        "replicate": common.to_numpy()[ok],
+                        "metric": metric,
+                        "value": a[ok],
+                        "baseline_value": b[ok],
+                        "difference": a[ok] - b[ok],
+                    }
+                )
+            )
+    columns = ["strategy", "baseline", "replicate", "metric", "value", "baseline_value", "difference"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def bootstrap_median_interval(
+    values: np.ndarray, level: float = 0.95, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile-bootstrap interval for the median of ``values``.
+
+    Resamples the values (one per replicate pair) with replacement ``resamples``
+    times and returns the ``(1-level)/2`` and ``(1+level)/2`` quantiles of the
+    resampled medians. Seeded, so a table is reproducible. NaN when empty.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return (np.nan, np.nan)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, values.size, size=(resamples, values.size))
+    medians = np.median(values[idx], axis=1)
+    lo, hi = np.quantile(medians, [(1 - level) / 2, (1 + level) / 2])
+    return (float(lo), float(hi))
+
+
+INTERVAL_METHOD = (
+    "median and 10-90% of per-replicate paired differences (linear quantiles); "
+    "95% interval: percentile bootstrap of the median paired difference "
+    "({resamples} resamples of replicates, seed {seed})"
+)
+
+
+def paired_differences(
+    summary: pd.DataFrame,
+    baseline: str | None = None,
+    metrics: list[str] | None = None,
+    *,
+    level: float = 0.95,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Table of outcome differences between each strategy and ``baseline``.
+
+    Args:
+        summary: one row per strategy and replicate (``runner.run(...).summary``).
+        baseline: strategy everything is compared with (default: the first).
+        metrics: summary columns to compare (default: every numeric one).
+        level: coverage of the interval for the median difference.
+        resamples: bootstrap resamples.
+        seed: bootstrap seed.
+
+    Returns:
+        One row per (strategy, metric): ``n`` pairs, ``baseline_median``,
+        ``strategy_median``, ``diff_median``, ``diff_q10``, ``diff_q90``,
+        ``ci_low``, ``ci_high`` (bootstrap interval at ``level``),
+        ``share_better`` (share of pairs where the strategy is better than the
+        baseline, ties counted half; NaN when the metric has no better
+        direction), ``higher_is_better`` and ``interval`` (method, in words).
+        Values are in the metric's own units (not scaled for display).
+    """
+    pairs = paired_samples(summary, baseline, metrics)
+    method = INTERVAL_METHOD.format(resamples=resamples, seed=seed)
+    rows = []
+    for (name, metric), grp in pairs.groupby(["strategy", "metric"], sort=False):
+        d = grp["difference"].to_numpy()
+        info = metric_info(str(metric))
+        lo, hi = bootstrap_median_interval(d, level, resamples, seed)
+        if info.higher_is_better is None or d.size == 0:
+            better = np.nan
+        else:
+            signed = d if info.higher_is_better else -d
+            better = float(np.mean((signed > 0) + 0.5 * (signed == 0)))
+        rows.append(
+            {
+                "strategy": name,
+                "baseline": grp["baseline"].iloc[0],
+                "metric": metric,
+                "n": int(d.size),
+                "baseline_median": float(np.median(grp["baseline_value"])),
+                "strategy_median": float(np.median(grp["value"])),
+                "diff_median": float(np.median(d)),
+                "diff_q10": float(np.quantile(d, 0.1)),
+                "diff_q90": float(np.quantile(d, 0.9)),
+                "ci_low": lo,
+                "ci_high": hi,
+                "share_better": better,
+                "higher_is_better": info.higher_is_better,
+                "interval": method,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def strategy_summary(summary: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
+    """Median, 10% and 90% quantiles of each metric per strategy (long form).
+
+    Non-finite values (e.g. cost per point when there was no gain) are left out;
+    ``n`` counts the finite ones.
+    """
+    metrics = metrics if metrics is not None else metric_columns(summary)
+    rows = []
+    for name, grp in summary.groupby("strategy", sort=False):
+        for metric in metrics:
+            v = grp[metric].astype(float).to_numpy()
+            v = v[np.isfinite(v)]
+            q10, q50, q90 = np.quantile(v, [0.1, 0.5, 0.9]) if v.size else (np.nan,) * 3
+            rows.append(
+                {"strategy": name, "metric": metric, "n": int(v.size),
+                 "median": float(q50), "q10": float(q10), "q90": float(q90)}
+            )
+    return pd.DataFrame(rows)

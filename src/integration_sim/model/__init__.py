@@ -1,0 +1,5 @@
+"""The simulation: practitioners as arrays, organisations as Mesa agents, ties as a sparse matrix."""
+
+from integration_sim.model.model import IntegrationModel
+
+__all__ = ["IntegrationModel"]

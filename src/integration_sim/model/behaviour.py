@@ -1,0 +1,232 @@
+"""The COM-B behaviour rule and the state it moves (habit, capability, motivation).
+
+Every function works on whole arrays: rows are practitioners, columns are
+practitioner-level behaviours. Probabilities are per encounter; an encounter
+happens in a week with the behaviour's ``encounter_rate``.
+
+The rule (per practitioner i, behaviour b, in an encounter):
+
+    z = b0 + bC*C + bO*O + bM*M + bH*H + bS*X
+    p = noise + (1 - noise) * sigmoid(z)
+
+where X is the social signal. ``logistic`` contagion: X is the trust-weighted
+share of neighbours who performed b last week. ``threshold`` (complex)
+contagion: X = 1 when at least ``threshold`` neighbours performed b, else 0.
+``additive`` contagion keeps social influence out of the logit and adds it as
+an independent imitation channel, p_rule = 1 - (1 - sigmoid(z))(1 - min(1, bS*share)),
+which is the Bass / independent-cascade form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from integration_sim.scenario import Scenario
+
+LOGISTIC, THRESHOLD, ADDITIVE = 0, 1, 2
+_CONTAGION = {"logistic": LOGISTIC, "threshold": THRESHOLD, "additive": ADDITIVE}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Coefficients of every practitioner-level behaviour as arrays of length B."""
+
+    intercept: np.ndarray
+    capability: np.ndarray
+    opportunity: np.ndarray
+    motivation: np.ndarray
+    habit: np.ndarray
+    social: np.ndarray
+    encounter_rate: np.ndarray
+    contagion: np.ndarray  # int codes
+    threshold: np.ndarray  # neighbours needed (threshold contagion)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Rule:
+        """Collect the coefficients of the scenario's practitioner-level behaviours."""
+        specs = [scenario.behaviours[b] for b in scenario.practitioner_behaviours]
+
+        def col(get) -> np.ndarray:
+            return np.array([get(s) for s in specs], dtype=float)
+
+        return cls(
+            intercept=col(lambda s: s.coefficients.intercept),
+            capability=col(lambda s: s.coefficients.capability),
+            opportunity=col(lambda s: s.coefficients.opportunity),
+            motivation=col(lambda s: s.coefficients.motivation),
+            habit=col(lambda s: s.coefficients.habit),
+            social=col(lambda s: s.coefficients.social),
+            encounter_rate=col(lambda s: s.encounter_rate),
+            contagion=np.array([_CONTAGION[s.contagion] for s in specs], dtype=np.int8),
+            threshold=col(lambda s: s.threshold),
+        )
+
+    @property
+    def uses_counts(self) -> bool:
+        """True if any behaviour needs neighbour counts (threshold contagion)."""
+        return bool((self.contagion == THRESHOLD).any())
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Logistic function, numerically safe for large |z|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def social_share(weights: sparse.csr_matrix, performed: np.ndarray, mixing: str = "network") -> np.ndarray:
+    """Trust-weighted share of each practitioner's neighbours who performed each behaviour.
+
+    With ``mixing="full"`` every other practitioner counts equally (mean field),
+    the fully mixed limit used for the Bass comparison.
+    """
+    perf = performed.astype(float)
+    if mixing == "full":
+        n = perf.shape[0]
+        return (perf.sum(axis=0, keepdims=True) - perf) / max(n - 1, 1)
+    total = np.asarray(weights.sum(axis=1)).ravel()
+    share = weights @ perf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total[:, None] > 0, share / total[:, None], 0.0)
+    return share
+
+
+def neighbour_counts(adjacency: sparse.csr_matrix, performed: np.ndarray) -> np.ndarray:
+    """Number of neighbours who performed each behaviour [N, B]."""
+    return np.asarray(adjacency @ performed.astype(float))
+
+
+def perform_probability(
+    rule: Rule,
+    capability: np.ndarray,
+    opportunity: np.ndarray,
+    motivation: np.ndarray,
+    habit: np.ndarray,
+    share: np.ndarray,
+    counts: np.ndarray | None,
+    noise: float,
+) -> np.ndarray:
+    """Probability of performing each behaviour in an encounter [N, B].
+
+    Args:
+        capability, habit: [N, B] in [0, 1].
+        opportunity, motivation: [N] in [0, 1].
+        share: [N, B] weighted share of neighbours who performed (0-1).
+        counts: [N, B] neighbours who performed, needed for threshold contagion.
+        noise: chance of performing regardless of the rule (0-1).
+    """
+    z = (
+        rule.intercept
+        + rule.capability * capability
+        + rule.opportunity * opportunity[:, None]
+        + rule.motivation * motivation[:, None]
+        + rule.habit * habit
+    )
+    signal = np.where(rule.contagion == LOGISTIC, share, 0.0)
+    if counts is not None and rule.uses_counts:
+        reinforced = (counts >= rule.threshold).astype(float)
+        signal = np.where(rule.contagion == THRESHOLD, reinforced, signal)
+    p = sigmoid(z + rule.social * signal)
+    additive = rule.contagion == ADDITIVE
+    if additive.any():
+        imitation = np.minimum(1.0, rule.social * share)
+        p = np.where(additive, 1.0 - (1.0 - p) * (1.0 - imitation), p)
+    return noise + (1.0 - noise) * p
+
+
+def perform(
+    rule: Rule, eligible: np.ndarray, probability: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw encounters and performances for one week; return (encountered, performed) [N, B].
+
+    Two uniforms per cell are always drawn, whatever the state, so the random
+    stream stays aligned across strategies (common random numbers).
+    """
+    u_meet = rng.random(eligible.shape)
+    u_act = rng.random(eligible.shape)
+    encountered = eligible & (u_meet < rule.encounter_rate)
+    return encountered, encountered & (u_act < probability)
+
+
+def update_habit(habit: np.ndarray, performed: np.ndarray, eligible: np.ndarray, gain: float, decay: float) -> None:
+    """Habit climbs an asymptotic curve when performed and decays when not (in place).
+
+    Performing closes ``gain`` of the gap to 1 (Lally et al. 2010's asymptotic
+    curve); a week without performing loses ``decay`` of the current strength.
+    """
+    grow = habit + gain * (1.0 - habit)
+    fade = habit * (1.0 - decay)
+    habit[:] = np.where(performed, grow, np.where(eligible, fade, habit))
+
+
+def update_capability(capability: np.ndarray, performed: np.ndarray, learning: float,
+                      training: np.ndarray, training_rate: float) -> None:
+    """Learning by doing and training both close part of the gap to 1 (in place).
+
+    Args:
+        training: [N] training strength (0-1) reaching each practitioner this week.
+    """
+    rate = learning * performed + (training_rate * training)[:, None]
+    capability += np.minimum(rate, 1.0) * (1.0 - capability)
+
+
+def update_motivation(
+    motivation: np.ndarray,
+    baseline: np.ndarray,
+    leadership_change: np.ndarray,
+    peers: np.ndarray,
+    benefit: np.ndarray,
+    fatigue: np.ndarray,
+    weights: tuple[float, float, float],
+    rate: float,
+) -> None:
+    """Move motivation toward a target set by leadership, peers and seen benefit, less fatigue.
+
+    target = baseline + wL * leadership_change + wP * peers + wB * benefit - fatigue,
+    clipped to [0, 1]; motivation closes ``rate`` of the gap each week (in place).
+    Written around each practitioner's own baseline so an untouched place is
+    near equilibrium and change comes from the drivers, not from drift.
+
+    Args:
+        baseline: [N] motivation a practitioner brought to the post (0-1).
+        leadership_change: [N] organisation leadership minus its baseline (-1 to 1).
+        peers: [N] change in the share of neighbours performing, from the usual level (-1 to 1).
+        benefit: [N] change in the recent share of own cases handled in an integrated
+            way, from the usual level (-1 to 1).
+        fatigue: [N] motivation lost to initiative fatigue (0-1).
+        weights: (leadership, peers, benefit).
+    """
+    w_lead, w_peer, w_benefit = weights
+    target = baseline + w_lead * leadership_change + w_peer * peers + w_benefit * benefit - fatigue
+    motivation += rate * (np.clip(target, 0.0, 1.0) - motivation)
+
+
+def stationary_habit(
+    rule: Rule,
+    capability: np.ndarray,
+    opportunity: np.ndarray,
+    motivation: np.ndarray,
+    eligible: np.ndarray,
+    gain: float,
+    decay: float,
+    noise: float,
+    iterations: int = 30,
+) -> np.ndarray:
+    """Habit each practitioner would hold after a long spell in the starting context [N, B].
+
+    Solves H = q*g / (q*g + (1 - q)*d) by fixed-point iteration, where q is the
+    weekly chance of performing (encounter rate times the rule's probability
+    at habit H, with the population's mean performance as social share). Starting
+    from this state keeps an untouched place near equilibrium instead of drifting
+    upward while habits form from zero.
+    """
+    habit = np.zeros_like(capability)
+    share = np.zeros_like(capability)
+    for _ in range(iterations):
+        p = perform_probability(rule, capability, opportunity, motivation, habit, share, None, noise)
+        q = np.where(eligible, rule.encounter_rate * p, 0.0)
+        habit = q * gain / np.maximum(q * gain + (1.0 - q) * decay, 1e-12)
+        mean_q = q.sum(axis=0) / np.maximum(eligible.sum(axis=0), 1)
+        share = np.broadcast_to(mean_q, q.shape)
+    return np.where(eligible, habit, 0.0)

@@ -1,0 +1,193 @@
+"""Loading a measured practitioner network: a CSV edge list or GraphML, plus a practitioner table.
+
+Edge list CSV: ``source, target`` and optional ``weight`` (initial trust, 0-1]
+and ``layer`` (``within`` or ``cross``; inferred from organisations if absent).
+Practitioner CSV: ``id, organisation, role, locality`` and optional
+``organisation_type`` (inferred from the role when the catalogue has one type
+with that role). GraphML carries the practitioner attributes on its nodes.
+Every problem names the file, the row and the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from integration_sim.errors import InputError, InputErrors
+from integration_sim.model.network import CROSS, WITHIN, TieTable
+from integration_sim.model.population import Organisation, Population
+from integration_sim.scenario import NetworkFile, NetworkParameters, Scenario
+
+PRACTITIONER_COLUMNS = ("id", "organisation", "role", "locality")
+
+
+@dataclass
+class MeasuredNetwork:
+    """A measured network, in the row order the population will use."""
+
+    organisations: list[Organisation]
+    posts: list[tuple[int, str, str, int]]
+    ids: list[str]  # practitioner id of each row
+    edges: pd.DataFrame  # source_row, target_row, weight (NaN if absent), layer (-1 if absent)
+
+    def ties(self, pop: Population, params: NetworkParameters) -> TieTable:
+        """The tie table, initial trust from weights where given."""
+        e = self.edges
+        u, v = e["source_row"].to_numpy(), e["target_row"].to_numpy()
+        same = pop.organisation[u] == pop.organisation[v]
+        layer = np.where(e["layer"].to_numpy() >= 0, e["layer"].to_numpy(), np.where(same, WITHIN, CROSS))
+        default = np.where(layer == WITHIN, params.team_trust, params.initial_trust)
+        trust = np.where(e["weight"].notna(), e["weight"].to_numpy(dtype=float, na_value=np.nan), default)
+        table = TieTable(pop.size, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int8))
+        for lay in (WITHIN, CROSS):
+            sel = layer == lay
+            table.add(u[sel], v[sel], 0.5, lay)
+        # Set trust per tie after de-duplication (keys are sorted pairs).
+        key = np.minimum(u, v).astype(np.int64) * pop.size + np.maximum(u, v)
+        lookup = dict(zip(key.tolist(), np.nan_to_num(trust, nan=0.5).tolist(), strict=True))
+        tkey = table.u.astype(np.int64) * pop.size + table.v
+        table.trust = np.clip(np.array([lookup[k] for k in tkey.tolist()]), 1e-6, 1.0)
+        return table
+
+
+def load_network(scenario: Scenario, spec: NetworkFile) -> MeasuredNetwork:
+    """Read and check a measured network against the scenario's localities and types."""
+    path = Path(spec.edges)
+    if path.suffix.lower() == ".graphml":
+        people, edges = _read_graphml(path)
+        people_file = path
+    else:
+        if spec.practitioners is None:
+            raise InputError("a CSV edge list needs a practitioner table (system.network.practitioners)",
+                             field="system.network.practitioners")
+        people_file = Path(spec.practitioners)
+        people = _read_csv(people_file)
+        edges = _read_csv(path)
+    people = _check_people(people, people_file, scenario)
+    return _assemble(people, _check_edges(edges, path, set(people["id"])), scenario)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable CSV file: {exc}", file=path) from None
+
+
+def _read_graphml(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        g = nx.read_graphml(path)
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except Exception as exc:  # networkx raises several parser types
+        raise InputError(f"not a readable GraphML file: {exc}", file=path) from None
+    people = pd.DataFrame([{"id": str(n), **{k: str(v) for k, v in d.items()}} for n, d in g.nodes(data=True)])
+    edges = pd.DataFrame(
+        [{"source": str(a), "target": str(b), **{k: str(v) for k, v in d.items()}} for a, b, d in g.edges(data=True)],
+        columns=["source", "target"],
+    )
+    return people, edges
+
+
+def _row(i: int) -> int:
+    return i + 2  # 1-based, after the header line
+
+
+def _check_people(df: pd.DataFrame, path: Path, scenario: Scenario) -> pd.DataFrame:
+    missing = [c for c in PRACTITIONER_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"missing column(s): {', '.join(missing)} (need {', '.join(PRACTITIONER_COLUMNS)})",
+                         file=path, line=1)
+    role_types = _role_types(scenario)
+    errors: list[InputError] = []
+    types = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        for col in PRACTITIONER_COLUMNS:
+            if not str(getattr(row, col)).strip():
+                errors.append(InputError("missing value", file=path, line=_row(i), field=col))
+        if row.locality and row.locality not in scenario.locality_names:
+            errors.append(InputError(f"unknown locality {row.locality!r} (scenario has "
+                                     f"{', '.join(scenario.locality_names)})", file=path, line=_row(i), field="locality"))
+        otype = getattr(row, "organisation_type", "") if "organisation_type" in df.columns else ""
+        if not otype:
+            candidates = role_types.get(row.role, [])
+            if len(candidates) != 1:
+                errors.append(InputError(f"cannot tell the organisation type of role {row.role!r}; "
+                                         "add an organisation_type column", file=path, line=_row(i), field="role"))
+            otype = candidates[0] if candidates else ""
+        elif otype not in scenario.organisation_types:
+            errors.append(InputError(f"unknown organisation type {otype!r}", file=path, line=_row(i),
+                                     field="organisation_type"))
+        types.append(otype)
+    dupes = df["id"][df["id"].duplicated()]
+    for i in dupes.index:
+        errors.append(InputError(f"duplicate practitioner id {df['id'][i]!r}", file=path, line=_row(i), field="id"))
+    if errors:
+        raise InputErrors(errors[:50])
+    return df.assign(organisation_type=types)
+
+
+def _role_types(scenario: Scenario) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, t in scenario.organisation_types.items():
+        for role in t.roles:
+            out.setdefault(role, []).append(name)
+    return out
+
+
+def _check_edges(df: pd.DataFrame, path: Path, ids: set[str]) -> pd.DataFrame:
+    for col in ("source", "target"):
+        if col not in df.columns:
+            raise InputError(f"missing column {col!r} (need source, target[, weight, layer])", file=path, line=1)
+    errors: list[InputError] = []
+    weights, layers = [], []
+    for i, row in enumerate(df.itertuples(index=False)):
+        for col in ("source", "target"):
+            if str(getattr(row, col)) not in ids:
+                errors.append(InputError(f"practitioner {getattr(row, col)!r} is not in the practitioner table",
+                                         file=path, line=_row(i), field=col))
+        w = str(getattr(row, "weight", "") or "").strip()
+        try:
+            wv = float(w) if w else np.nan
+            if w and not 0.0 < wv <= 1.0:
+                raise ValueError
+        except ValueError:
+            errors.append(InputError(f"weight must be a number in (0, 1], got {w!r}", file=path, line=_row(i),
+                                     field="weight"))
+            wv = np.nan
+        weights.append(wv)
+        lay = str(getattr(row, "layer", "") or "").strip().lower()
+        if lay not in ("", "within", "cross"):
+            errors.append(InputError(f"layer must be 'within' or 'cross', got {lay!r}", file=path,
+                                     line=_row(i), field="layer"))
+        layers.append({"within": WITHIN, "cross": CROSS}.get(lay, -1))
+    if errors:
+        raise InputErrors(errors[:50])
+    return pd.DataFrame({"source": df["source"].astype(str), "target": df["target"].astype(str),
+                         "weight": weights, "layer": layers})
+
+
+def _assemble(people: pd.DataFrame, edges: pd.DataFrame, scenario: Scenario) -> MeasuredNetwork:
+    people = people.sort_values(["organisation", "locality", "role", "id"], kind="stable").reset_index(drop=True)
+    org_names = list(dict.fromkeys(people["organisation"]))
+    organisations = []
+    for k, name in enumerate(org_names):
+        rows = people[people["organisation"] == name]
+        types = rows["organisation_type"].unique()
+        locs = [n for n in scenario.locality_names if n in set(rows["locality"])]
+        organisations.append(Organisation(k, name, str(types[0]), locs))
+    org_index = {n: k for k, n in enumerate(org_names)}
+    grouped = people.groupby(["organisation", "locality", "role"], sort=False).size()
+    posts = [(org_index[o], loc, role, int(c)) for (o, loc, role), c in grouped.items()]
+    row_of = {pid: i for i, pid in enumerate(people["id"])}
+    edges = edges.assign(
+        source_row=edges["source"].map(row_of).astype(np.int64),
+        target_row=edges["target"].map(row_of).astype(np.int64),
+    )
+    return MeasuredNetwork(organisations, posts, list(people["id"]), edges)

@@ -1,0 +1,46 @@
+"""Named random streams for one run (common random numbers).
+
+A run seed is split by NumPy's SeedSequence into one independent stream per
+process. Because each process draws only from its own stream, changing what a
+strategy does to (say) ties leaves the random numbers of turnover and case
+arrivals untouched, so differences between strategies come from the strategy.
+New names must be appended, never inserted, to keep existing streams stable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STREAMS = (
+    "network",
+    "population",
+    "behaviour",
+    "turnover",
+    "ties",
+    "cases",
+    "selection",
+    "organisations",
+    "posterior",
+    "observation",
+    "mesa",
+)
+
+
+class Streams:
+    """One ``numpy.random.Generator`` per named process, all derived from ``seed``."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = int(seed)
+        children = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
+        self._seqs = dict(zip(STREAMS, children, strict=True))
+        self._gens: dict[str, np.random.Generator] = {}
+
+    def rng(self, name: str) -> np.random.Generator:
+        """The generator for ``name`` (the same object on every call)."""
+        if name not in self._gens:
+            self._gens[name] = np.random.Generator(np.random.PCG64(self._seqs[name]))
+        return self._gens[name]
+
+    def seed_for(self, name: str) -> int:
+        """A 63-bit integer seed derived from stream ``name`` (for libraries wanting ints)."""
+        return int(self._seqs[name].generate_state(1, np.uint64)[0] >> np.uint64(1))

@@ -1,0 +1,329 @@
+"""Outcomes: weekly records (tidy), raw tallies for observation models, and run summaries.
+
+The recorder fixes a layout of keys (locality, organisation type, behaviour,
+metric) once, then stores one vector of values per recorded week; the tidy
+DataFrame is built once at the end. Summaries are computed from the tidy
+records alone, so anything a summary says can be checked against the records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from integration_sim.model.model import IntegrationModel
+
+ALL = "all"
+RECORD_COLUMNS = ["week", "replicate", "strategy", "locality", "organisation_type", "behaviour", "metric", "value"]
+SUMMARY_WINDOW = 13  # weeks: a quarter, long enough to smooth weekly noise and seasonality
+
+SUMMARY_METRICS = {
+    "integration_final": "mean integration index (share of cases integrated, 0-1) over the last 13 weeks",
+    "integration_peak": "highest 13-week rolling mean of the integration index (0-1)",
+    "integration_auc": "area under the integration index curve (index-years)",
+    "integration_gain": "final minus baseline (first 13 weeks) integration index",
+    "sustainability": "integration index 39-52 weeks after funding ends over the 13 weeks before it ends",
+    "gain_retained": "share of the gain over baseline still there a year after funding ends",
+    "spread": "mean gain in localities outside the first ones reached (all localities if the first wave is everywhere)",
+    "equity": "standard deviation of the final integration index across localities (lower is more equal)",
+    "total_spend": "intervention spend over the horizon (pounds)",
+    "cost_per_point": "spend per percentage point of integration gain (pounds)",
+    "delay_days": "delayed days summed over all cases",
+    "emergency_admissions": "emergency admissions summed over all cases",
+    "care_cost": "cost of delays and emergency admissions (pounds)",
+    "cross_boundary_density_final": "cross-boundary ties per possible pair, last 13 weeks",
+    "mean_trust_final": "mean trust of cross-boundary ties (0-1), last 13 weeks",
+}
+
+
+@dataclass
+class Tallies:
+    """Raw counts per recorded week, for observation models (see docs/architecture.md)."""
+
+    weeks: list[int]
+    localities: list[str]
+    organisation_types: list[str]
+    behaviours: list[str]
+    encounters: np.ndarray  # [W, L, B, T, T] int
+    performed: np.ndarray  # [W, L, B, T, T] int
+    practitioners: np.ndarray  # [W, L, T]
+    ties: np.ndarray  # [W, L, T, T] cross-boundary ties, symmetric
+    pairs: np.ndarray  # [W, L, T, T] possible cross-organisation pairs
+    trust_sum: np.ndarray  # [W, L, T, T]
+    habit_sum: np.ndarray  # [W, L, B, T]
+    adopters: np.ndarray  # [W, L, B] practitioners who have ever performed
+
+
+@dataclass
+class _Layout:
+    keys: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def add(self, locality: str, org_type: str, behaviour: str, metric: str) -> None:
+        self.keys.append((locality, org_type, behaviour, metric))
+
+
+class Recorder:
+    """Collects weekly records (and optionally tallies) from a model."""
+
+    def __init__(self, model: IntegrationModel, tallies: bool = False) -> None:
+        pop = model.pop
+        self.model = model
+        self.every = model.scenario.record_every
+        self.horizon = model.scenario.horizon_weeks
+        self.locs, self.types, self.behs = pop.locality_names, pop.type_names, pop.behaviour_names
+        L, T = len(self.locs), len(self.types)
+        self.g_loc = pop.group_matrix(pop.locality, L)
+        self.g_type = pop.group_matrix(pop.organisation_type, T)
+        elig = pop.eligible.astype(float)
+        self.elig_loc, self.elig_type, self.elig_all = self.g_loc @ elig, self.g_type @ elig, elig.sum(axis=0)
+        self.staff_loc = np.bincount(pop.locality, minlength=L).astype(float)
+        self.cross_pairs = self._cross_pairs()
+        self.org_types = np.array([pop.type_names.index(o.type) for o in pop.organisations])
+        self.pooling_types = [t for t in range(T) if model.pooling_rule and self.types[t] in model.pooling_rule.performers]
+        self.layout = self._layout()
+        self.weeks: list[int] = []
+        self.values: list[np.ndarray] = []
+        self.tallies = _TallyBuilder(model) if tallies else None
+
+    def _cross_pairs(self) -> np.ndarray:
+        """Possible cross-organisation pairs per locality [L]."""
+        pop = self.model.pop
+        L = len(self.locs)
+        unit = pop.organisation.astype(np.int64) * L + pop.locality
+        per_unit = np.bincount(unit, minlength=(len(pop.organisations)) * L).reshape(-1, L)
+        same = (per_unit.astype(float) ** 2).sum(axis=0)
+        return (self.staff_loc**2 - same) / 2.0
+
+    def _layout(self) -> _Layout:
+        lay = _Layout()
+        for b in self.behs:
+            for loc in self.locs:
+                lay.add(loc, ALL, b, "performance_rate")
+            for t, name in enumerate(self.types):
+                if self.elig_type[t, self.behs.index(b)] > 0:
+                    lay.add(ALL, name, b, "performance_rate")
+            lay.add(ALL, ALL, b, "performance_rate")
+        for metric in ("integration_index", "cases", "integrated_cases", "delay_days", "emergency_admissions",
+                       "care_cost", "spend", "cross_boundary_density", "mean_trust", "capability", "motivation"):
+            for loc in [*self.locs, ALL]:
+                lay.add(loc, ALL, ALL, metric)
+        for t in self.pooling_types:
+            lay.add(ALL, self.types[t], "budget_pooling", "budget_pooling")
+        return lay
+
+    def record(self, week: int, encountered: np.ndarray, performed: np.ndarray, cases, exposure) -> None:
+        """Store this week's values (every ``record_every`` weeks and the last week)."""
+        if self.tallies is not None:
+            self.tallies.add_encounters(encountered, performed)
+        if week % self.every and week != self.horizon - 1:
+            return
+        m, pop = self.model, self.model.pop
+        perf = performed.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate_loc = (self.g_loc @ perf) / self.elig_loc
+            rate_type = (self.g_type @ perf) / self.elig_type
+            rate_all = perf.sum(axis=0) / self.elig_all
+        parts = []
+        for b in range(len(self.behs)):
+            parts.append(rate_loc[:, b])
+            parts.append(rate_type[self.elig_type[:, b] > 0, b])
+            parts.append([rate_all[b]])
+        costs = m.scenario.drivers.costs
+        care = cases.delay_days * costs.delay_day + cases.admissions * costs.emergency_admission
+        density, trust = self._tie_stats()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            index = cases.integrated / cases.cases
+            index_all = cases.integrated.sum() / cases.cases.sum() if cases.cases.sum() else np.nan
+        cap_loc = (self.g_loc @ pop.capability.mean(axis=1)) / self.staff_loc
+        mot_loc = (self.g_loc @ pop.motivation) / self.staff_loc
+        for per_loc, total in (
+            (index, index_all),
+            (cases.cases, cases.cases.sum()),
+            (cases.integrated, cases.integrated.sum()),
+            (cases.delay_days, cases.delay_days.sum()),
+            (cases.admissions, cases.admissions.sum()),
+            (care, care.sum()),
+            (exposure.spend, exposure.spend.sum()),
+            density,
+            trust,
+            (cap_loc, pop.capability.mean()),
+            (mot_loc, pop.motivation.mean()),
+        ):
+            parts.append(per_loc)
+            parts.append([total])
+        pooling = np.array([a.pooling for a in m.organisations], dtype=float)
+        for t in self.pooling_types:
+            parts.append([pooling[self.org_types == t].mean()])
+        self.weeks.append(week)
+        self.values.append(np.concatenate([np.asarray(p, dtype=float) for p in parts]))
+        if self.tallies is not None:
+            self.tallies.add_state(week)
+
+    def _tie_stats(self) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
+        ties, pop = self.model.ties, self.model.pop
+        cross = ties.layer == 1
+        loc = pop.locality[ties.u[cross]]
+        L = len(self.locs)
+        count = np.bincount(loc, minlength=L).astype(float)
+        tsum = np.bincount(loc, weights=ties.trust[cross], minlength=L)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            density = (count / self.cross_pairs, count.sum() / self.cross_pairs.sum())
+            trust = (tsum / count, tsum.sum() / count.sum() if count.sum() else np.nan)
+        return density, trust
+
+    def frame(self, replicate: int, strategy: str) -> pd.DataFrame:
+        """All recorded weeks as a tidy DataFrame (see RECORD_COLUMNS)."""
+        values = np.vstack(self.values) if self.values else np.zeros((0, len(self.layout.keys)))
+        n_weeks, n_keys = values.shape
+        keys = np.array(self.layout.keys, dtype=object).reshape(n_keys, 4)
+        cat = pd.CategoricalDtype
+        df = pd.DataFrame({
+            "week": np.repeat(np.array(self.weeks, dtype=np.int32), n_keys),
+            "replicate": np.full(n_weeks * n_keys, replicate, dtype=np.int32),
+            "strategy": strategy,
+            "locality": np.tile(keys[:, 0], n_weeks),
+            "organisation_type": np.tile(keys[:, 1], n_weeks),
+            "behaviour": np.tile(keys[:, 2], n_weeks),
+            "metric": np.tile(keys[:, 3], n_weeks),
+            "value": values.ravel(),
+        })
+        for col in ("locality", "organisation_type", "behaviour", "metric"):
+            df[col] = df[col].astype(cat(sorted(set(df[col]))))
+        return df
+
+
+class _TallyBuilder:
+    """Accumulates raw counts by locality, behaviour and the pair of organisation types."""
+
+    def __init__(self, model: IntegrationModel) -> None:
+        pop = model.pop
+        self.model = model
+        self.rng = model.streams.rng("observation")
+        L, B, T = len(pop.locality_names), len(pop.behaviour_names), len(pop.type_names)
+        self.shape = (L, B, T, T)
+        staff = np.zeros((L, T))
+        np.add.at(staff, (pop.locality, pop.organisation_type), 1)
+        self.staff = staff
+        # Partner type drawn in proportion to partner-type staff in the locality.
+        weight = np.zeros((L, B, T))
+        for b, name in enumerate(pop.behaviour_names):
+            partners = [pop.type_names.index(t) for t in model.scenario.behaviours[name].partners]
+            weight[:, b, partners] = staff[:, partners]
+        self.cum = np.cumsum(weight, axis=2)
+        self.enc = np.zeros(self.shape, dtype=np.int64)
+        self.perf = np.zeros(self.shape, dtype=np.int64)
+        self.out: dict[str, list[np.ndarray]] = {k: [] for k in
+                                                 ("encounters", "performed", "practitioners", "ties", "pairs",
+                                                  "trust_sum", "habit_sum", "adopters")}
+        self.weeks: list[int] = []
+
+    def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
+        pop = self.model.pop
+        rows, beh = np.nonzero(encountered)
+        loc = pop.locality[rows]
+        total = self.cum[loc, beh, -1]
+        u = self.rng.random(rows.size) * total
+        partner = (u[:, None] >= self.cum[loc, beh, :]).sum(axis=1)
+        ok = total > 0
+        L, B, T, _ = self.shape
+        flat = ((loc * B + beh) * T + pop.organisation_type[rows]) * T + np.minimum(partner, T - 1)
+        size = L * B * T * T
+        self.enc += np.bincount(flat[ok], minlength=size).reshape(self.shape)
+        self.perf += np.bincount(flat[ok], weights=performed[rows, beh][ok], minlength=size).astype(np.int64).reshape(self.shape)
+
+    def add_state(self, week: int) -> None:
+        pop, ties = self.model.pop, self.model.ties
+        L, B, T, _ = self.shape
+        self.out["encounters"].append(self.enc)
+        self.out["performed"].append(self.perf)
+        self.enc, self.perf = np.zeros(self.shape, np.int64), np.zeros(self.shape, np.int64)
+        self.out["practitioners"].append(self.staff.copy())
+        cross = ties.layer == 1
+        a, c = pop.organisation_type[ties.u[cross]], pop.organisation_type[ties.v[cross]]
+        loc = pop.locality[ties.u[cross]]
+        tie = np.zeros((L, T, T))
+        tr = np.zeros((L, T, T))
+        np.add.at(tie, (loc, a, c), 1)
+        np.add.at(tr, (loc, a, c), ties.trust[cross])
+        sym = lambda x: x + np.transpose(x, (0, 2, 1)) - x * np.eye(T)[None]  # noqa: E731
+        self.out["ties"].append(sym(tie))
+        self.out["trust_sum"].append(sym(tr))
+        self.out["pairs"].append(self.staff[:, :, None] * self.staff[:, None, :])
+        hab = np.zeros((L, B, T))
+        for b in range(B):
+            np.add.at(hab[:, b, :], (pop.locality, pop.organisation_type), pop.habit[:, b])
+        self.out["habit_sum"].append(hab)
+        ever = np.zeros((L, B))
+        for b in range(B):
+            ever[:, b] = np.bincount(pop.locality, weights=pop.ever[:, b], minlength=L)
+        self.out["adopters"].append(ever)
+        self.weeks.append(week)
+
+    def build(self) -> Tallies:
+        pop = self.model.pop
+        stack = {k: np.stack(v) if v else np.zeros((0,)) for k, v in self.out.items()}
+        return Tallies(weeks=list(self.weeks), localities=list(pop.locality_names),
+                       organisation_types=list(pop.type_names), behaviours=list(pop.behaviour_names), **stack)
+
+
+# ---------------------------------------------------------------------- summaries
+
+
+def _window_mean(series: pd.Series, start: int, stop: int) -> float:
+    part = series[(series.index >= start) & (series.index < stop)]
+    return float(part.mean()) if len(part) else float("nan")
+
+
+def summarise(records: pd.DataFrame, horizon: int, funding_end: int | None,
+              first_localities: list[str]) -> dict[str, float]:
+    """Run summary metrics (see SUMMARY_METRICS) from one run's tidy records."""
+    agg = records[(records["organisation_type"] == ALL) & (records["behaviour"] == ALL)]
+    wide = agg.pivot_table(index="week", columns=["metric", "locality"], values="value", observed=True)
+    w = SUMMARY_WINDOW
+    index = wide[("integration_index", ALL)]
+    last = index.index.max() + 1 if len(index) else horizon
+    final = _window_mean(index, last - w, last)
+    baseline = _window_mean(index, 0, w)
+    out = {
+        "integration_final": final,
+        "integration_peak": float(index.rolling(w, min_periods=1).mean().max()),
+        "integration_auc": float(index.mean() * horizon / 52.0),
+        "integration_gain": final - baseline,
+    }
+    out.update(_sustainability(index, baseline, funding_end, last))
+    locs = [c for c in wide["integration_index"].columns if c != ALL]
+    finals = {loc: _window_mean(wide[("integration_index", loc)], last - w, last) for loc in locs}
+    bases = {loc: _window_mean(wide[("integration_index", loc)], 0, w) for loc in locs}
+    outside = [loc for loc in locs if loc not in first_localities] or locs
+    out["spread"] = float(np.mean([finals[n] - bases[n] for n in outside]))
+    out["equity"] = float(np.std(list(finals.values())))
+    spend = float(wide[("spend", ALL)].sum())
+    out["total_spend"] = spend
+    gain_points = 100.0 * out["integration_gain"]
+    out["cost_per_point"] = spend / gain_points if gain_points > 0 and spend > 0 else float("nan")
+    for metric in ("delay_days", "emergency_admissions", "care_cost"):
+        out[metric] = float(wide[(metric, ALL)].sum())
+    for metric in ("cross_boundary_density", "mean_trust"):
+        out[f"{metric}_final"] = _window_mean(wide[(metric, ALL)], last - w, last)
+    perf = records[(records["metric"] == "performance_rate") & (records["locality"] == ALL)
+                   & (records["organisation_type"] == ALL)]
+    for b, group in perf.groupby("behaviour", observed=True):
+        out[f"final_{b}"] = _window_mean(group.set_index("week")["value"], last - w, last)
+    return out
+
+
+def _sustainability(index: pd.Series, baseline: float, funding_end: int | None, last: int) -> dict[str, float]:
+    nan = float("nan")
+    if funding_end is None or funding_end + 52 > last:
+        return {"sustainability": nan, "gain_retained": nan}
+    at_end = _window_mean(index, funding_end - SUMMARY_WINDOW, funding_end)
+    after = _window_mean(index, funding_end + 52 - SUMMARY_WINDOW, funding_end + 52)
+    gain_end = at_end - baseline
+    return {
+        "sustainability": after / at_end if at_end > 0 else nan,
+        "gain_retained": (after - baseline) / gain_end if gain_end > 0.005 else nan,
+    }

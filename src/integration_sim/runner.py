@@ -1,0 +1,209 @@
+"""Running the model: seeds, one run (`simulate`), many runs in parallel (`run`), and `Results`.
+
+Replicate ``r`` of every strategy uses the same run seed (common random
+numbers), derived from the scenario seed and ``r`` alone, so results are
+identical whatever the number of worker processes or the order runs finish in.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from integration_sim import __version__
+from integration_sim.errors import InputError
+from integration_sim.outcomes import Tallies, summarise
+from integration_sim.progress import Progress
+from integration_sim.scenario import Scenario, apply_overrides
+from integration_sim.strategies import Intervention
+
+
+def run_seed(base_seed: int, index: int) -> int:
+    """The seed of run ``index`` under ``base_seed`` (63-bit, via SeedSequence spawn keys)."""
+    seq = np.random.SeedSequence(int(base_seed), spawn_key=(int(index),))
+    return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+@dataclass
+class RunResult:
+    """One run: its records, summary, and what produced them."""
+
+    strategy: str
+    replicate: int
+    seed: int
+    records: pd.DataFrame
+    summary: dict[str, float]
+    interventions: list[Intervention]
+    tallies: Tallies | None = None
+    parameter_draw: dict[str, float] = field(default_factory=dict)
+
+
+def posterior_draw(scenario: Scenario, seed: int) -> dict[str, float]:
+    """One weighted draw from the scenario's posterior file (empty without one).
+
+    The draw uses the run's own ``posterior`` stream, so replicate ``r`` of every
+    strategy uses the same parameter values (common random numbers).
+    """
+    if scenario.parameters.posterior is None:
+        return {}
+    from integration_sim.calibration.posterior import draw, load_posterior
+    from integration_sim.model.streams import Streams
+
+    table = load_posterior(scenario.parameters.posterior)
+    return draw(table, Streams(seed).rng("posterior"))
+
+
+def simulate(
+    scenario: Scenario,
+    strategy: str | None = None,
+    replicate: int = 0,
+    seed: int | None = None,
+    tallies: bool = False,
+) -> RunResult:
+    """Run one strategy once.
+
+    Args:
+        scenario: validated scenario.
+        strategy: strategy name (default: the scenario's first).
+        replicate: replicate number, used for the seed when ``seed`` is None.
+        seed: run seed; default ``run_seed(scenario.seed, replicate)``.
+        tallies: also return raw counts for observation models.
+    """
+    from integration_sim.model import IntegrationModel
+
+    strategy = strategy or next(iter(scenario.strategies))
+    if strategy not in scenario.strategies:
+        raise InputError(f"no strategy {strategy!r} (scenario has: {', '.join(scenario.strategies)})",
+                         field="--strategy")
+    seed = run_seed(scenario.seed, replicate) if seed is None else int(seed)
+    draw = posterior_draw(scenario, seed)
+    effective = apply_overrides(scenario, draw, source=scenario.parameters.posterior) if draw else scenario
+    model = IntegrationModel(effective, strategy, seed, tallies=tallies)
+    try:
+        model.run()
+        records = model.recorder.frame(replicate, strategy)
+        sched = model.schedule_of_interventions
+        first = [n for n, hit in zip(model.pop.locality_names, sched.first_localities(), strict=True) if hit]
+        summary = summarise(records, scenario.horizon_weeks, sched.funding_end(), first)
+        tally = model.recorder.tallies.build() if tallies else None
+        return RunResult(strategy, replicate, seed, records, summary, model.interventions, tally, draw)
+    finally:
+        model.release()
+
+
+@dataclass
+class Results:
+    """Many runs of one scenario: tidy records, a summary row per run, and provenance."""
+
+    scenario: Scenario
+    records: pd.DataFrame
+    summary: pd.DataFrame
+    manifest: dict[str, Any]
+    interventions: dict[str, list[Intervention]]
+
+    def write(self, out_dir: str | Path, charts: bool = True) -> list[Path]:
+        """Write records, summary, manifest (and basic charts) to ``out_dir``; return paths."""
+        from integration_sim.files import write_json, write_table
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = write_table(self.records, out / "records")
+        paths += write_table(self.summary, out / "summary")
+        if charts:
+            from integration_sim.basic_charts import write_basic_charts
+
+            paths += write_basic_charts(self, out)
+        # The manifest goes last: its presence marks a complete output folder.
+        write_json(out / "manifest.json", {**self.manifest, "files": sorted(p.name for p in paths)})
+        return [*paths, out / "manifest.json"]
+
+
+def _one(args: tuple[Scenario, str, int]) -> RunResult:
+    scenario, strategy, replicate = args
+    return simulate(scenario, strategy, replicate)
+
+
+def run(
+    scenario: Scenario,
+    strategies: list[str] | None = None,
+    replicates: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+) -> Results:
+    """Run every (strategy, replicate) pair, in parallel worker processes.
+
+    Args:
+        strategies: names to run (default: all in the scenario).
+        replicates: runs per strategy (default: the scenario's).
+        seed: overrides the scenario seed.
+        workers: worker processes (default: all cores; 1 runs in this process).
+        progress: show a progress bar (default: only on a terminal, not in CI).
+    """
+    if seed is not None:
+        scenario = scenario.model_copy(update={"seed": int(seed)})
+    strategies = list(strategies or scenario.strategies)
+    for s in strategies:
+        if s not in scenario.strategies:
+            raise InputError(f"no strategy {s!r} (scenario has: {', '.join(scenario.strategies)})",
+                             field="--strategy")
+    n_rep = replicates or scenario.replicates
+    tasks = [(scenario, s, r) for s in strategies for r in range(n_rep)]
+    workers = min(workers or os.cpu_count() or 1, len(tasks))
+    started = datetime.now(UTC)
+    results: list[RunResult] = []
+    with Progress(len(tasks), "runs", enabled=progress) as bar:
+        if workers <= 1:
+            for task in tasks:
+                results.append(_one(task))
+                bar.advance()
+        else:
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                futures = [pool.submit(_one, t) for t in tasks]
+                for fut in as_completed(futures):
+                    results.append(fut.result())
+                    bar.advance()
+    order = {s: i for i, s in enumerate(strategies)}
+    results.sort(key=lambda r: (order[r.strategy], r.replicate))
+    return _collect(scenario, results, n_rep, started, workers)
+
+
+def _collect(scenario: Scenario, results: list[RunResult], n_rep: int, started: datetime,
+             workers: int) -> Results:
+    records = pd.concat([r.records for r in results], ignore_index=True)
+    for col in ("strategy", "locality", "organisation_type", "behaviour", "metric"):
+        records[col] = records[col].astype("category")
+    summary = pd.DataFrame(
+        [{"strategy": r.strategy, "replicate": r.replicate, "seed": r.seed, **r.summary} for r in results]
+    )
+    interventions = {}
+    for r in results:
+        interventions.setdefault(r.strategy, r.interventions)
+    manifest = {
+        "package": "integration-sim",
+        "version": __version__,
+        "scenario": scenario.name,
+        "scenario_hash": scenario.content_hash(),
+        "strategies": list(dict.fromkeys(r.strategy for r in results)),
+        "replicates": n_rep,
+        "base_seed": scenario.seed,
+        "seeds": {str(r.replicate): r.seed for r in results},
+        "posterior": scenario.parameters.posterior,
+        "parameter_draws": {f"{r.strategy}/{r.replicate}": r.parameter_draw for r in results if r.parameter_draw},
+        "workers": workers,
+        "started": started.isoformat(),
+        "finished": datetime.now(UTC).isoformat(),
+        "platform": {"python": sys.version.split()[0], "system": platform.platform(),
+                     "machine": platform.machine()},
+    }
+    return Results(scenario, records, summary, manifest, interventions)

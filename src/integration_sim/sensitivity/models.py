@@ -1,0 +1,249 @@
+"""The model under study: the built-in simulation or an importable ``module:function``.
+
+:func:`bind` checks an experiment against its model once, in the main process,
+and returns a small picklable :class:`RunSpec`. Workers (local processes or
+Dask) call :func:`run_batch` with that spec; everything a run depends on is in
+the spec, the sampled values and the run index, so results do not depend on
+which worker ran them or in what order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from integration_sim.errors import InputError
+from integration_sim.sensitivity.experiment import RESERVED_COLUMNS, Experiment, input_error
+
+ATTEMPTS = 2  # a failing run is retried once, then recorded as failed
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a worker needs to run any run of a sweep (picklable, a few kB)."""
+
+    kind: str  # "scenario" or "function"
+    seed: int
+    replicates: int
+    param_keys: tuple[str, ...]  # dotted paths (scenario) or dict keys (function)
+    param_names: tuple[str, ...]  # column labels
+    outputs: tuple[tuple[str, str, tuple[str, ...]], ...]  # (label, metric, strategies: 1 or 2)
+    function: str | None = None
+    search_path: tuple[str, ...] = ()
+    scenario_data: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    scenario_hash: str = ""
+
+    @property
+    def output_names(self) -> list[str]:
+        """Output column labels."""
+        return [label for label, _, _ in self.outputs]
+
+    @property
+    def strategies(self) -> list[str]:
+        """Strategies each run simulates (all share the run's seed: common random numbers)."""
+        seen: dict[str, None] = {}
+        for _, _, strategies in self.outputs:
+            seen.update(dict.fromkeys(strategies))
+        return list(seen)
+
+
+def run_seed(base_seed: int, index: int) -> int:
+    """Seed of run ``index``: ``runner.run_seed`` when the engine is present, same recipe otherwise."""
+    engine = _engine_run_seed()
+    if engine is not None:
+        return int(engine(base_seed, index))
+    seq = np.random.SeedSequence(base_seed, spawn_key=(index,))
+    # Halved so it fits a signed 64-bit Parquet column.
+    return int(seq.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+@cache
+def _engine_run_seed() -> Callable[[int, int], int] | None:
+    try:
+        from integration_sim.runner import run_seed as engine_run_seed
+    except ImportError:  # the engine is not built yet (cached: a failed import is slow)
+        return None
+    return engine_run_seed
+
+
+# --------------------------------------------------------------------------- binding
+
+
+def bind(experiment: Experiment, path: str | Path, text: str) -> RunSpec:
+    """Check the experiment against its model and return the spec workers run."""
+    base = dict(
+        seed=experiment.seed,
+        replicates=experiment.replicates,
+        param_keys=tuple(p.path for p in experiment.parameters),
+        param_names=tuple(experiment.parameter_names),
+    )
+    folder = str(Path(path).resolve().parent)
+    if experiment.function is not None:
+        search = (folder, str(Path.cwd()))
+        try:
+            load_function(experiment.function, search)
+        except InputError as err:
+            raise input_error(err.message, path, text, "function") from None
+        outputs = tuple((o.label, o.metric, ()) for o in experiment.output_specs)
+        return RunSpec(kind="function", outputs=outputs, function=experiment.function,
+                       search_path=search, **base)
+    return _bind_scenario(experiment, Path(path), text, base)
+
+
+def _bind_scenario(experiment: Experiment, path: Path, text: str, base: dict[str, Any]) -> RunSpec:
+    from integration_sim.scenario import apply_overrides, get_path, load_scenario
+
+    scenario_path = (path.parent / experiment.scenario).resolve()
+    if not scenario_path.exists():
+        raise input_error(f"scenario file not found: {scenario_path}", path, text, "scenario")
+    scenario = load_scenario(scenario_path)
+    data = scenario.model_dump(mode="python")
+    for i, p in enumerate(experiment.parameters):
+        try:
+            value = get_path(data, p.path)
+        except InputError as err:
+            raise input_error(err.message, path, text, "parameters", i, "path") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise input_error(f"{p.path} holds {value!r}, not a number", path, text, "parameters", i, "path")
+        for end in p.bounds or ():
+            try:  # a bound the scenario schema rejects would fail every run near it
+                apply_overrides(scenario, {p.path: int(round(end)) if p.integer else end})
+            except InputError as err:
+                msg = f"bound {end} is not allowed for {p.path}: {err.message}"
+                raise input_error(msg, path, text, "parameters", i, "bounds") from None
+    default = experiment.strategy or next(iter(scenario.strategies))
+    outputs = []
+    for i, o in enumerate(experiment.output_specs):
+        names = o.difference or (o.strategy or default,)
+        for name in names:
+            if name not in scenario.strategies:
+                known = ", ".join(scenario.strategies)
+                raise input_error(f"unknown strategy {name!r} (scenario has: {known})", path, text, "outputs", i)
+        _check_metric(o.metric, path, text, i)
+        outputs.append((o.label, o.metric, tuple(names)))
+    if experiment.strategy and experiment.strategy not in scenario.strategies:
+        raise input_error(f"unknown strategy {experiment.strategy!r}", path, text, "strategy")
+    return RunSpec(kind="scenario", outputs=tuple(outputs), scenario_data=scenario.model_dump(mode="json"),
+                   scenario_hash=scenario.content_hash(), **base)
+
+
+def _check_metric(metric: str, path: Path, text: str, index: int) -> None:
+    try:
+        from integration_sim.outcomes import SUMMARY_METRICS
+    except ImportError:
+        return  # engine not built yet: an unknown metric fails each run instead
+    if metric not in SUMMARY_METRICS:
+        known = ", ".join(SUMMARY_METRICS)
+        raise input_error(f"unknown metric {metric!r} (known: {known})", path, text, "outputs", index)
+
+
+def load_function(ref: str, search_path: Sequence[str] = ()) -> Callable[..., dict[str, float]]:
+    """Import ``module:function``, trying ``search_path`` folders after the usual import path."""
+    module_name, _, attr = ref.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module_name.startswith(exc.name):
+            raise
+        for folder in search_path:
+            if folder not in sys.path:
+                sys.path.append(folder)  # appended, so installed packages still win
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            raise InputError(f"cannot import module {module_name!r}") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise InputError(f"module {module_name!r} has no function {attr!r}")
+    return fn
+
+
+# --------------------------------------------------------------------------- running
+
+
+@cache
+def _function(ref: str, search_path: tuple[str, ...]) -> Callable[..., dict[str, float]]:
+    return load_function(ref, search_path)
+
+_SCENARIOS: dict[str, Any] = {}  # per-process cache: validated scenario by content hash
+
+
+def _scenario(spec: RunSpec) -> Any:
+    if spec.scenario_hash not in _SCENARIOS:
+        from integration_sim.scenario import Scenario
+
+        _SCENARIOS[spec.scenario_hash] = Scenario.model_validate(spec.scenario_data)
+    return _SCENARIOS[spec.scenario_hash]
+
+
+def evaluate(spec: RunSpec, values: Sequence[float], run: int) -> dict[str, float]:
+    """Outputs of one run: sample point values (natural units) and the run's index."""
+    seed = run_seed(spec.seed, run)
+    if spec.kind == "function":
+        fn = _function(spec.function or "", spec.search_path)
+        result = fn(dict(zip(spec.param_keys, map(float, values), strict=True)), seed)
+        return {label: float(result[metric]) for label, metric, _ in spec.outputs}
+    from integration_sim import runner
+    from integration_sim.scenario import apply_overrides
+
+    scenario = apply_overrides(_scenario(spec), dict(zip(spec.param_keys, values, strict=True)))
+    replicate = run % spec.replicates
+    summaries = {
+        name: runner.simulate(scenario, strategy=name, replicate=replicate, seed=seed).summary
+        for name in spec.strategies
+    }
+    out = {}
+    for label, metric, names in spec.outputs:
+        value = float(summaries[names[0]][metric])
+        out[label] = value - float(summaries[names[1]][metric]) if len(names) == 2 else value
+    return out
+
+
+def run_batch(spec: RunSpec, runs: Sequence[int], values: Sequence[Sequence[float]]) -> dict[str, list]:
+    """Run each run of a batch (retrying a failure once); return result columns.
+
+    ``values[k]`` are the parameter values of ``runs[k]``'s sample point. A run
+    that raises twice is returned with status ``failed``, its traceback and NaN
+    outputs, so one bad corner of parameter space never stops a sweep.
+    """
+    cols = empty_columns(spec)
+    for run, vals in zip(runs, values, strict=True):
+        outputs, error, attempts = None, "", 0
+        for attempts in range(1, ATTEMPTS + 1):  # noqa: B007 - attempts is reported
+            try:
+                outputs = evaluate(spec, vals, run)
+                break
+            except Exception:  # any error in a run is data, not a crash of the sweep
+                error = traceback.format_exc()
+        append_row(cols, spec, run, vals, outputs, error if outputs is None else "", attempts)
+    return cols
+
+
+def empty_columns(spec: RunSpec) -> dict[str, list]:
+    """Result columns with no rows: bookkeeping, then parameters, then outputs."""
+    names = (*RESERVED_COLUMNS, *spec.param_names, *spec.output_names)
+    return {name: [] for name in names}
+
+
+def append_row(cols: dict[str, list], spec: RunSpec, run: int, vals: Sequence[float],
+               outputs: dict[str, float] | None, error: str, attempts: int) -> None:
+    """Add one run's row; ``outputs`` None means the run failed with ``error``."""
+    cols["run"].append(int(run))
+    cols["point"].append(int(run // spec.replicates))
+    cols["replicate"].append(int(run % spec.replicates))
+    cols["seed"].append(run_seed(spec.seed, run))
+    cols["status"].append("ok" if outputs is not None else "failed")
+    cols["attempts"].append(attempts)
+    cols["error"].append(error)
+    for name, v in zip(spec.param_names, vals, strict=True):
+        cols[name].append(float(v))
+    for name in spec.output_names:
+        cols[name].append(float(outputs[name]) if outputs is not None else float("nan"))

@@ -1,0 +1,200 @@
+"""Running a sweep end to end: design, store, execute (resumably), analyse.
+
+:func:`sweep` is what ``integration-sim sweep`` and notebooks call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from integration_sim import __version__
+from integration_sim.errors import InputError
+from integration_sim.progress import Progress
+from integration_sim.sensitivity.experiment import Experiment, load_experiment
+from integration_sim.sensitivity.executor import Batch, default_workers, execute, plan_batches
+from integration_sim.sensitivity.models import RunSpec, bind, evaluate
+from integration_sim.sensitivity.report import Analysis, analyse
+from integration_sim.sensitivity.sampling import to_values, unit_design
+from integration_sim.sensitivity.store import Store
+
+TARGET_TASK_SECONDS = 1.0  # work per task: scheduling overhead (ms) stays well under 1%
+TASKS_PER_SLOT = 4  # at least this many tasks per worker, so the last ones balance out
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep: where it is, what ran, and the analysis tables."""
+
+    out_dir: Path
+    experiment: Experiment
+    analysis: Analysis
+    runs_total: int
+    runs_this_call: int
+    seconds: float
+    batch_size: int
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """One row per run (sorted by run index): bookkeeping, parameters, outputs."""
+        return self.analysis.results
+
+    @property
+    def indices(self) -> pd.DataFrame:
+        """Sensitivity indices (the contents of indices.csv)."""
+        return self.analysis.indices
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """Runs that failed twice, with parameters and traceback."""
+        return self.analysis.failures
+
+
+def sweep(experiment: str | Path | Experiment, out_dir: str | Path, workers: int | None = None,
+          scheduler: Any = None, resume: bool = False, progress: bool | None = None,
+          batch_size: int | None = None) -> SweepResult:
+    """Run (or resume) a sensitivity sweep and analyse it.
+
+    Args:
+        experiment: an experiment file, or an :class:`Experiment` (relative
+            scenario paths are then taken from the current folder).
+        out_dir: the sweep folder (results store, tables, charts).
+        workers: local worker processes (default: all cores; 1 runs in this process).
+        scheduler: a Dask scheduler address (``tcp://host:8786``), cluster or Client.
+        resume: finish a sweep already in ``out_dir``; without it a folder
+            holding a sweep is refused.
+        progress: show a progress bar (default: only on a terminal).
+        batch_size: runs per task (default: the experiment's, else timed).
+    """
+    start = time.monotonic()
+    exp, text, path = _load(experiment)
+    spec = bind(exp, path, text)
+    store = Store(out_dir)
+    fingerprint = _fingerprint(exp, spec)
+    values = _prepare(store, exp, spec, text, fingerprint, resume, workers, scheduler, batch_size)
+    manifest = store.read_manifest()
+    size = int(manifest["batch_size"])
+    n_runs = len(values) * exp.replicates
+    done = store.done_batches()
+    todo = [_batch(b, runs, values, exp.replicates) for b, runs in plan_batches(n_runs, size) if b not in done]
+    already = n_runs - sum(len(b.runs) for b in todo)
+
+    with Progress(n_runs, f"sweep {exp.name}", enabled=progress, done=already) as bar:
+        def on_done(batch: Batch, cols: dict[str, list]) -> None:
+            store.write_part(batch.index, pd.DataFrame(cols))
+            bar.advance(len(batch.runs))
+
+        execute(spec, todo, on_done, workers=workers, scheduler=scheduler)
+
+    analysis = analyse(store, exp, spec)
+    manifest.update(status="complete", runs_failed=int(len(analysis.failures)))
+    store.write_manifest(manifest)
+    return SweepResult(Path(out_dir), exp, analysis, n_runs, n_runs - already,
+                       time.monotonic() - start, size)
+
+
+def _load(experiment: str | Path | Experiment) -> tuple[Experiment, str, Path]:
+    if isinstance(experiment, Experiment):
+        text = yaml.safe_dump(experiment.model_dump(mode="json", exclude_none=True), sort_keys=False)
+        return experiment, text, Path.cwd() / f"{experiment.name}.yaml"
+    exp, text = load_experiment(experiment)
+    return exp, text, Path(experiment)
+
+
+def _fingerprint(exp: Experiment, spec: RunSpec) -> str:
+    """Hash of everything that decides the results: experiment, scenario, function source."""
+    h = hashlib.sha256(exp.content_hash().encode())
+    h.update(spec.scenario_hash.encode())
+    if spec.function:
+        from integration_sim.sensitivity.models import load_function
+
+        try:
+            h.update(inspect.getsource(inspect.getmodule(load_function(spec.function, spec.search_path))).encode())
+        except (OSError, TypeError):
+            h.update(spec.function.encode())  # no source (e.g. compiled): the name must do
+    return h.hexdigest()
+
+
+def _prepare(store: Store, exp: Experiment, spec: RunSpec, text: str, fingerprint: str,
+             resume: bool, workers: int | None, scheduler: Any, batch_size: int | None):
+    """Create the store (or check it for resuming); return sample values (points x parameters)."""
+    if resume:
+        if not store.exists():
+            raise InputError("no sweep to resume here (no manifest.json); run without --resume",
+                             file=store.dir)
+        manifest = store.read_manifest()
+        if manifest.get("fingerprint") != fingerprint:
+            raise InputError(
+                "the experiment (or its scenario or function) has changed since this sweep started; "
+                "resuming would mix results. Run into a new folder instead", file=store.dir)
+        return store.samples()[exp.parameter_names].to_numpy()
+    unit = unit_design(exp)
+    values = to_values(exp, unit)
+    size = batch_size or exp.batch_size or _timed_batch_size(spec, values, exp.replicates, workers, scheduler)
+    manifest = {
+        "kind": "integration-sim sweep",
+        "experiment": exp.name,
+        "method": exp.method,
+        "fingerprint": fingerprint,
+        "points": len(values),
+        "replicates": exp.replicates,
+        "runs": len(values) * exp.replicates,
+        "batch_size": size,
+        "parameters": {p.label: p.path for p in exp.parameters},
+        "outputs": exp.output_names,
+        "integration_sim_version": __version__,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "status": "running",
+    }
+    design = pd.DataFrame(unit, columns=exp.parameter_names)
+    samples = pd.DataFrame(values, columns=exp.parameter_names)
+    samples.insert(0, "point", range(len(values)))
+    store.create(manifest, text, design, samples)
+    return values
+
+
+def _timed_batch_size(spec: RunSpec, values, replicates: int, workers: int | None, scheduler: Any) -> int:
+    """Runs per task so a task takes about TARGET_TASK_SECONDS, with enough tasks to balance."""
+    seconds = _seconds_per_run(spec, values)
+    slots = _slots(workers, scheduler)
+    n_runs = len(values) * replicates
+    by_time = max(int(TARGET_TASK_SECONDS / max(seconds, 1e-7)), 1)
+    by_balance = max(math.ceil(n_runs / (slots * TASKS_PER_SLOT)), 1)
+    return min(by_time, by_balance)
+
+
+def _seconds_per_run(spec: RunSpec, values) -> float:
+    """Wall time of one run, timed here on the first points (up to 0.2 s of trying)."""
+    t0, n = time.perf_counter(), 0
+    try:
+        while n < 50 and (n == 0 or time.perf_counter() - t0 < 0.2):
+            evaluate(spec, values[n % len(values)], n)
+            n += 1
+    except Exception:  # the run itself will fail again, and be recorded, in the sweep
+        n = max(n, 1)
+    return (time.perf_counter() - t0) / n
+
+
+def _slots(workers: int | None, scheduler: Any) -> int:
+    """Worker slots the batches are spread over (only used to size batches)."""
+    if scheduler is None:
+        return workers or default_workers()
+    if hasattr(scheduler, "nthreads"):  # a distributed Client
+        return max(sum(scheduler.nthreads().values()), 1)
+    info = getattr(scheduler, "scheduler_info", None)  # a cluster object
+    if isinstance(info, dict) and info.get("workers"):
+        return max(sum(w.get("nthreads", 1) for w in info["workers"].values()), 1)
+    return 8  # an address: unknown until connected; a modest guess keeps tasks balanced
+
+
+def _batch(index: int, runs: range, values, replicates: int) -> Batch:
+    vals = tuple(tuple(float(v) for v in values[r // replicates]) for r in runs)
+    return Batch(index=index, runs=tuple(runs), values=vals)
