@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
+from integration_sim.model.network import TieTable
 from integration_sim.scenario import Scenario
 
 LOGISTIC, THRESHOLD, ADDITIVE = 0, 1, 2
@@ -75,26 +75,26 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def social_share(weights: sparse.csr_matrix, performed: np.ndarray, mixing: str = "network") -> np.ndarray:
-    """Trust-weighted share of each practitioner's neighbours who performed each behaviour.
+def social_share(ties: TieTable, performed: np.ndarray, mixing: str = "network") -> np.ndarray:
+    """Trust-weighted share of each practitioner's neighbours who performed each behaviour [N, B].
 
     With ``mixing="full"`` every other practitioner counts equally (mean field),
     the fully mixed limit used for the Bass comparison.
     """
-    perf = performed.astype(float)
+    perf = performed.astype(np.float32)
     if mixing == "full":
         n = perf.shape[0]
         return (perf.sum(axis=0, keepdims=True) - perf) / max(n - 1, 1)
-    total = np.asarray(weights.sum(axis=1)).ravel()
-    share = weights @ perf
+    # One sparse product for all behaviours plus the total weight (last column).
+    both = ties.weighted_sum(np.hstack([perf, np.ones((perf.shape[0], 1), np.float32)]))
+    total = both[:, -1:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(total[:, None] > 0, share / total[:, None], 0.0)
-    return share
+        return np.where(total > 0, both[:, :-1] / total, 0.0)
 
 
-def neighbour_counts(adjacency: sparse.csr_matrix, performed: np.ndarray) -> np.ndarray:
+def neighbour_counts(ties: TieTable, performed: np.ndarray) -> np.ndarray:
     """Number of neighbours who performed each behaviour [N, B]."""
-    return np.asarray(adjacency @ performed.astype(float))
+    return ties.count_sum(performed.astype(np.float32))
 
 
 def perform_probability(

@@ -147,7 +147,8 @@ def betweenness(pop: Population, ties: TieTable, seed: int, samples: int = 64) -
     """Sampled betweenness centrality of each practitioner [N] (``samples`` pivots)."""
     g = nx.Graph()
     g.add_nodes_from(range(pop.size))
-    g.add_edges_from(zip(ties.u.tolist(), ties.v.tolist(), strict=True))
+    u, v, _, _ = ties.live()
+    g.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
     k = min(samples, pop.size)
     scores = nx.betweenness_centrality(g, k=k, seed=seed, normalized=True)
     return np.array([scores[i] for i in range(pop.size)])

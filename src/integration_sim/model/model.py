@@ -208,9 +208,8 @@ class IntegrationModel(mesa.Model):
     def _step_behaviour(self, opportunity: np.ndarray, exposure) -> tuple[np.ndarray, np.ndarray]:
         pop, bp, pp = self.pop, self.params.behaviour, self.params.practitioners
         previous = pop.performed
-        weights = self.ties.weights()
-        share = rules.social_share(weights, previous, self.params.network.mixing)
-        counts = rules.neighbour_counts(self.ties.adjacency(), previous) if self.rule.uses_counts else None
+        share = rules.social_share(self.ties, previous, self.params.network.mixing)
+        counts = rules.neighbour_counts(self.ties, previous) if self.rule.uses_counts else None
         champion = exposure.champion
         if champion.any():  # champions are kept capable and motivated while active
             pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
@@ -263,9 +262,11 @@ class IntegrationModel(mesa.Model):
         # or share a co-located base.
         joint = active[t.u] & active[t.v]
         together = (coloc[t.u] > 0) & (coloc[t.v] > 0)
-        interacted = (t.layer == WITHIN) | joint | together
-        t.trust = np.where(interacted, t.trust + n.trust_growth * (1.0 - t.trust), t.trust * (1.0 - n.trust_decay))
-        t.keep((t.layer == WITHIN) | (t.trust >= n.tie_loss_trust))
+        live = t.layer >= 0
+        grow = live & ((t.layer == WITHIN) | joint | together)
+        t.trust[grow] += n.trust_growth * (1.0 - t.trust[grow])
+        t.trust[~grow] *= 1.0 - n.trust_decay
+        t.lose((t.layer == CROSS) & (t.trust < n.tie_loss_trust))
         rng = self.streams.rng("ties")
         rate = n.tie_formation + n.colocation_tie_formation * coloc + n.joint_work_tie_formation * active
         forms = rng.random(self.pop.size) < np.minimum(rate, 1.0)
@@ -287,8 +288,8 @@ class IntegrationModel(mesa.Model):
         pop.tenure[leave] = 0
         pop.ever[leave] = False
         touched = leave[t.u] | leave[t.v]
-        t.trust = np.where(touched & (t.layer == WITHIN), self.params.network.team_trust, t.trust)
-        t.keep(~(touched & (t.layer == CROSS)))
+        t.trust[touched & (t.layer == WITHIN)] = self.params.network.team_trust
+        t.lose(touched & (t.layer == CROSS))
 
     def release(self) -> None:
         """Free Mesa's class-level agent-id counter for this model (mesa 3.3 keeps it forever)."""

@@ -15,11 +15,22 @@ from scipy import sparse
 from integration_sim.model.population import Population
 from integration_sim.scenario import NetworkParameters
 
-WITHIN, CROSS = 0, 1
+WITHIN, CROSS, LOST = 0, 1, -1
 
 
 class TieTable:
-    """Undirected ties between ``n`` practitioners with trust weights in (0, 1]."""
+    """Undirected ties between ``n`` practitioners with trust weights in (0, 1].
+
+    The first ``structure`` ties are in the CSR matrix; ties added since are
+    pending and handled directly until the next rebuild. A lost tie is marked
+    in place (layer ``LOST``, trust 0) and dropped at the next rebuild, so a
+    rebuild is needed only when pending or lost ties pile up (amortised
+    O(ties) per rebuild, not per week). Code reading the arrays selects ties
+    by layer (``WITHIN`` or ``CROSS``), which never matches a lost tie.
+    """
+
+    REBUILD_PENDING = 0.05  # rebuild when pending ties exceed this share of ties
+    REBUILD_DEAD = 0.10  # ... or dead CSR slots exceed this share of slots
 
     def __init__(self, n: int, u: np.ndarray, v: np.ndarray, trust: np.ndarray, layer: np.ndarray) -> None:
         self.n = n
@@ -28,8 +39,11 @@ class TieTable:
         self.v = hi.astype(np.int32)
         self.trust = np.asarray(trust, dtype=float)
         self.layer = np.asarray(layer, dtype=np.int8)
+        self.structure = 0  # ties [0, structure) are in the CSR matrix
         self._csr: sparse.csr_matrix | None = None
-        self._perm: np.ndarray | None = None
+        self._perm = np.zeros(0, dtype=np.int64)  # CSR slot -> tie index
+        self._slot_keys = np.zeros(0, dtype=np.int64)
+        self._dead = 0
 
     @property
     def size(self) -> int:
@@ -38,42 +52,79 @@ class TieTable:
 
     # ------------------------------------------------------------------ matrices
     def _rebuild(self) -> None:
+        self._compact()
         e = self.size
         rows = np.concatenate([self.u, self.v]).astype(np.int64)
         cols = np.concatenate([self.v, self.u]).astype(np.int64)
-        # Carry each slot's tie index through the COO->CSR conversion (exact in float64).
-        ids = np.concatenate([np.arange(e), np.arange(e)]).astype(np.float64) + 1.0
-        csr = sparse.coo_matrix((ids, (rows, cols)), shape=(self.n, self.n)).tocsr()
-        self._perm = csr.data.astype(np.int64) - 1
-        self._csr = csr
+        order = np.argsort(rows * self.n + cols, kind="stable")
+        ids = np.concatenate([np.arange(e), np.arange(e)])[order]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.n))])
+        self._csr = sparse.csr_matrix((np.ones(2 * e, np.float32), cols[order].astype(np.int32), indptr),
+                                      shape=(self.n, self.n))
+        self._perm = ids.astype(np.int64)
+        self._slot_keys = (rows * self.n + cols)[order]  # sorted, for existence checks
+        self.structure, self._dead = e, 0
 
-    def weights(self) -> sparse.csr_matrix:
-        """Symmetric CSR matrix of trust weights [N, N]."""
-        if self._csr is None:
+    def _fresh(self) -> sparse.csr_matrix:
+        pending = self.size - self.structure
+        if (self._csr is None or pending > self.REBUILD_PENDING * max(self.size, 1)
+                or self._dead > self.REBUILD_DEAD * max(self.size, 1)):
             self._rebuild()
-        self._csr.data = self.trust[self._perm]
         return self._csr
 
-    def adjacency(self) -> sparse.csr_matrix:
-        """Symmetric CSR matrix with 1 for every tie [N, N]."""
-        if self._csr is None:
-            self._rebuild()
-        adj = self._csr.copy()
-        adj.data = np.ones_like(adj.data)
-        return adj
+    def _product(self, slot_values: np.ndarray, tie_values: np.ndarray, x: np.ndarray) -> np.ndarray:
+        csr = self._fresh()
+        csr.data = slot_values
+        out = np.asarray(csr @ x, dtype=float)
+        if self.size > self.structure:  # pending ties, both directions
+            pu, pv = self.u[self.structure:], self.v[self.structure:]
+            w = tie_values[self.structure:, None]
+            np.add.at(out, pu, w * x[pv])
+            np.add.at(out, pv, w * x[pu])
+        return out
+
+    def weighted_sum(self, x: np.ndarray) -> np.ndarray:
+        """Trust-weighted sum over each practitioner's ties: W @ x, for x of shape [N, k]."""
+        self._fresh()
+        return self._product(self.trust[self._perm].astype(np.float32), self.trust, x)
+
+    def count_sum(self, x: np.ndarray) -> np.ndarray:
+        """Unweighted sum over each practitioner's ties: A @ x, for x of shape [N, k]."""
+        self._fresh()
+        live = (self.layer >= 0).astype(np.float32)
+        return self._product(live[self._perm], live, x)
+
+    def weights(self) -> sparse.csr_matrix:
+        """Symmetric CSR matrix of trust weights [N, N] (a fresh copy)."""
+        self._rebuild()
+        csr = self._csr.copy()
+        csr.data = self.trust[self._perm]
+        return csr
 
     def degree(self) -> np.ndarray:
         """Number of ties per practitioner [N]."""
-        return np.bincount(self.u, minlength=self.n) + np.bincount(self.v, minlength=self.n)
+        live = (self.layer >= 0).astype(float)
+        return (np.bincount(self.u, live, minlength=self.n) + np.bincount(self.v, live, minlength=self.n)).astype(int)
+
+    def live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(u, v, trust, layer) of the ties that still exist."""
+        keep = self.layer >= 0
+        return self.u[keep], self.v[keep], self.trust[keep], self.layer[keep]
 
     # ------------------------------------------------------------------ changes
-    def keep(self, mask: np.ndarray) -> None:
-        """Keep only ties where ``mask`` is true."""
-        if mask.all():
-            return
-        self.u, self.v = self.u[mask], self.v[mask]
-        self.trust, self.layer = self.trust[mask], self.layer[mask]
-        self._csr = None
+    def lose(self, mask: np.ndarray) -> None:
+        """Mark the ties where ``mask`` is true as lost."""
+        newly = mask & (self.layer >= 0)
+        self._dead += int(newly.sum())
+        self.layer[newly] = LOST
+        self.trust[newly] = 0.0
+
+    def _compact(self) -> None:
+        keep = self.layer >= 0
+        if not keep.all():
+            self.u, self.v = self.u[keep], self.v[keep]
+            self.trust, self.layer = self.trust[keep], self.layer[keep]
+        self._dead = 0
 
     def add(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int | np.ndarray) -> int:
         """Add ties that do not exist yet (self-ties and repeats are dropped); return how many."""
@@ -86,7 +137,7 @@ class TieTable:
         keys, first = np.unique(lo * self.n + hi, return_index=True)
         lo, hi, layer_arr = lo[first], hi[first], layer_arr[first]
         if self.size:
-            existing = np.asarray(self.weights()[lo, hi]).ravel() > 0
+            existing = self._exists(keys)
             lo, hi, layer_arr = lo[~existing], hi[~existing], layer_arr[~existing]
         if lo.size == 0:
             return 0
@@ -94,12 +145,23 @@ class TieTable:
         self.v = np.concatenate([self.v, hi.astype(np.int32)])
         self.trust = np.concatenate([self.trust, np.full(lo.size, trust)])
         self.layer = np.concatenate([self.layer, layer_arr])
-        self._csr = None
         return int(lo.size)
+
+    def _exists(self, keys: np.ndarray) -> np.ndarray:
+        """Whether each pair key (lo * n + hi) is a live tie, without sorting all ties."""
+        self._fresh()
+        pos = np.searchsorted(self._slot_keys, keys)
+        pos_ok = np.minimum(pos, max(self._slot_keys.size - 1, 0))
+        found = (pos < self._slot_keys.size) & (self._slot_keys[pos_ok] == keys) if self._slot_keys.size else (
+            np.zeros(keys.size, dtype=bool))
+        if self._perm.size:
+            found &= self.layer[self._perm[pos_ok]] >= 0
+        pending = self.u[self.structure:].astype(np.int64) * self.n + self.v[self.structure:]
+        return found | np.isin(keys, pending)
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""
-        return TieTable(self.n, self.u.copy(), self.v.copy(), self.trust.copy(), self.layer.copy())
+        return TieTable(self.n, *(a.copy() for a in self.live()))
 
 
 # ------------------------------------------------------------------- generation
