@@ -282,7 +282,8 @@ def summarise(records: pd.DataFrame, horizon: int, funding_end: int | None,
               first_localities: list[str]) -> dict[str, float]:
     """Run summary metrics (see SUMMARY_METRICS) from one run's tidy records."""
     agg = records[(records["organisation_type"] == ALL) & (records["behaviour"] == ALL)]
-    wide = agg.pivot_table(index="week", columns=["metric", "locality"], values="value", observed=True)
+    wide = agg.pivot_table(index="week", columns=["metric", "locality"], values="value", observed=True,
+                           dropna=False)
     w = SUMMARY_WINDOW
     index = wide[("integration_index", ALL)]
     last = index.index.max() + 1 if len(index) else horizon

@@ -13,7 +13,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import get_context
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,13 @@ class Results:
         return [*paths, out / "manifest.json"]
 
 
+def process_context() -> multiprocessing.context.BaseContext:
+    """Fork where available: workers start fast and plain scripts need no ``__main__``
+    guard. Results do not depend on the start method (each run is seeded alone)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
 def _one(args: tuple[Scenario, str, int]) -> RunResult:
     scenario, strategy, replicate = args
     return simulate(scenario, strategy, replicate)
@@ -168,7 +175,7 @@ def run(
                 results.append(_one(task))
                 bar.advance()
         else:
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
                 futures = [pool.submit(_one, t) for t in tasks]
                 for fut in as_completed(futures):
                     results.append(fut.result())

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from integration_sim.errors import InputError, InputErrors
 from integration_sim.files import content_hash
-from integration_sim.strategies import Strategy
+from integration_sim.strategies import Custom, Strategy
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -160,6 +160,9 @@ class BehaviourParameters(Strict):
     habit_gain: Share = Field(0.09, description="share of the gap to 1 closed per week performed (Lally et al. 2010, ~2 repetitions a week)")
     habit_decay: Share = Field(0.05, description="share of habit lost per week not performed")
     noise: Share = Field(0.01, description="chance per encounter of performing regardless of the rule")
+    initial_habit: Literal["stationary", "zero"] = Field(
+        "stationary", description="start with the habits of the usual context, or with none"
+    )
 
 
 class PractitionerParameters(Strict):
@@ -275,7 +278,7 @@ class Scenario(Strict):
     parameters: Parameters = Field(default_factory=Parameters)
     drivers: Drivers = Field(default_factory=Drivers)
     equal_budget: bool = Field(False, description="rescale every strategy to the same total spend")
-    strategies: dict[str, Strategy] = Field(default_factory=lambda: {"baseline": {"kind": "custom"}})
+    strategies: dict[str, Strategy] = Field(default_factory=lambda: {"baseline": Custom()})
 
     @model_validator(mode="before")
     @classmethod

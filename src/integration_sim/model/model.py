@@ -82,8 +82,9 @@ class IntegrationModel(mesa.Model):
         levels of peer behaviour and seen benefit that motivation responds to."""
         pop, o, bp = self.pop, self.params.opportunity, self.params.behaviour
         usual = np.full(pop.size, np.clip(o.base - o.pressure * self.scenario.drivers.seasonal.base, 0.0, 1.0))
-        pop.habit[:] = rules.stationary_habit(self.rule, pop.capability, usual, pop.motivation, pop.eligible,
-                                              bp.habit_gain, bp.habit_decay, bp.noise)
+        if bp.initial_habit == "stationary":
+            pop.habit[:] = rules.stationary_habit(self.rule, pop.capability, usual, pop.motivation, pop.eligible,
+                                                  bp.habit_gain, bp.habit_decay, bp.noise)
         self.reference_peers: float | None = None
         self.reference_benefit: float | None = None
 
@@ -268,7 +269,9 @@ class IntegrationModel(mesa.Model):
         t.trust[~grow] *= 1.0 - n.trust_decay
         t.lose((t.layer == CROSS) & (t.trust < n.tie_loss_trust))
         rng = self.streams.rng("ties")
-        rate = n.tie_formation + n.colocation_tie_formation * coloc + n.joint_work_tie_formation * active
+        # Champions broker: they make new cross-boundary contacts as fast as co-located staff.
+        brokering = np.maximum(coloc, exposure.champion)
+        rate = n.tie_formation + n.colocation_tie_formation * brokering + n.joint_work_tie_formation * active
         forms = rng.random(self.pop.size) < np.minimum(rate, 1.0)
         u, v = cross_boundary_candidates(self.pop, forms.astype(np.int64), rng)
         t.add(u, v, n.initial_trust, CROSS)

@@ -1,0 +1,130 @@
+"""Whole runs: determinism, parallel workers, common random numbers, outputs, measured networks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_scenario
+
+from integration_sim.errors import InputError
+from integration_sim.outcomes import RECORD_COLUMNS, SUMMARY_METRICS
+from integration_sim.runner import run, run_seed, simulate
+from integration_sim.scenario import parse_scenario
+
+
+def test_same_seed_gives_identical_records(small) -> None:
+    a = simulate(small, "pilot", replicate=1)
+    b = simulate(small, "pilot", replicate=1)
+    pd.testing.assert_frame_equal(a.records, b.records)
+    c = simulate(small, "pilot", replicate=2)
+    assert not a.records["value"].equals(c.records["value"])
+
+
+def test_results_identical_for_any_number_of_workers(small) -> None:
+    one = run(small, replicates=3, workers=1, progress=False)
+    two = run(small, replicates=3, workers=2, progress=False)
+    pd.testing.assert_frame_equal(one.records, two.records)
+    pd.testing.assert_frame_equal(one.summary, two.summary)
+
+
+def test_common_random_numbers_identical_strategies_identical_results() -> None:
+    same = {"kind": "custom", "interventions": [{"kind": "training", "start_week": 2, "end_week": 20,
+                                                 "strength": 0.8, "target": {"localities": ["North"]}}]}
+    s = make_scenario({"strategies": {"a": same, "b": same, "c": {"kind": "custom"}}})
+    res = run(s, replicates=2, workers=1, progress=False)
+    rec = res.records
+    a = rec[rec.strategy == "a"].drop(columns="strategy").reset_index(drop=True)
+    b = rec[rec.strategy == "b"].drop(columns="strategy").reset_index(drop=True)
+    c = rec[rec.strategy == "c"].drop(columns="strategy").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["value"].equals(c["value"])
+    # Exogenous processes share their random numbers: case arrivals are identical across a and c.
+    cases = lambda df: df[(df.metric == "cases")]["value"].to_numpy()  # noqa: E731
+    assert np.array_equal(cases(a), cases(c))
+
+
+def test_records_are_tidy_and_summary_complete(small) -> None:
+    r = simulate(small, "pilot")
+    assert list(r.records.columns) == RECORD_COLUMNS
+    metrics = set(r.records["metric"].astype(str))
+    assert {"performance_rate", "integration_index", "delay_days", "emergency_admissions", "spend",
+            "cross_boundary_density", "mean_trust"} <= metrics
+    assert set(SUMMARY_METRICS) <= set(r.summary)
+    rates = r.records[r.records.metric == "performance_rate"]["value"]
+    assert rates.between(0, 1).all()
+    spend = r.records[(r.records.metric == "spend") & (r.records.locality == "all")]
+    assert spend["value"].sum() == pytest.approx(200_000)  # the pilot's whole budget, week by week
+    north_spend = r.records[(r.records.metric == "spend") & (r.records.locality == "North")]["value"].sum()
+    assert north_spend == pytest.approx(200_000)  # and all of it in the pilot locality
+
+
+def test_run_seeds_are_distinct_and_stable() -> None:
+    seeds = [run_seed(42, i) for i in range(100)]
+    assert len(set(seeds)) == 100
+    assert run_seed(42, 3) == run_seed(42, 3)
+
+
+def test_write_outputs_with_manifest_last(small, tmp_path: Path) -> None:
+    res = run(small, replicates=2, workers=1, progress=False)
+    res.write(tmp_path)
+    for name in ("records.parquet", "records.csv", "summary.parquet", "summary.csv", "manifest.json",
+                 "integration_index.png", "behaviours.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["scenario_hash"] == small.content_hash()
+    assert manifest["seeds"] == {"0": run_seed(small.seed, 0), "1": run_seed(small.seed, 1)}
+    assert {"version", "started", "finished", "platform"} <= set(manifest)
+    back = pd.read_parquet(tmp_path / "records.parquet")
+    assert len(back) == len(res.records)
+    assert not list(tmp_path.glob("*.part"))
+
+
+def _measured_files(tmp_path: Path) -> tuple[Path, Path]:
+    people = tmp_path / "people.csv"
+    edges = tmp_path / "edges.csv"
+    rows = ["id,organisation,role,locality"]
+    rows += [f"g{i},Practice A,gp,North" for i in range(10)]
+    rows += [f"s{i},Council,social_worker,North" for i in range(10)]
+    people.write_text("\n".join(rows) + "\n")
+    links = ["source,target,weight"] + [f"g{i},g{(i + 1) % 10},0.8" for i in range(10)]
+    links += [f"g{i},s{i}," for i in range(5)]
+    edges.write_text("\n".join(links) + "\n")
+    return people, edges
+
+
+def _measured_scenario(people: Path, edges: Path):
+    return parse_scenario({
+        "name": "measured", "horizon_weeks": 10,
+        "system": {"localities": [{"name": "North"}],
+                   "organisations": [{"type": "gp_practice"}],
+                   "network": {"edges": str(edges), "practitioners": str(people)}},
+    })
+
+
+def test_measured_network_replaces_the_generated_one(tmp_path: Path) -> None:
+    from integration_sim.model import IntegrationModel
+
+    people, edges = _measured_files(tmp_path)
+    m = IntegrationModel(_measured_scenario(people, edges), seed=3)
+    assert m.pop.size == 20
+    u, v, trust, layer = m.ties.live()
+    assert len(u) == 15
+    assert (layer == 1).sum() == 5  # GP-council ties are cross-boundary, inferred from organisations
+    assert sorted(np.round(trust[layer == 0], 3).tolist()) == [0.8] * 10
+    m.run()
+
+
+def test_bad_network_file_names_file_row_and_column(tmp_path: Path) -> None:
+    people, edges = _measured_files(tmp_path)
+    edges.write_text(edges.read_text() + "g1,nobody,0.5\ng2,g3,7\n")
+    with pytest.raises(InputError) as err:
+        from integration_sim.model import IntegrationModel
+
+        IntegrationModel(_measured_scenario(people, edges), seed=3)
+    text = str(err.value)
+    assert "edges.csv:17: target: practitioner 'nobody'" in text
+    assert "edges.csv:18: weight" in text

@@ -1,0 +1,112 @@
+"""Scenario files: validation, line numbers, catalogue merging, overrides, and the CLI's exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_scenario
+
+from integration_sim.cli import main
+from integration_sim.errors import InputError
+from integration_sim.scenario import apply_overrides, load_scenario, schema_json
+
+EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_shipped_scenarios_validate(path: Path) -> None:
+    s = load_scenario(path)
+    assert s.strategies and s.system.localities
+
+
+def test_catalogue_entries_merge_with_overrides() -> None:
+    s = make_scenario({"behaviours": {"joint_assessment": {"coefficients": {"social": 3.5}}}})
+    ja = s.behaviours["joint_assessment"]
+    assert ja.coefficients.social == 3.5
+    # Untouched fields keep their catalogue values.
+    assert ja.coefficients.habit == make_scenario().behaviours["joint_assessment"].coefficients.habit
+    assert "information_sharing" in s.behaviours
+
+
+def test_new_behaviour_can_be_added_as_data() -> None:
+    s = make_scenario({"behaviours": {"discharge_huddle": {"performers": ["acute_trust", "adult_social_care"],
+                                                           "partners": ["adult_social_care"]}}})
+    assert "discharge_huddle" in s.practitioner_behaviours
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    return path
+
+
+GOOD = (ROOT / "scenarios" / "example_place.yaml").read_text()
+
+
+def test_unknown_key_names_file_field_and_line(tmp_path: Path) -> None:
+    text = GOOD.rstrip("\n") + "\nhorizon_weekz: 3\n"
+    path = _write(tmp_path, text)
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    line = len(text.splitlines())
+    assert f"bad.yaml:{line}: horizon_weekz: unknown key" in str(err.value)
+
+
+def test_wrong_type_deep_inside_is_located(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD.replace("population: 45000", "population: lots"))
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert "system.localities.1.population" in str(err.value)
+    assert "bad.yaml:" in str(err.value)
+
+
+def test_unknown_organisation_type_is_reported(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD.replace("type: housing", "type: hospice"))
+    with pytest.raises(InputError, match="unknown organisation type 'hospice'"):
+        load_scenario(path)
+
+
+def test_overrides_by_dotted_path_and_locality_name(small) -> None:
+    s = apply_overrides(small, {"behaviours.joint_assessment.coefficients.social": 4.0,
+                                "system.localities.South.readiness": 0.9,
+                                "strategies.pilot.funding.budget": 5.0})
+    assert s.behaviours["joint_assessment"].coefficients.social == 4.0
+    assert s.system.localities[1].readiness == 0.9
+    assert s.strategies["pilot"].funding.budget == 5.0
+    with pytest.raises(InputError, match="no such key"):
+        apply_overrides(small, {"parameters.habit.gain": 0.1})
+    with pytest.raises(InputError, match="less than or equal to 1"):
+        apply_overrides(small, {"system.localities.South.readiness": 3.0})
+
+
+def test_schema_is_json_schema_with_every_top_level_key() -> None:
+    schema = schema_json()
+    assert {"system", "strategies", "behaviours", "parameters", "drivers"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+    json.dumps(schema)
+
+
+def test_cli_bad_scenario_exits_2_without_traceback(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD.replace("seed: 2024", "seed: -5"))
+    proc = subprocess.run([sys.executable, "-m", "integration_sim", "run", str(path), "-o",
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "seed" in proc.stderr and "bad.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()  # stopped before any work
+
+
+def test_cli_validate_and_bad_options(tmp_path: Path, capsys) -> None:
+    assert main(["validate", str(ROOT / "scenarios" / "example_place.yaml")]) == 0
+    assert main(["validate", str(_write(tmp_path, "name: [unclosed"))]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(ROOT / "scenarios" / "example_place.yaml"), "--workers", "0"])
+    assert exit_.value.code == 2
+    assert main(["run", str(ROOT / "scenarios" / "example_place.yaml"), "--strategy", "nope",
+                 "-o", str(tmp_path / "o")]) == 2
+    assert "no strategy 'nope'" in capsys.readouterr().err
