@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from integration_sim.model.network import TieTable
 from integration_sim.scenario import Scenario
@@ -69,10 +70,15 @@ class Rule:
         """True if any behaviour needs neighbour counts (threshold contagion)."""
         return bool((self.contagion == THRESHOLD).any())
 
+    @property
+    def threshold_columns(self) -> np.ndarray:
+        """Indices of the threshold-contagion behaviours."""
+        return np.flatnonzero(self.contagion == THRESHOLD)
+
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic function, numerically safe for large |z|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    return special.expit(z)
 
 
 def social_share(ties: TieTable, performed: np.ndarray, mixing: str = "network") -> np.ndarray:
@@ -92,9 +98,17 @@ def social_share(ties: TieTable, performed: np.ndarray, mixing: str = "network")
         return np.where(total > 0, both[:, :-1] / total, 0.0)
 
 
-def neighbour_counts(ties: TieTable, performed: np.ndarray) -> np.ndarray:
-    """Number of neighbours who performed each behaviour [N, B]."""
-    return ties.count_sum(performed.astype(np.float32))
+def neighbour_counts(ties: TieTable, performed: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+    """Number of neighbours who performed each behaviour [N, B].
+
+    Only ``columns`` (e.g. the threshold-contagion behaviours) are counted; the
+    others are left at zero, which saves a sparse product per behaviour.
+    """
+    counts = np.zeros(performed.shape)
+    cols = np.arange(performed.shape[1]) if columns is None else columns
+    if cols.size:
+        counts[:, cols] = ties.count_sum(performed[:, cols].astype(np.float32))
+    return counts
 
 
 def perform_probability(
@@ -116,18 +130,18 @@ def perform_probability(
         counts: [N, B] neighbours who performed, needed for threshold contagion.
         noise: chance of performing regardless of the rule (0-1).
     """
-    z = (
-        rule.intercept
-        + rule.capability * capability
-        + rule.opportunity * opportunity[:, None]
-        + rule.motivation * motivation[:, None]
-        + rule.habit * habit
-    )
-    signal = np.where(rule.contagion == LOGISTIC, share, 0.0)
+    # Built in place: these are the largest arrays of the step.
+    z = rule.capability * capability
+    z += rule.habit * habit
+    z += np.outer(opportunity, rule.opportunity)
+    z += np.outer(motivation, rule.motivation)
+    z += rule.intercept
+    logistic = rule.contagion == LOGISTIC
+    z[:, logistic] += rule.social[logistic] * share[:, logistic]
     if counts is not None and rule.uses_counts:
-        reinforced = (counts >= rule.threshold).astype(float)
-        signal = np.where(rule.contagion == THRESHOLD, reinforced, signal)
-    p = sigmoid(z + rule.social * signal)
+        threshold = rule.contagion == THRESHOLD
+        z[:, threshold] += rule.social[threshold] * (counts[:, threshold] >= rule.threshold[threshold])
+    p = sigmoid(z)
     additive = rule.contagion == ADDITIVE
     if additive.any():
         imitation = np.minimum(1.0, rule.social * share)
@@ -155,9 +169,10 @@ def update_habit(habit: np.ndarray, performed: np.ndarray, eligible: np.ndarray,
     Performing closes ``gain`` of the gap to 1 (Lally et al. 2010's asymptotic
     curve); a week without performing loses ``decay`` of the current strength.
     """
-    grow = habit + gain * (1.0 - habit)
-    fade = habit * (1.0 - decay)
-    habit[:] = np.where(performed, grow, np.where(eligible, fade, habit))
+    # habit += gain * (1 - habit) where performed; habit -= decay * habit where eligible and not.
+    change = np.where(performed, gain * (1.0 - habit), -decay * habit)
+    change *= eligible
+    habit += change
 
 
 def update_capability(capability: np.ndarray, performed: np.ndarray, learning: float,

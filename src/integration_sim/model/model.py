@@ -183,7 +183,7 @@ class IntegrationModel(mesa.Model):
 
     def _mean_cross_trust_by_organisation(self) -> np.ndarray:
         t, org = self.ties, self.pop.organisation
-        cross = t.layer == CROSS
+        cross = t.cross_index()
         n_org = len(self.organisations)
         ends = np.concatenate([org[t.u[cross]], org[t.v[cross]]])
         w = np.concatenate([t.trust[cross], t.trust[cross]])
@@ -210,7 +210,8 @@ class IntegrationModel(mesa.Model):
         pop, bp, pp = self.pop, self.params.behaviour, self.params.practitioners
         previous = pop.performed
         share = rules.social_share(self.ties, previous, self.params.network.mixing)
-        counts = rules.neighbour_counts(self.ties, previous) if self.rule.uses_counts else None
+        counts = (rules.neighbour_counts(self.ties, previous, self.rule.threshold_columns)
+                  if self.rule.uses_counts else None)
         champion = exposure.champion
         if champion.any():  # champions are kept capable and motivated while active
             pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
@@ -261,13 +262,16 @@ class IntegrationModel(mesa.Model):
         coloc = exposure.strength["co_location"]
         # Team ties interact every week; cross-boundary ties when both sides did joint work
         # or share a co-located base.
-        joint = active[t.u] & active[t.v]
-        together = (coloc[t.u] > 0) & (coloc[t.v] > 0)
-        live = t.layer >= 0
-        grow = live & ((t.layer == WITHIN) | joint | together)
-        t.trust[grow] += n.trust_growth * (1.0 - t.trust[grow])
-        t.trust[~grow] *= 1.0 - n.trust_decay
-        t.lose((t.layer == CROSS) & (t.trust < n.tie_loss_trust))
+        # Joint work (both performed) or a shared base (both co-located) counts as interaction;
+        # lost ties (layer LOST) never grow back.
+        within, cross = t.layer == WITHIN, t.cross_index()
+        t.trust[within] += n.trust_growth * (1.0 - t.trust[within])  # teams work together every week
+        based = coloc > 0
+        cu, cv, ct = t.u[cross], t.v[cross], t.trust[cross]
+        together = (active[cu] & active[cv]) | (based[cu] & based[cv])
+        ct += np.where(together, n.trust_growth * (1.0 - ct), -n.trust_decay * ct)
+        t.trust[cross] = ct
+        t.lose_at(cross[ct < n.tie_loss_trust])
         rng = self.streams.rng("ties")
         # Champions broker: they make new cross-boundary contacts as fast as co-located staff.
         brokering = np.maximum(coloc, exposure.champion)
@@ -290,9 +294,10 @@ class IntegrationModel(mesa.Model):
         pop.benefit[leave] = 0.0
         pop.tenure[leave] = 0
         pop.ever[leave] = False
-        touched = leave[t.u] | leave[t.v]
-        t.trust[touched & (t.layer == WITHIN)] = self.params.network.team_trust
-        t.lose(touched & (t.layer == CROSS))
+        touched = t.ties_of(np.flatnonzero(leave))
+        team = touched[t.layer[touched] == WITHIN]
+        t.trust[team] = self.params.network.team_trust
+        t.lose_at(touched[t.layer[touched] == CROSS])
 
     def release(self) -> None:
         """Free Mesa's class-level agent-id counter for this model (mesa 3.3 keeps it forever)."""

@@ -44,6 +44,7 @@ class TieTable:
         self._perm = np.zeros(0, dtype=np.int64)  # CSR slot -> tie index
         self._slot_keys = np.zeros(0, dtype=np.int64)
         self._dead = 0
+        self._cross: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -75,13 +76,14 @@ class TieTable:
     def _product(self, slot_values: np.ndarray, tie_values: np.ndarray, x: np.ndarray) -> np.ndarray:
         csr = self._fresh()
         csr.data = slot_values
-        out = np.asarray(csr @ x, dtype=float)
-        if self.size > self.structure:  # pending ties, both directions
+        out = csr @ x
+        if self.size > self.structure:  # pending ties, both directions, as a small sparse matrix
             pu, pv = self.u[self.structure:], self.v[self.structure:]
-            w = tie_values[self.structure:, None]
-            np.add.at(out, pu, w * x[pv])
-            np.add.at(out, pv, w * x[pu])
-        return out
+            w = tie_values[self.structure:].astype(np.float32)
+            pending = sparse.csr_matrix((np.concatenate([w, w]), (np.concatenate([pu, pv]),
+                                         np.concatenate([pv, pu]))), shape=(self.n, self.n))
+            out = out + pending @ x
+        return np.asarray(out, dtype=float)
 
     def weighted_sum(self, x: np.ndarray) -> np.ndarray:
         """Trust-weighted sum over each practitioner's ties: W @ x, for x of shape [N, k]."""
@@ -114,16 +116,44 @@ class TieTable:
     # ------------------------------------------------------------------ changes
     def lose(self, mask: np.ndarray) -> None:
         """Mark the ties where ``mask`` is true as lost."""
-        newly = mask & (self.layer >= 0)
-        self._dead += int(newly.sum())
-        self.layer[newly] = LOST
-        self.trust[newly] = 0.0
+        self.lose_at(np.flatnonzero(mask))
+
+    def lose_at(self, index: np.ndarray) -> None:
+        """Mark the ties at positions ``index`` as lost."""
+        index = index[self.layer[index] >= 0]
+        if index.size:
+            self._dead += int(index.size)
+            self.layer[index] = LOST
+            self.trust[index] = 0.0
+            self._cross = None
+
+    def cross_index(self) -> np.ndarray:
+        """Positions of the live cross-boundary ties (cached until ties change)."""
+        if self._cross is None:
+            self._cross = np.flatnonzero(self.layer == CROSS)
+        return self._cross
+
+    def ties_of(self, rows: np.ndarray) -> np.ndarray:
+        """Positions of the live ties touching any of the practitioners ``rows``."""
+        if rows.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        csr = self._fresh()
+        starts, ends = csr.indptr[rows], csr.indptr[rows + 1]
+        slots = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        found = self._perm[slots] if slots.size else np.zeros(0, dtype=np.int64)
+        if self.size > self.structure:  # pending ties are not in the matrix yet
+            pending = np.arange(self.structure, self.size)
+            hit = np.isin(self.u[pending], rows) | np.isin(self.v[pending], rows)
+            found = np.concatenate([found, pending[hit]])
+        found = np.unique(found)
+        return found[self.layer[found] >= 0]
 
     def _compact(self) -> None:
         keep = self.layer >= 0
         if not keep.all():
             self.u, self.v = self.u[keep], self.v[keep]
             self.trust, self.layer = self.trust[keep], self.layer[keep]
+            self._cross = None
         self._dead = 0
 
     def add(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int | np.ndarray) -> int:
@@ -145,6 +175,7 @@ class TieTable:
         self.v = np.concatenate([self.v, hi.astype(np.int32)])
         self.trust = np.concatenate([self.trust, np.full(lo.size, trust)])
         self.layer = np.concatenate([self.layer, layer_arr])
+        self._cross = None
         return int(lo.size)
 
     def _exists(self, keys: np.ndarray) -> np.ndarray:

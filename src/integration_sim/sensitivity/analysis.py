@@ -34,8 +34,9 @@ def point_means(results: pd.DataFrame, outputs: list[str], n_points: int) -> pd.
     return means.reindex(range(n_points))
 
 
-def indices(experiment: Experiment, design: np.ndarray, means: pd.DataFrame,
-            rows: int | None = None) -> pd.DataFrame:
+def indices(
+    experiment: Experiment, design: np.ndarray, means: pd.DataFrame, rows: int | None = None
+) -> pd.DataFrame:
     """Indices of every output on the first ``rows`` points of the design (default: all)."""
     rows = len(design) if rows is None else rows
     frames = [
@@ -51,7 +52,9 @@ def _one_output(experiment: Experiment, x: np.ndarray, y: np.ndarray, output: st
     if experiment.method == "fast" and np.isnan(y).any():
         res = {}  # a FAST design cannot lose points: no indices rather than wrong ones
     else:
-        res = _salib(experiment, x[keep] if keep is not None else x, y[keep] if keep is not None else y)
+        res = _salib(
+            experiment, x[keep] if keep is not None else x, y[keep] if keep is not None else y
+        )
     table = pd.DataFrame({"output": output, "parameter": names})
     for col in INDEX_COLUMNS[experiment.method]:
         table[col] = np.asarray(res.get(col, [np.nan] * len(names)), dtype=float)
@@ -78,14 +81,17 @@ def _salib(experiment: Experiment, x: np.ndarray, y: np.ndarray) -> dict:
         if experiment.method == "sobol":
             return sobol.analyze(prob, y, calc_second_order=False, num_resamples=boot, seed=seed)
         if experiment.method == "morris":
-            return morris.analyze(prob, x, y, num_resamples=boot, num_levels=experiment.levels, seed=seed)
+            return morris.analyze(
+                prob, x, y, num_resamples=boot, num_levels=experiment.levels, seed=seed
+            )
         if experiment.method == "fast":
             return fast.analyze(prob, y, M=4, num_resamples=boot, seed=seed)
         return rbd_fast.analyze(prob, x, y, M=10, num_resamples=boot, seed=seed)
 
 
-def convergence(experiment: Experiment, design: np.ndarray, means: pd.DataFrame,
-                full: pd.DataFrame) -> pd.DataFrame:
+def convergence(
+    experiment: Experiment, design: np.ndarray, means: pd.DataFrame, full: pd.DataFrame
+) -> pd.DataFrame:
     """The ranking index at half and at full sample size.
 
     The half design is nested in the full one, so the difference of the two
@@ -130,14 +136,16 @@ def noise(results: pd.DataFrame, experiment: Experiment) -> pd.DataFrame:
         within = float(within_by_point.mean()) if len(within_by_point) else np.nan
         var_means = float(grouped.mean().var(ddof=1))
         reps = experiment.replicates
-        rows.append({
-            "output": out,
-            "replicates": reps,
-            "total_variance": total,
-            "noise_variance": within,
-            "noise_share": _ratio(within, total),
-            "noise_share_of_means": _ratio(within / reps, var_means),
-        })
+        rows.append(
+            {
+                "output": out,
+                "replicates": reps,
+                "total_variance": total,
+                "noise_variance": within,
+                "noise_share": _ratio(within, total),
+                "noise_share_of_means": _ratio(within / reps, var_means),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -49,12 +49,23 @@ def variance_bars(table: pd.DataFrame, output: str, method: str, out_dir: Path) 
         if col not in t:
             continue
         conf = t[f"{col}_conf"].to_numpy() if f"{col}_conf" in t else None
-        ax.bar(pos + (k - 0.5) * 0.38, t[col].to_numpy(), width=0.38, color=OKABE_ITO[k],
-               yerr=conf, capsize=3, label=label, ecolor="#333333")
+        ax.bar(
+            pos + (k - 0.5) * 0.38,
+            t[col].to_numpy(),
+            width=0.38,
+            color=OKABE_ITO[k],
+            yerr=conf,
+            capsize=3,
+            label=label,
+            ecolor="#333333",
+        )
     ax.set_xticks(pos, t["parameter"], rotation=30, ha="right")
     ax.set_ylabel("share of output variance (0-1)")
     ax.set_xlabel("parameter")
-    ax.set_title(f"{method.upper()} sensitivity of {output}" + (" (bars: 95% bootstrap CI)" if method == "sobol" else ""))
+    ax.set_title(
+        f"{method.upper()} sensitivity of {output}"
+        + (" (bars: 95% bootstrap CI)" if method == "sobol" else "")
+    )
     ax.axhline(0, color="#777777", linewidth=0.8)
     ax.legend(frameon=False)
     return _save(fig, out_dir / f"indices_{_safe(output)}.png")
@@ -65,14 +76,32 @@ def morris_plot(table: pd.DataFrame, output: str, out_dir: Path) -> Path:
     plt = _plt()
     t = table[table["output"] == output]
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.errorbar(t["mu_star"], t["sigma"], xerr=t["mu_star_conf"], fmt="o", color=OKABE_ITO[0],
-                ecolor=OKABE_ITO[5], capsize=3)
+    ax.errorbar(
+        t["mu_star"],
+        t["sigma"],
+        xerr=t["mu_star_conf"],
+        fmt="o",
+        color=OKABE_ITO[0],
+        ecolor=OKABE_ITO[5],
+        capsize=3,
+    )
     for row in t.itertuples():
-        ax.annotate(row.parameter, (row.mu_star, row.sigma), textcoords="offset points",
-                    xytext=(4, 4), fontsize=8)
+        ax.annotate(
+            row.parameter,
+            (row.mu_star, row.sigma),
+            textcoords="offset points",
+            xytext=(4, 4),
+            fontsize=8,
+        )
     top = np.nanmax(np.r_[t["mu_star"].to_numpy(), t["sigma"].to_numpy(), 0.0]) * 1.1 or 1.0
-    ax.plot([0, top], [0, top], linestyle="--", color="#999999", linewidth=0.8,
-            label="sigma = mu* (effect varies as much as it matters)")
+    ax.plot(
+        [0, top],
+        [0, top],
+        linestyle="--",
+        color="#999999",
+        linewidth=0.8,
+        label="sigma = mu* (effect varies as much as it matters)",
+    )
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
     ax.set_xlabel(f"mu*: mean |effect| of a full-range change ({output} units)")
@@ -89,16 +118,26 @@ def priorities_chart(table: pd.DataFrame, index_label: str, out_dir: Path) -> Pa
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.5))
     colours = [OKABE_ITO[7] if b == "system" else OKABE_ITO[2] for b in t["behaviour"]]
     ax.barh(t["behaviour"], t["score"], color=colours)
-    ax.set_xlabel(f"priority score: summed {index_label} of the behaviour's parameters (mean over outputs)")
+    ax.set_xlabel(
+        f"priority score: summed {index_label} of the behaviour's parameters (mean over outputs)"
+    )
     ax.set_ylabel("behaviour (relationship)")
     ax.set_title("What to measure first")
-    ax.set_yticks(range(len(t)), [f"{b}\n{r}" if r else b for b, r in zip(t["behaviour"], t["relationship"], strict=True)],
-                  fontsize=8)
+    ax.set_yticks(
+        range(len(t)),
+        [f"{b}\n{r}" if r else b for b, r in zip(t["behaviour"], t["relationship"], strict=True)],
+        fontsize=8,
+    )
     return _save(fig, out_dir / "priorities.png")
 
 
-def write_charts(method: str, table: pd.DataFrame, priorities: pd.DataFrame | None,
-                 index_label: str, out_dir: Path) -> list[Path]:
+def write_charts(
+    method: str,
+    table: pd.DataFrame,
+    priorities: pd.DataFrame | None,
+    index_label: str,
+    out_dir: Path,
+) -> list[Path]:
     """Every chart of a sweep into ``out_dir``; returns the paths written."""
     paths = []
     for output in table["output"].unique():

@@ -50,10 +50,13 @@ def inside(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
 def _stats(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> Box:
     m = inside(x, lower, upper)
     n_in, yes = int(m.sum()), int(y.sum())
-    return Box(lower.copy(), upper.copy(),
-               coverage=float(y[m].sum() / yes) if yes else float("nan"),
-               density=float(y[m].mean()) if n_in else float("nan"),
-               mass=n_in / len(y))
+    return Box(
+        lower.copy(),
+        upper.copy(),
+        coverage=float(y[m].sum() / yes) if yes else float("nan"),
+        density=float(y[m].mean()) if n_in else float("nan"),
+        mass=n_in / len(y),
+    )
 
 
 def _peel_candidates(x: np.ndarray, m: np.ndarray, alpha: float):
@@ -107,7 +110,9 @@ def paste(x: np.ndarray, y: np.ndarray, box: Box, alpha: float) -> Box:
                 limit = (box.lower if side == 0 else box.upper)[j]
                 if limit == (full_lo if side == 0 else full_hi)[j]:
                     continue
-                others = inside(np.delete(x, j, axis=1), np.delete(box.lower, j), np.delete(box.upper, j))
+                others = inside(
+                    np.delete(x, j, axis=1), np.delete(box.lower, j), np.delete(box.upper, j)
+                )
                 col = x[others, j]
                 beyond = np.sort(col[col < limit])[::-1] if side == 0 else np.sort(col[col > limit])
                 if not len(beyond):
@@ -120,49 +125,69 @@ def paste(x: np.ndarray, y: np.ndarray, box: Box, alpha: float) -> Box:
     return box
 
 
-def prim(x: np.ndarray, y: np.ndarray, alpha: float = 0.05, min_mass: float = 0.05,
-         min_coverage: float = 0.5) -> PrimResult:
+def prim(
+    x: np.ndarray,
+    y: np.ndarray,
+    alpha: float = 0.05,
+    min_mass: float = 0.05,
+    min_coverage: float = 0.5,
+) -> PrimResult:
     """Find the box where ``y`` (booleans) holds, over points ``x`` (rows) in natural units."""
     y = np.asarray(y, dtype=bool)
     boxes = peel(x, y, alpha, min_mass)
-    eligible = [b for b in boxes if np.isfinite(b.coverage) and b.coverage >= min_coverage] or boxes[:1]
+    eligible = [
+        b for b in boxes if np.isfinite(b.coverage) and b.coverage >= min_coverage
+    ] or boxes[:1]
     chosen = max(eligible, key=lambda b: (b.density, b.coverage))
     chosen = paste(x, y, chosen, alpha)
-    traj = pd.DataFrame({
-        "step": range(len(boxes)),
-        "coverage": [b.coverage for b in boxes],
-        "density": [b.density for b in boxes],
-        "mass": [b.mass for b in boxes],
-    })
-    return PrimResult(box=chosen, trajectory=traj, base_rate=float(y.mean()) if len(y) else float("nan"),
-                      n_points=len(y))
+    traj = pd.DataFrame(
+        {
+            "step": range(len(boxes)),
+            "coverage": [b.coverage for b in boxes],
+            "density": [b.density for b in boxes],
+            "mass": [b.mass for b in boxes],
+        }
+    )
+    return PrimResult(
+        box=chosen,
+        trajectory=traj,
+        base_rate=float(y.mean()) if len(y) else float("nan"),
+        n_points=len(y),
+    )
 
 
-def box_table(result: PrimResult, x: np.ndarray, names: list[str], paths: list[str]) -> pd.DataFrame:
+def box_table(
+    result: PrimResult, x: np.ndarray, names: list[str], paths: list[str]
+) -> pd.DataFrame:
     """One row per parameter: box limits, sampled range, whether the box restricts it."""
     lo, hi = x.min(axis=0), x.max(axis=0)
     b = result.box
-    return pd.DataFrame({
-        "parameter": names,
-        "path": paths,
-        "box_lower": b.lower,
-        "box_upper": b.upper,
-        "sampled_lower": lo,
-        "sampled_upper": hi,
-        "restricted": (b.lower > lo) | (b.upper < hi),
-        "coverage": b.coverage,
-        "density": b.density,
-        "mass": b.mass,
-    })
+    return pd.DataFrame(
+        {
+            "parameter": names,
+            "path": paths,
+            "box_lower": b.lower,
+            "box_upper": b.upper,
+            "sampled_lower": lo,
+            "sampled_upper": hi,
+            "restricted": (b.lower > lo) | (b.upper < hi),
+            "coverage": b.coverage,
+            "density": b.density,
+            "mass": b.mass,
+        }
+    )
 
 
 def describe(result: PrimResult, table: pd.DataFrame, question: str) -> str:
     """A short markdown account of the box for people who will act on it."""
     b = result.box
     lines = [
-        "# Scenario discovery", "",
-        f"Question: **{question}**", "",
-        f"It holds at {result.base_rate:.0%} of the {result.n_points} sample points (base rate).", "",
+        "# Scenario discovery",
+        "",
+        f"Question: **{question}**",
+        "",
+        f"It holds at {result.base_rate:.0%} of the {result.n_points} sample points (base rate).",
+        "",
     ]
     restricted = table[table["restricted"]]
     if restricted.empty or not np.isfinite(b.density):
@@ -171,12 +196,19 @@ def describe(result: PrimResult, table: pd.DataFrame, question: str) -> str:
     lines += [
         f"It holds at **{b.density:.0%}** of points inside the box below (density) and the box "
         f"captures **{b.coverage:.0%}** of all points where it holds (coverage); the box holds "
-        f"{b.mass:.0%} of the points.", "",
-        "| parameter | box | sampled range |", "|---|---|---|",
+        f"{b.mass:.0%} of the points.",
+        "",
+        "| parameter | box | sampled range |",
+        "|---|---|---|",
     ]
     for r in restricted.itertuples():
-        lines.append(f"| `{r.path}` | {r.box_lower:.4g} to {r.box_upper:.4g} "
-                     f"| {r.sampled_lower:.4g} to {r.sampled_upper:.4g} |")
-    lines += ["", "Parameters not listed are unrestricted: the answer does not hinge on them "
-              "within the sampled ranges."]
+        lines.append(
+            f"| `{r.path}` | {r.box_lower:.4g} to {r.box_upper:.4g} "
+            f"| {r.sampled_lower:.4g} to {r.sampled_upper:.4g} |"
+        )
+    lines += [
+        "",
+        "Parameters not listed are unrestricted: the answer does not hinge on them "
+        "within the sampled ranges.",
+    ]
     return "\n".join(lines) + "\n"

@@ -21,7 +21,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from integration_sim.sensitivity.models import ATTEMPTS, RunSpec, append_row, empty_columns, run_batch
+from integration_sim.sensitivity.models import (
+    ATTEMPTS,
+    RunSpec,
+    append_row,
+    empty_columns,
+    run_batch,
+)
 
 IN_FLIGHT_PER_SLOT = 2  # queued batches per worker: enough to hide latency, little to lose
 
@@ -40,8 +46,10 @@ OnDone = Callable[[Batch, dict[str, list]], None]
 
 def plan_batches(n_runs: int, batch_size: int) -> list[tuple[int, range]]:
     """Split runs 0..n_runs-1 into contiguous batches: (batch index, runs)."""
-    return [(b, range(start, min(start + batch_size, n_runs)))
-            for b, start in enumerate(range(0, n_runs, batch_size))]
+    return [
+        (b, range(start, min(start + batch_size, n_runs)))
+        for b, start in enumerate(range(0, n_runs, batch_size))
+    ]
 
 
 def failed_columns(spec: RunSpec, batch: Batch, error: str) -> dict[str, list]:
@@ -52,8 +60,13 @@ def failed_columns(spec: RunSpec, batch: Batch, error: str) -> dict[str, list]:
     return cols
 
 
-def execute(spec: RunSpec, batches: list[Batch], on_done: OnDone,
-            workers: int | None = None, scheduler: Any = None) -> None:
+def execute(
+    spec: RunSpec,
+    batches: list[Batch],
+    on_done: OnDone,
+    workers: int | None = None,
+    scheduler: Any = None,
+) -> None:
     """Run ``batches`` in this process (workers=1), a process pool, or on Dask (``scheduler``)."""
     if scheduler is not None:
         _execute_dask(spec, batches, on_done, scheduler)
@@ -90,9 +103,18 @@ def _pool_task(runs: tuple[int, ...], values: tuple[tuple[float, ...], ...]) -> 
 
 def _new_pool(spec: RunSpec, workers: int) -> cf.ProcessPoolExecutor:
     # forkserver/spawn: forking a process that holds threads (Dask, BLAS) can deadlock.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                                  initializer=_init_worker, initargs=(spec,))
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        # The fork server imports these once; each worker forks from it already warm.
+        preload = ["integration_sim.sensitivity.models"]
+        ctx.set_forkserver_preload(
+            [*preload, "integration_sim.runner"] if spec.kind == "scenario" else preload
+        )
+    else:
+        ctx = multiprocessing.get_context("spawn")
+    return cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(spec,)
+    )
 
 
 def _execute_pool(spec: RunSpec, batches: list[Batch], on_done: OnDone, workers: int) -> None:
@@ -133,8 +155,14 @@ def _execute_pool(spec: RunSpec, batches: list[Batch], on_done: OnDone, workers:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _retry_or_fail(spec: RunSpec, batch: Batch, tries: dict[int, int], retry: list[Batch],
-                   on_done: OnDone, error: str) -> None:
+def _retry_or_fail(
+    spec: RunSpec,
+    batch: Batch,
+    tries: dict[int, int],
+    retry: list[Batch],
+    on_done: OnDone,
+    error: str,
+) -> None:
     if tries.get(batch.index, 0) < 2:
         retry.append(batch)
     else:
@@ -179,8 +207,9 @@ def _execute_dask(spec: RunSpec, batches: list[Batch], on_done: OnDone, schedule
             key = f"sweep-batch-{batch.index}-{stamp}"
             by_key[key] = batch
             # retries=1: a task lost with its worker is run once more elsewhere.
-            return client.submit(_dask_task, spec_future, batch.runs, batch.values,
-                                 key=key, pure=False, retries=1)
+            return client.submit(
+                _dask_task, spec_future, batch.runs, batch.values, key=key, pure=False, retries=1
+            )
 
         first = [submit(b) for b in _take(queue, slots * IN_FLIGHT_PER_SLOT)]
         done = as_completed(first, with_results=False)

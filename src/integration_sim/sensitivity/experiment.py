@@ -20,11 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from integration_sim.errors import InputError, InputErrors
 from integration_sim.files import content_hash
 from integration_sim.scenario import key_lines, read_yaml, validation_errors
+from integration_sim.sensitivity.models import RESERVED_COLUMNS
 
 METHODS = ("sobol", "morris", "fast", "lhs")
 DISTRIBUTIONS = ("uniform", "loguniform", "normal", "lognormal", "triangular")
-# Columns every results row has; parameter and output names must not reuse them.
-RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "attempts", "error")
 
 
 class _Strict(BaseModel):
@@ -34,14 +33,21 @@ class _Strict(BaseModel):
 class Parameter(_Strict):
     """One uncertain input: a dotted path into the scenario (or a name for a function model)."""
 
-    path: str = Field(description="dotted path, e.g. behaviours.joint_assessment.coefficients.social")
-    name: str | None = Field(None, description="short label for tables and charts (default: the path)")
+    path: str = Field(
+        description="dotted path, e.g. behaviours.joint_assessment.coefficients.social"
+    )
+    name: str | None = Field(
+        None, description="short label for tables and charts (default: the path)"
+    )
     bounds: tuple[float, float] | None = Field(
-        None, description="[low, high]: the range for uniform/loguniform/triangular, truncation for normal"
+        None,
+        description="[low, high]: the range for uniform/loguniform/triangular, truncation for normal",
     )
     distribution: Literal["uniform", "loguniform", "normal", "lognormal", "triangular"] = "uniform"
     mean: float | None = Field(None, description="normal: mean; lognormal: mean of the log")
-    sd: Annotated[float, Field(gt=0)] | None = Field(None, description="normal: sd; lognormal: sd of the log")
+    sd: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="normal: sd; lognormal: sd of the log"
+    )
     mode: float | None = Field(None, description="triangular: most likely value")
     integer: bool = Field(False, description="round sampled values to whole numbers (e.g. a count)")
 
@@ -70,10 +76,15 @@ class Output(_Strict):
     """One measured output: a metric of one strategy, or the paired difference of two."""
 
     metric: str = Field(description="run summary metric (or a key the function returns)")
-    name: str | None = Field(None, description="column name (default derived from metric and strategies)")
-    strategy: str | None = Field(None, description="strategy to run (default: the experiment's strategy)")
+    name: str | None = Field(
+        None, description="column name (default derived from metric and strategies)"
+    )
+    strategy: str | None = Field(
+        None, description="strategy to run (default: the experiment's strategy)"
+    )
     difference: tuple[str, str] | None = Field(
-        None, description="[A, B]: metric under A minus metric under B, same seed (common random numbers)"
+        None,
+        description="[A, B]: metric under A minus metric under B, same seed (common random numbers)",
     )
 
     @model_validator(mode="after")
@@ -101,10 +112,15 @@ class Discovery(_Strict):
     question: str = Field("", description="the question in words, for the report")
     above: float | None = None
     below: float | None = None
-    min_mass: Annotated[float, Field(gt=0, lt=1)] = Field(0.05, description="smallest share of points a box may hold")
-    peel_alpha: Annotated[float, Field(gt=0, lt=0.5)] = Field(0.05, description="share of points peeled per step")
+    min_mass: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.05, description="smallest share of points a box may hold"
+    )
+    peel_alpha: Annotated[float, Field(gt=0, lt=0.5)] = Field(
+        0.05, description="share of points peeled per step"
+    )
     min_coverage: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.5, description="the chosen box covers at least this share of the points where the answer is yes"
+        0.5,
+        description="the chosen box covers at least this share of the points where the answer is yes",
     )
 
     @model_validator(mode="after")
@@ -133,20 +149,32 @@ class Experiment(_Strict):
     levels: Annotated[int, Field(ge=2)] = Field(4, description="morris: grid levels")
     scenario: str | None = Field(None, description="scenario file, relative to the experiment file")
     function: str | None = Field(None, description="module:function taking (params, seed) -> dict")
-    strategy: str | None = Field(None, description="default strategy for outputs (default: the scenario's first)")
+    strategy: str | None = Field(
+        None, description="default strategy for outputs (default: the scenario's first)"
+    )
+    fixed: dict[str, Any] = Field(
+        default_factory=dict,
+        description="scenario values held fixed for the sweep: {dotted.path: value}",
+    )
     parameters: list[Parameter] = Field(min_length=1)
     outputs: list[str | Output] = Field(min_length=1)
     replicates: Annotated[int, Field(ge=1)] = 1
     seed: Annotated[int, Field(ge=0)] = 1
-    batch_size: Annotated[int, Field(ge=1)] | None = Field(None, description="runs per task (default: timed)")
-    bootstrap: Annotated[int, Field(ge=10)] = Field(1000, description="bootstrap resamples for intervals")
+    batch_size: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="runs per task (default: timed)"
+    )
+    bootstrap: Annotated[int, Field(ge=10)] = Field(
+        1000, description="bootstrap resamples for intervals"
+    )
     discovery: Discovery | None = None
     priorities: Priorities = Field(default_factory=Priorities)
 
     @model_validator(mode="after")
     def _model_and_names(self) -> Experiment:
         if (self.scenario is None) == (self.function is None):
-            raise ValueError("give exactly one of scenario (the built-in model) or function (module:function)")
+            raise ValueError(
+                "give exactly one of scenario (the built-in model) or function (module:function)"
+            )
         if self.function is not None and ":" not in self.function:
             raise ValueError(f"function must look like module:function, got {self.function!r}")
         self.outputs = [Output(metric=o) if isinstance(o, str) else o for o in self.outputs]
@@ -156,17 +184,29 @@ class Experiment(_Strict):
             {p.label for p in self.parameters} | {o.label for o in self.outputs}
         ) & set(RESERVED_COLUMNS)
         if clash:
-            raise ValueError(f"names used twice or reserved: {', '.join(sorted(clash))} (rename with name:)")
+            raise ValueError(
+                f"names used twice or reserved: {', '.join(sorted(clash))} (rename with name:)"
+            )
+        if self.function is not None and self.fixed:
+            raise ValueError(
+                "fixed applies to a scenario; a function model takes only the sampled parameters"
+            )
         if self.function is not None and any(o.strategy or o.difference for o in self.outputs):
             raise ValueError("outputs of a function model cannot name strategies")
         labels = [o.label for o in self.outputs]
         if self.discovery is not None and self.discovery.output not in labels:
-            raise ValueError(f"discovery.output {self.discovery.output!r} is not an output ({', '.join(labels)})")
+            raise ValueError(
+                f"discovery.output {self.discovery.output!r} is not an output ({', '.join(labels)})"
+            )
         for out in self.priorities.outputs or []:
             if out not in labels:
-                raise ValueError(f"priorities.outputs: {out!r} is not an output ({', '.join(labels)})")
+                raise ValueError(
+                    f"priorities.outputs: {out!r} is not an output ({', '.join(labels)})"
+                )
         if self.method == "sobol" and self.samples & (self.samples - 1):
-            raise ValueError(f"sobol samples must be a power of 2 (e.g. {2 ** round(math.log2(self.samples))})")
+            raise ValueError(
+                f"sobol samples must be a power of 2 (e.g. {2 ** round(math.log2(self.samples))})"
+            )
         return self
 
     # Views ----------------------------------------------------------------------
@@ -207,7 +247,9 @@ def _no_duplicates(names: list[str], field: str) -> None:
         raise ValueError(f"{field}: duplicate names {', '.join(dupes)}")
 
 
-def parse_experiment(data: dict[str, Any], path: str | Path | None = None, text: str = "") -> Experiment:
+def parse_experiment(
+    data: dict[str, Any], path: str | Path | None = None, text: str = ""
+) -> Experiment:
     """Validate an experiment mapping; raise InputErrors naming file, field and line."""
     try:
         return Experiment.model_validate(data)

@@ -16,14 +16,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from integration_sim.errors import InputError
-from integration_sim.sensitivity.experiment import RESERVED_COLUMNS, Experiment, input_error
+
+if TYPE_CHECKING:
+    from integration_sim.sensitivity.experiment import Experiment
 
 ATTEMPTS = 2  # a failing run is retried once, then recorded as failed
+# Columns every results row has; parameter and output names must not reuse them.
+RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "attempts", "error")
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ def _engine_run_seed() -> Callable[[int, int], int] | None:
 
 def bind(experiment: Experiment, path: str | Path, text: str) -> RunSpec:
     """Check the experiment against its model and return the spec workers run."""
+    from integration_sim.sensitivity.experiment import input_error
+
     base = dict(
         seed=experiment.seed,
         replicates=experiment.replicates,
@@ -93,18 +99,29 @@ def bind(experiment: Experiment, path: str | Path, text: str) -> RunSpec:
         except InputError as err:
             raise input_error(err.message, path, text, "function") from None
         outputs = tuple((o.label, o.metric, ()) for o in experiment.output_specs)
-        return RunSpec(kind="function", outputs=outputs, function=experiment.function,
-                       search_path=search, **base)
+        return RunSpec(
+            kind="function",
+            outputs=outputs,
+            function=experiment.function,
+            search_path=search,
+            **base,
+        )
     return _bind_scenario(experiment, Path(path), text, base)
 
 
 def _bind_scenario(experiment: Experiment, path: Path, text: str, base: dict[str, Any]) -> RunSpec:
     from integration_sim.scenario import apply_overrides, get_path, load_scenario
+    from integration_sim.sensitivity.experiment import input_error
 
     scenario_path = (path.parent / experiment.scenario).resolve()
     if not scenario_path.exists():
         raise input_error(f"scenario file not found: {scenario_path}", path, text, "scenario")
     scenario = load_scenario(scenario_path)
+    if experiment.fixed:
+        try:
+            scenario = apply_overrides(scenario, experiment.fixed, source=str(scenario_path))
+        except InputError as err:
+            raise input_error(f"{err.field}: {err.message}", path, text, "fixed") from None
     data = scenario.model_dump(mode="python")
     for i, p in enumerate(experiment.parameters):
         try:
@@ -112,7 +129,9 @@ def _bind_scenario(experiment: Experiment, path: Path, text: str, base: dict[str
         except InputError as err:
             raise input_error(err.message, path, text, "parameters", i, "path") from None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise input_error(f"{p.path} holds {value!r}, not a number", path, text, "parameters", i, "path")
+            raise input_error(
+                f"{p.path} holds {value!r}, not a number", path, text, "parameters", i, "path"
+            )
         for end in p.bounds or ():
             try:  # a bound the scenario schema rejects would fail every run near it
                 apply_overrides(scenario, {p.path: int(round(end)) if p.integer else end})
@@ -126,23 +145,35 @@ def _bind_scenario(experiment: Experiment, path: Path, text: str, base: dict[str
         for name in names:
             if name not in scenario.strategies:
                 known = ", ".join(scenario.strategies)
-                raise input_error(f"unknown strategy {name!r} (scenario has: {known})", path, text, "outputs", i)
-        _check_metric(o.metric, path, text, i)
+                raise input_error(
+                    f"unknown strategy {name!r} (scenario has: {known})", path, text, "outputs", i
+                )
+        _check_metric(o.metric, scenario, path, text, i)
         outputs.append((o.label, o.metric, tuple(names)))
     if experiment.strategy and experiment.strategy not in scenario.strategies:
         raise input_error(f"unknown strategy {experiment.strategy!r}", path, text, "strategy")
-    return RunSpec(kind="scenario", outputs=tuple(outputs), scenario_data=scenario.model_dump(mode="json"),
-                   scenario_hash=scenario.content_hash(), **base)
+    return RunSpec(
+        kind="scenario",
+        outputs=tuple(outputs),
+        scenario_data=scenario.model_dump(mode="json"),
+        scenario_hash=scenario.content_hash(),
+        **base,
+    )
 
 
-def _check_metric(metric: str, path: Path, text: str, index: int) -> None:
+def _check_metric(metric: str, scenario: Any, path: Path, text: str, index: int) -> None:
+    from integration_sim.sensitivity.experiment import input_error
+
     try:
         from integration_sim.outcomes import SUMMARY_METRICS
     except ImportError:
         return  # engine not built yet: an unknown metric fails each run instead
-    if metric not in SUMMARY_METRICS:
-        known = ", ".join(SUMMARY_METRICS)
-        raise input_error(f"unknown metric {metric!r} (known: {known})", path, text, "outputs", index)
+    per_behaviour = [f"final_{b}" for b in scenario.behaviours]  # final performance rate of each
+    if metric not in SUMMARY_METRICS and metric not in per_behaviour:
+        known = ", ".join([*SUMMARY_METRICS, *per_behaviour])
+        raise input_error(
+            f"unknown metric {metric!r} (known: {known})", path, text, "outputs", index, "metric"
+        )
 
 
 def load_function(ref: str, search_path: Sequence[str] = ()) -> Callable[..., dict[str, float]]:
@@ -173,6 +204,7 @@ def load_function(ref: str, search_path: Sequence[str] = ()) -> Callable[..., di
 def _function(ref: str, search_path: tuple[str, ...]) -> Callable[..., dict[str, float]]:
     return load_function(ref, search_path)
 
+
 _SCENARIOS: dict[str, Any] = {}  # per-process cache: validated scenario by content hash
 
 
@@ -184,9 +216,11 @@ def _scenario(spec: RunSpec) -> Any:
     return _SCENARIOS[spec.scenario_hash]
 
 
-def evaluate(spec: RunSpec, values: Sequence[float], run: int) -> dict[str, float]:
-    """Outputs of one run: sample point values (natural units) and the run's index."""
-    seed = run_seed(spec.seed, run)
+def evaluate(
+    spec: RunSpec, values: Sequence[float], run: int, seed: int | None = None
+) -> dict[str, float]:
+    """Outputs of one run: sample point values (natural units), the run's index (and its seed)."""
+    seed = run_seed(spec.seed, run) if seed is None else seed
     if spec.kind == "function":
         fn = _function(spec.function or "", spec.search_path)
         result = fn(dict(zip(spec.param_keys, map(float, values), strict=True)), seed)
@@ -207,7 +241,9 @@ def evaluate(spec: RunSpec, values: Sequence[float], run: int) -> dict[str, floa
     return out
 
 
-def run_batch(spec: RunSpec, runs: Sequence[int], values: Sequence[Sequence[float]]) -> dict[str, list]:
+def run_batch(
+    spec: RunSpec, runs: Sequence[int], values: Sequence[Sequence[float]]
+) -> dict[str, list]:
     """Run each run of a batch (retrying a failure once); return result columns.
 
     ``values[k]`` are the parameter values of ``runs[k]``'s sample point. A run
@@ -216,14 +252,14 @@ def run_batch(spec: RunSpec, runs: Sequence[int], values: Sequence[Sequence[floa
     """
     cols = empty_columns(spec)
     for run, vals in zip(runs, values, strict=True):
-        outputs, error, attempts = None, "", 0
+        outputs, error, attempts, seed = None, "", 0, run_seed(spec.seed, run)
         for attempts in range(1, ATTEMPTS + 1):  # noqa: B007 - attempts is reported
             try:
-                outputs = evaluate(spec, vals, run)
+                outputs = evaluate(spec, vals, run, seed)
                 break
             except Exception:  # any error in a run is data, not a crash of the sweep
                 error = traceback.format_exc()
-        append_row(cols, spec, run, vals, outputs, error if outputs is None else "", attempts)
+        append_row(cols, spec, run, vals, outputs, error if outputs is None else "", attempts, seed)
     return cols
 
 
@@ -233,13 +269,21 @@ def empty_columns(spec: RunSpec) -> dict[str, list]:
     return {name: [] for name in names}
 
 
-def append_row(cols: dict[str, list], spec: RunSpec, run: int, vals: Sequence[float],
-               outputs: dict[str, float] | None, error: str, attempts: int) -> None:
+def append_row(
+    cols: dict[str, list],
+    spec: RunSpec,
+    run: int,
+    vals: Sequence[float],
+    outputs: dict[str, float] | None,
+    error: str,
+    attempts: int,
+    seed: int | None = None,
+) -> None:
     """Add one run's row; ``outputs`` None means the run failed with ``error``."""
     cols["run"].append(int(run))
     cols["point"].append(int(run // spec.replicates))
     cols["replicate"].append(int(run % spec.replicates))
-    cols["seed"].append(run_seed(spec.seed, run))
+    cols["seed"].append(run_seed(spec.seed, run) if seed is None else seed)
     cols["status"].append("ok" if outputs is not None else "failed")
     cols["attempts"].append(attempts)
     cols["error"].append(error)

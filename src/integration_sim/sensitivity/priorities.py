@@ -42,10 +42,16 @@ def relationship(behaviour: str, scenario: Any | None) -> str:
 
 
 def _short(names: list[str], limit: int = 3) -> str:
-    return ", ".join(names) if len(names) <= limit else ", ".join(names[:limit]) + f" (+{len(names) - limit})"
+    return (
+        ", ".join(names)
+        if len(names) <= limit
+        else ", ".join(names[:limit]) + f" (+{len(names) - limit})"
+    )
 
 
-def priorities(experiment: Experiment, table: pd.DataFrame, scenario: Any | None = None) -> pd.DataFrame:
+def priorities(
+    experiment: Experiment, table: pd.DataFrame, scenario: Any | None = None
+) -> pd.DataFrame:
     """Rank behaviours by total-order influence on the chosen outputs (most influential first)."""
     index = TOTAL_INDEX[experiment.method]
     outputs = experiment.priorities.outputs or experiment.output_names
@@ -55,15 +61,23 @@ def priorities(experiment: Experiment, table: pd.DataFrame, scenario: Any | None
     t["influence"] = t[index].clip(lower=0)
     if experiment.method == "morris":  # mu* is in output units: scale each output to its largest
         t["influence"] = t["influence"] / t.groupby("output")["influence"].transform("max")
-    per_output = t.pivot_table(index="behaviour", columns="output", values="influence", aggfunc="sum")
+    per_output = t.pivot_table(
+        index="behaviour", columns="output", values="influence", aggfunc="sum"
+    )
     per_output = per_output.reindex(columns=[o for o in outputs if o in per_output.columns])
-    params = t.drop_duplicates("parameter").groupby("behaviour")["parameter"].apply(lambda s: "; ".join(s))
-    out = pd.DataFrame({
-        "behaviour": per_output.index,
-        "relationship": [relationship(b, scenario) for b in per_output.index],
-        "parameters": params.reindex(per_output.index).to_numpy(),
-        "score": per_output.mean(axis=1, skipna=True).to_numpy(),
-    })
+    params = (
+        t.drop_duplicates("parameter")
+        .groupby("behaviour")["parameter"]
+        .apply(lambda s: "; ".join(s))
+    )
+    out = pd.DataFrame(
+        {
+            "behaviour": per_output.index,
+            "relationship": [relationship(b, scenario) for b in per_output.index],
+            "parameters": params.reindex(per_output.index).to_numpy(),
+            "score": per_output.mean(axis=1, skipna=True).to_numpy(),
+        }
+    )
     for col in per_output.columns:
         out[f"influence.{col}"] = per_output[col].to_numpy()
     out = out.sort_values(["score", "behaviour"], ascending=[False, True], na_position="last")

@@ -54,21 +54,32 @@ class Store:
         try:
             return json.loads(self.manifest_path.read_text("utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"cannot read the sweep manifest: {exc}", file=self.manifest_path) from None
+            raise InputError(
+                f"cannot read the sweep manifest: {exc}", file=self.manifest_path
+            ) from None
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Replace the manifest atomically."""
         write_json(self.manifest_path, manifest)
 
-    def create(self, manifest: dict[str, Any], experiment_text: str,
-               design: pd.DataFrame, samples: pd.DataFrame) -> None:
+    def create(
+        self,
+        manifest: dict[str, Any],
+        experiment_text: str,
+        design: pd.DataFrame,
+        samples: pd.DataFrame,
+    ) -> None:
         """Start a new sweep; refuse a folder that already holds anything."""
         if self.exists():
             raise InputError(
                 "this folder already holds a sweep; add --resume to finish it, "
-                "or choose another output folder", file=self.dir)
+                "or choose another output folder",
+                file=self.dir,
+            )
         if self.dir.exists() and any(self.dir.iterdir()):
-            raise InputError("output folder is not empty; choose a new or empty folder", file=self.dir)
+            raise InputError(
+                "output folder is not empty; choose a new or empty folder", file=self.dir
+            )
         self.parts.mkdir(parents=True, exist_ok=True)
         with atomic_path(self.dir / "experiment.yaml") as tmp:
             tmp.write_text(experiment_text, encoding="utf-8")

@@ -19,8 +19,8 @@ import yaml
 from integration_sim import __version__
 from integration_sim.errors import InputError
 from integration_sim.progress import Progress
-from integration_sim.sensitivity.experiment import Experiment, load_experiment
 from integration_sim.sensitivity.executor import Batch, default_workers, execute, plan_batches
+from integration_sim.sensitivity.experiment import Experiment, load_experiment
 from integration_sim.sensitivity.models import RunSpec, bind, evaluate
 from integration_sim.sensitivity.report import Analysis, analyse
 from integration_sim.sensitivity.sampling import to_values, unit_design
@@ -36,31 +36,40 @@ class SweepResult:
 
     out_dir: Path
     experiment: Experiment
-    analysis: Analysis
+    analysis: Analysis | None
     runs_total: int
     runs_this_call: int
     seconds: float
     batch_size: int
+    execute_seconds: float = 0.0  # wall time of running the batches alone (s)
 
     @property
     def results(self) -> pd.DataFrame:
         """One row per run (sorted by run index): bookkeeping, parameters, outputs."""
-        return self.analysis.results
+        return self.analysis.results if self.analysis else Store(self.out_dir).results()
 
     @property
     def indices(self) -> pd.DataFrame:
         """Sensitivity indices (the contents of indices.csv)."""
-        return self.analysis.indices
+        return self.analysis.indices if self.analysis else pd.DataFrame()
 
     @property
     def failures(self) -> pd.DataFrame:
         """Runs that failed twice, with parameters and traceback."""
-        return self.analysis.failures
+        res = self.results
+        return self.analysis.failures if self.analysis else res[res["status"] != "ok"]
 
 
-def sweep(experiment: str | Path | Experiment, out_dir: str | Path, workers: int | None = None,
-          scheduler: Any = None, resume: bool = False, progress: bool | None = None,
-          batch_size: int | None = None) -> SweepResult:
+def sweep(
+    experiment: str | Path | Experiment,
+    out_dir: str | Path,
+    workers: int | None = None,
+    scheduler: Any = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    batch_size: int | None = None,
+    analyse_results: bool = True,
+) -> SweepResult:
     """Run (or resume) a sensitivity sweep and analyse it.
 
     Args:
@@ -73,6 +82,7 @@ def sweep(experiment: str | Path | Experiment, out_dir: str | Path, workers: int
             holding a sweep is refused.
         progress: show a progress bar (default: only on a terminal).
         batch_size: runs per task (default: the experiment's, else timed).
+        analyse_results: write indices, charts and reports (False: only run and store).
     """
     start = time.monotonic()
     exp, text, path = _load(experiment)
@@ -84,26 +94,44 @@ def sweep(experiment: str | Path | Experiment, out_dir: str | Path, workers: int
     size = int(manifest["batch_size"])
     n_runs = len(values) * exp.replicates
     done = store.done_batches()
-    todo = [_batch(b, runs, values, exp.replicates) for b, runs in plan_batches(n_runs, size) if b not in done]
+    todo = [
+        _batch(b, runs, values, exp.replicates)
+        for b, runs in plan_batches(n_runs, size)
+        if b not in done
+    ]
     already = n_runs - sum(len(b.runs) for b in todo)
 
     with Progress(n_runs, f"sweep {exp.name}", enabled=progress, done=already) as bar:
+
         def on_done(batch: Batch, cols: dict[str, list]) -> None:
             store.write_part(batch.index, pd.DataFrame(cols))
             bar.advance(len(batch.runs))
 
+        t0 = time.monotonic()
         execute(spec, todo, on_done, workers=workers, scheduler=scheduler)
+        executed = time.monotonic() - t0
 
-    analysis = analyse(store, exp, spec)
-    manifest.update(status="complete", runs_failed=int(len(analysis.failures)))
+    analysis = analyse(store, exp, spec) if analyse_results else None
+    if analysis is not None:
+        manifest.update(status="complete", runs_failed=int(len(analysis.failures)))
     store.write_manifest(manifest)
-    return SweepResult(Path(out_dir), exp, analysis, n_runs, n_runs - already,
-                       time.monotonic() - start, size)
+    return SweepResult(
+        Path(out_dir),
+        exp,
+        analysis,
+        n_runs,
+        n_runs - already,
+        time.monotonic() - start,
+        size,
+        executed,
+    )
 
 
 def _load(experiment: str | Path | Experiment) -> tuple[Experiment, str, Path]:
     if isinstance(experiment, Experiment):
-        text = yaml.safe_dump(experiment.model_dump(mode="json", exclude_none=True), sort_keys=False)
+        text = yaml.safe_dump(
+            experiment.model_dump(mode="json", exclude_none=True), sort_keys=False
+        )
         return experiment, text, Path.cwd() / f"{experiment.name}.yaml"
     exp, text = load_experiment(experiment)
     return exp, text, Path(experiment)
@@ -117,28 +145,48 @@ def _fingerprint(exp: Experiment, spec: RunSpec) -> str:
         from integration_sim.sensitivity.models import load_function
 
         try:
-            h.update(inspect.getsource(inspect.getmodule(load_function(spec.function, spec.search_path))).encode())
+            h.update(
+                inspect.getsource(
+                    inspect.getmodule(load_function(spec.function, spec.search_path))
+                ).encode()
+            )
         except (OSError, TypeError):
             h.update(spec.function.encode())  # no source (e.g. compiled): the name must do
     return h.hexdigest()
 
 
-def _prepare(store: Store, exp: Experiment, spec: RunSpec, text: str, fingerprint: str,
-             resume: bool, workers: int | None, scheduler: Any, batch_size: int | None):
+def _prepare(
+    store: Store,
+    exp: Experiment,
+    spec: RunSpec,
+    text: str,
+    fingerprint: str,
+    resume: bool,
+    workers: int | None,
+    scheduler: Any,
+    batch_size: int | None,
+):
     """Create the store (or check it for resuming); return sample values (points x parameters)."""
     if resume:
         if not store.exists():
-            raise InputError("no sweep to resume here (no manifest.json); run without --resume",
-                             file=store.dir)
+            raise InputError(
+                "no sweep to resume here (no manifest.json); run without --resume", file=store.dir
+            )
         manifest = store.read_manifest()
         if manifest.get("fingerprint") != fingerprint:
             raise InputError(
                 "the experiment (or its scenario or function) has changed since this sweep started; "
-                "resuming would mix results. Run into a new folder instead", file=store.dir)
+                "resuming would mix results. Run into a new folder instead",
+                file=store.dir,
+            )
         return store.samples()[exp.parameter_names].to_numpy()
     unit = unit_design(exp)
     values = to_values(exp, unit)
-    size = batch_size or exp.batch_size or _timed_batch_size(spec, values, exp.replicates, workers, scheduler)
+    size = (
+        batch_size
+        or exp.batch_size
+        or _timed_batch_size(spec, values, exp.replicates, workers, scheduler)
+    )
     manifest = {
         "kind": "integration-sim sweep",
         "experiment": exp.name,
@@ -161,7 +209,9 @@ def _prepare(store: Store, exp: Experiment, spec: RunSpec, text: str, fingerprin
     return values
 
 
-def _timed_batch_size(spec: RunSpec, values, replicates: int, workers: int | None, scheduler: Any) -> int:
+def _timed_batch_size(
+    spec: RunSpec, values, replicates: int, workers: int | None, scheduler: Any
+) -> int:
     """Runs per task so a task takes about TARGET_TASK_SECONDS, with enough tasks to balance."""
     seconds = _seconds_per_run(spec, values)
     slots = _slots(workers, scheduler)

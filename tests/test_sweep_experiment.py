@@ -1,0 +1,127 @@
+"""Experiment files: mistakes are reported with file, field and line, and exit status 2."""
+
+from __future__ import annotations
+
+import pytest
+from sweep_helpers import REPO, write_experiment
+
+from integration_sim.cli import main
+from integration_sim.errors import InputError
+from integration_sim.sensitivity.experiment import load_experiment
+
+EXAMPLE = REPO / "scenarios" / "example_place.yaml"
+
+GOOD = """\
+name: t
+method: sobol
+samples: 16
+function: integration_sim.sensitivity.analytic:ishigami
+parameters:
+  - {path: x1, bounds: [-3, 3]}
+  - {path: x2, bounds: [-3, 3]}
+  - {path: x3, bounds: [-3, 3]}
+outputs: [y]
+"""
+
+
+def _cli_error(tmp_path, capsys, text: str) -> str:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["sweep", str(path), "-o", str(tmp_path / "out"), "--workers", "1"]) == 2
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("method: sobol", "method: sobol\nsampels: 3", "bad.yaml:3: sampels: unknown key"),
+        ("method: sobol", "method: prim", "bad.yaml:2: method:"),
+        ("samples: 16", "samples: 20", "must be a power of 2"),
+        (
+            "{path: x2, bounds: [-3, 3]}",
+            "{path: x2, bounds: [3, -3]}",
+            "bad.yaml:7: parameters.1: ",
+        ),
+        (
+            "{path: x3, bounds: [-3, 3]}",
+            "{path: x3, distribution: normal, mean: 0}",
+            "needs mean and sd",
+        ),
+        (
+            "function: integration_sim.sensitivity.analytic:ishigami",
+            "function: no_such_module:f",
+            "bad.yaml:4: function: cannot import module",
+        ),
+        ("outputs: [y]", "outputs: [y]\ndiscovery: {output: z, above: 1}", "discovery.output 'z'"),
+    ],
+)
+def test_bad_experiment_exits_2_with_location(tmp_path, capsys, old, new, expected):
+    assert old in GOOD
+    err = _cli_error(tmp_path, capsys, GOOD.replace(old, new))
+    assert err.startswith("integration-sim sweep: error: ")
+    assert expected in err
+
+
+def test_not_yaml_exits_2(tmp_path, capsys):
+    assert "bad.yaml:2: not valid YAML" in _cli_error(tmp_path, capsys, "name: t\n  bad: [\n")
+
+
+SCENARIO_EXP = f"""\
+name: m
+method: morris
+samples: 2
+scenario: {EXAMPLE}
+parameters:
+  - {{path: behaviours.joint_assessment.coefficients.social, bounds: [1, 3]}}
+outputs:
+  - {{metric: integration_final, difference: [colocation_pilot, business_as_usual]}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "coefficients.social",
+            "coefficients.sociall",
+            "bad.yaml:6: parameters.0.path: no such key 'sociall'",
+        ),
+        (
+            "bounds: [1, 3]",
+            "bounds: [1, 3]}\n  - {path: parameters.behaviour.habit_gain, bounds: [0.1, 1.5]",
+            "bad.yaml:7: parameters.1.bounds: bound 1.5 is not allowed",
+        ),
+        ("colocation_pilot,", "pilot,", "bad.yaml:8: outputs.0: unknown strategy 'pilot'"),
+        (
+            "metric: integration_final",
+            "metric: integration_fnal",
+            "unknown metric 'integration_fnal'",
+        ),
+        (
+            f"scenario: {EXAMPLE}",
+            "scenario: nowhere.yaml",
+            "bad.yaml:4: scenario: scenario file not found",
+        ),
+    ],
+)
+def test_bad_scenario_references_exit_2(tmp_path, capsys, old, new, expected):
+    assert old in SCENARIO_EXP
+    assert expected in _cli_error(tmp_path, capsys, SCENARIO_EXP.replace(old, new))
+
+
+def test_shipped_experiments_are_valid():
+    paths = sorted((REPO / "experiments").glob("*.yaml"))
+    assert paths
+    for path in paths:
+        exp, _ = load_experiment(path)
+        assert exp.runs_per_replicate() > 0
+
+
+def test_strings_and_mappings_as_outputs(tmp_path):
+    path = write_experiment(tmp_path, outputs=["y", {"metric": "y", "name": "y_again"}])
+    exp, _ = load_experiment(path)
+    assert exp.output_names == ["y", "y_again"]
+    with pytest.raises(InputError, match="reserved"):
+        load_experiment(
+            write_experiment(tmp_path, name="r", outputs=[{"metric": "y", "name": "seed"}])
+        )
