@@ -48,19 +48,29 @@ def engine_rate(n: int, weeks: int, core_only: bool = False, degree_scale: float
         scenario = apply_overrides(scenario, CORE_ONLY)
     if degree_scale != 1.0:
         net = scenario.parameters.network
-        scenario = apply_overrides(scenario, {
-            "parameters.network.team_size": max(2, round(net.team_size * degree_scale)),
-            "parameters.network.within_organisation_ties": net.within_organisation_ties * degree_scale,
-            "parameters.network.cross_boundary_ties": net.cross_boundary_ties * degree_scale})
+        scenario = apply_overrides(
+            scenario,
+            {
+                "parameters.network.team_size": max(2, round(net.team_size * degree_scale)),
+                "parameters.network.within_organisation_ties": net.within_organisation_ties
+                * degree_scale,
+                "parameters.network.cross_boundary_ties": net.cross_boundary_ties * degree_scale,
+            },
+        )
     model = IntegrationModel(scenario, seed=1)
     model.step()  # warm-up: first CSR build, caches
     start = time.perf_counter()
     for _ in range(weeks):
         model.step()
     seconds = time.perf_counter() - start
-    out = {"practitioners": model.pop.size, "ties": int(model.ties.degree().sum() // 2),
-           "mean_degree": float(model.ties.degree().mean()), "weeks": weeks, "seconds": seconds,
-           "practitioner_weeks_per_second": model.pop.size * weeks / seconds}
+    out = {
+        "practitioners": model.pop.size,
+        "ties": int(model.ties.degree().sum() // 2),
+        "mean_degree": float(model.ties.degree().mean()),
+        "weeks": weeks,
+        "seconds": seconds,
+        "practitioner_weeks_per_second": model.pop.size * weeks / seconds,
+    }
     model.release()
     return out
 
@@ -76,8 +86,12 @@ def oracle_rate(n: int, weeks: int) -> dict:
     seconds = time.perf_counter() - start
     oracle.release()
     engine.release()
-    return {"practitioners": n, "weeks": weeks, "seconds": seconds,
-            "practitioner_weeks_per_second": n * weeks / seconds}
+    return {
+        "practitioners": n,
+        "weeks": weeks,
+        "seconds": seconds,
+        "practitioner_weeks_per_second": n * weeks / seconds,
+    }
 
 
 def peak_memory_per_practitioner(n: int, weeks: int) -> dict:
@@ -108,7 +122,9 @@ def main() -> None:
     figures["memory_100k"] = peak_memory_per_practitioner(100_000, 3)
     e10, e100 = figures["engine_10k"], figures["engine_100k"]
     figures["ratios"] = {
-        "engine_core_vs_oracle_10k": figures["engine_10k_core_only"]["practitioner_weeks_per_second"]
+        "engine_core_vs_oracle_10k": figures["engine_10k_core_only"][
+            "practitioner_weeks_per_second"
+        ]
         / figures["oracle_10k"]["practitioner_weeks_per_second"],
         "engine_full_vs_oracle_10k": e10["practitioner_weeks_per_second"]
         / figures["oracle_10k"]["practitioner_weeks_per_second"],
@@ -116,21 +132,32 @@ def main() -> None:
         "cost_per_practitioner_week_100k_over_10k": e10["practitioner_weeks_per_second"]
         / e100["practitioner_weeks_per_second"],
         # Cost per tie-week at full degree relative to half degree (1.0 = linear in ties).
-        "cost_per_tie_week_full_over_half_degree":
-            (e10["seconds"] / e10["ties"]) / (figures["engine_10k_half_degree"]["seconds"]
-                                              / figures["engine_10k_half_degree"]["ties"]),
+        "cost_per_tie_week_full_over_half_degree": (e10["seconds"] / e10["ties"])
+        / (
+            figures["engine_10k_half_degree"]["seconds"] / figures["engine_10k_half_degree"]["ties"]
+        ),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"engine, 10k practitioners:   {e10['practitioner_weeks_per_second']:>12,.0f} practitioner-weeks/s "
-          f"(mean degree {e10['mean_degree']:.1f})")
-    print(f"engine, 100k practitioners:  {e100['practitioner_weeks_per_second']:>12,.0f} practitioner-weeks/s "
-          f"(mean degree {e100['mean_degree']:.1f})")
-    print(f"engine core rule only, 10k:  {figures['engine_10k_core_only']['practitioner_weeks_per_second']:>12,.0f}")
-    print(f"per-agent Mesa oracle, 10k:  {figures['oracle_10k']['practitioner_weeks_per_second']:>12,.0f}")
+    print(
+        f"engine, 10k practitioners:   {e10['practitioner_weeks_per_second']:>12,.0f} practitioner-weeks/s "
+        f"(mean degree {e10['mean_degree']:.1f})"
+    )
+    print(
+        f"engine, 100k practitioners:  {e100['practitioner_weeks_per_second']:>12,.0f} practitioner-weeks/s "
+        f"(mean degree {e100['mean_degree']:.1f})"
+    )
+    print(
+        f"engine core rule only, 10k:  {figures['engine_10k_core_only']['practitioner_weeks_per_second']:>12,.0f}"
+    )
+    print(
+        f"per-agent Mesa oracle, 10k:  {figures['oracle_10k']['practitioner_weeks_per_second']:>12,.0f}"
+    )
     for k, v in figures["ratios"].items():
         print(f"{k}: {v:.2f}")
-    print(f"peak memory per practitioner at 100k: {figures['memory_100k']['bytes_per_practitioner']:,.0f} bytes")
+    print(
+        f"peak memory per practitioner at 100k: {figures['memory_100k']['bytes_per_practitioner']:,.0f} bytes"
+    )
     print(f"wrote {args.out}")
 
 

@@ -16,8 +16,12 @@ MIX = {
 }
 
 
-def scaled_scenario(practitioners: int, localities: int | None = None, horizon_weeks: int = 52,
-                    strategy: dict | None = None) -> Scenario:
+def scaled_scenario(
+    practitioners: int,
+    localities: int | None = None,
+    horizon_weeks: int = 52,
+    strategy: dict | None = None,
+) -> Scenario:
     """A scenario with about ``practitioners`` practitioners and a generated network of
     mean degree about 20 (teams of 12, 6 extra ties inside the organisation, 2 across)."""
     n_loc = localities or max(2, min(20, practitioners // 5_000))
@@ -35,15 +39,35 @@ def scaled_scenario(practitioners: int, localities: int | None = None, horizon_w
         "seed": 7,
         "replicates": 1,
         "horizon_weeks": horizon_weeks,
-        "behaviour_set": ["information_sharing", "joint_assessment", "trusted_assessment",
-                          "shared_care_planning", "vcs_referral"],
+        "behaviour_set": [
+            "information_sharing",
+            "joint_assessment",
+            "trusted_assessment",
+            "shared_care_planning",
+            "vcs_referral",
+        ],
         "system": {
-            "localities": [{"name": f"L{i:02d}", "population": 50_000, "readiness": 0.3 + 0.4 * (i % 3) / 2}
-                           for i in range(n_loc)],
+            "localities": [
+                {"name": f"L{i:02d}", "population": 50_000, "readiness": 0.3 + 0.4 * (i % 3) / 2}
+                for i in range(n_loc)
+            ],
             "organisations": orgs,
         },
-        "parameters": {"network": {"team_size": 12, "within_organisation_ties": 6.0, "cross_boundary_ties": 2.0}},
-        "strategies": {"pilot": strategy or {"kind": "pilot", "count": max(1, n_loc // 4), "start_week": 4,
-                                             "funding": {"budget": 25.0 * practitioners * 26, "duration_weeks": 26}}},
+        "parameters": {
+            "network": {
+                "team_size": 12,
+                "within_organisation_ties": 6.0,
+                "cross_boundary_ties": 2.0,
+            }
+        },
+        "strategies": {
+            "pilot": strategy
+            or {
+                "kind": "pilot",
+                "count": max(1, n_loc // 4),
+                "start_week": 4,
+                "funding": {"budget": 25.0 * practitioners * 26, "duration_weeks": 26},
+            }
+        },
     }
     return parse_scenario(data)

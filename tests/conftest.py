@@ -36,18 +36,32 @@ SMALL: dict[str, Any] = {
     },
     "strategies": {
         "none": {"kind": "custom"},
-        "pilot": {"kind": "pilot", "localities": ["North"], "start_week": 4,
-                  "funding": {"budget": 200000, "duration_weeks": 20}},
+        "pilot": {
+            "kind": "pilot",
+            "localities": ["North"],
+            "start_week": 4,
+            "funding": {"budget": 200000, "duration_weeks": 20},
+        },
     },
 }
 
 # Everything but the core behaviour rule switched off (for oracle and limit tests).
 FROZEN: dict[str, Any] = {
-    "behaviour_set": ["information_sharing", "joint_assessment", "trusted_assessment",
-                      "shared_care_planning", "vcs_referral"],
+    "behaviour_set": [
+        "information_sharing",
+        "joint_assessment",
+        "trusted_assessment",
+        "shared_care_planning",
+        "vcs_referral",
+    ],
     "parameters": {
-        "network": {"tie_formation": 0.0, "colocation_tie_formation": 0.0, "joint_work_tie_formation": 0.0,
-                    "trust_growth": 0.0, "trust_decay": 0.0},
+        "network": {
+            "tie_formation": 0.0,
+            "colocation_tie_formation": 0.0,
+            "joint_work_tie_formation": 0.0,
+            "trust_growth": 0.0,
+            "trust_decay": 0.0,
+        },
         "practitioners": {"motivation_rate": 0.0, "learning_by_doing": 0.0, "training_rate": 0.0},
     },
     "drivers": {"turnover_scale": 0.0, "seasonal": {"amplitude": 0.0}},

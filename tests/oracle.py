@@ -21,7 +21,9 @@ import mesa
 class Practitioner(mesa.Agent):
     """One practitioner with per-behaviour capability, habit and last week's performance."""
 
-    def __init__(self, model: OracleModel, capability, motivation, opportunity, habit, eligible) -> None:
+    def __init__(
+        self, model: OracleModel, capability, motivation, opportunity, habit, eligible
+    ) -> None:
         super().__init__(model)
         self.capability = list(capability)
         self.motivation = float(motivation)
@@ -43,9 +45,13 @@ class Practitioner(mesa.Agent):
             doing = sum(w for n, w in self.neighbours if n.performed[b])
             count = sum(1 for n, _ in self.neighbours if n.performed[b])
             share = doing / total if total > 0 else 0.0
-            z = (spec["intercept"] + spec["capability"] * self.capability[b]
-                 + spec["opportunity"] * self.opportunity + spec["motivation"] * self.motivation
-                 + spec["habit"] * self.habit[b])
+            z = (
+                spec["intercept"]
+                + spec["capability"] * self.capability[b]
+                + spec["opportunity"] * self.opportunity
+                + spec["motivation"] * self.motivation
+                + spec["habit"] * self.habit[b]
+            )
             if spec["contagion"] == "logistic":
                 z += spec["social"] * share
             elif spec["contagion"] == "threshold":
@@ -79,8 +85,16 @@ class OracleModel(mesa.Model):
         edges: (u, v, weight) undirected ties.
     """
 
-    def __init__(self, behaviours, state, edges, noise: float, habit_gain: float, habit_decay: float,
-                 seed: int) -> None:
+    def __init__(
+        self,
+        behaviours,
+        state,
+        edges,
+        noise: float,
+        habit_gain: float,
+        habit_decay: float,
+        seed: int,
+    ) -> None:
         super().__init__(rng=seed)
         self.behaviours = behaviours
         self.noise, self.habit_gain, self.habit_decay = noise, habit_gain, habit_decay
@@ -117,14 +131,25 @@ def oracle_from_engine(model, seed: int) -> OracleModel:
     behaviours = []
     for name in sc.practitioner_behaviours:
         b = sc.behaviours[name]
-        behaviours.append({**b.coefficients.model_dump(), "contagion": b.contagion, "threshold": b.threshold,
-                           "encounter_rate": b.encounter_rate})
+        behaviours.append(
+            {
+                **b.coefficients.model_dump(),
+                "contagion": b.contagion,
+                "threshold": b.threshold,
+                "encounter_rate": b.encounter_rate,
+            }
+        )
     o = sc.parameters.opportunity
     opportunity = float(np.clip(o.base - o.pressure * sc.drivers.seasonal.base, 0, 1))
     pop = model.pop
     state = [
-        (pop.capability[i].tolist(), float(pop.motivation[i]), opportunity, pop.habit[i].tolist(),
-         pop.eligible[i].tolist())
+        (
+            pop.capability[i].tolist(),
+            float(pop.motivation[i]),
+            opportunity,
+            pop.habit[i].tolist(),
+            pop.eligible[i].tolist(),
+        )
         for i in range(pop.size)
     ]
     u, v, trust, _ = model.ties.live()

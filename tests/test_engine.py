@@ -32,8 +32,18 @@ def test_results_identical_for_any_number_of_workers(small) -> None:
 
 
 def test_common_random_numbers_identical_strategies_identical_results() -> None:
-    same = {"kind": "custom", "interventions": [{"kind": "training", "start_week": 2, "end_week": 20,
-                                                 "strength": 0.8, "target": {"localities": ["North"]}}]}
+    same = {
+        "kind": "custom",
+        "interventions": [
+            {
+                "kind": "training",
+                "start_week": 2,
+                "end_week": 20,
+                "strength": 0.8,
+                "target": {"localities": ["North"]},
+            }
+        ],
+    }
     s = make_scenario({"strategies": {"a": same, "b": same, "c": {"kind": "custom"}}})
     res = run(s, replicates=2, workers=1, progress=False)
     rec = res.records
@@ -51,14 +61,23 @@ def test_records_are_tidy_and_summary_complete(small) -> None:
     r = simulate(small, "pilot")
     assert list(r.records.columns) == RECORD_COLUMNS
     metrics = set(r.records["metric"].astype(str))
-    assert {"performance_rate", "integration_index", "delay_days", "emergency_admissions", "spend",
-            "cross_boundary_density", "mean_trust"} <= metrics
+    assert {
+        "performance_rate",
+        "integration_index",
+        "delay_days",
+        "emergency_admissions",
+        "spend",
+        "cross_boundary_density",
+        "mean_trust",
+    } <= metrics
     assert set(SUMMARY_METRICS) <= set(r.summary)
     rates = r.records[r.records.metric == "performance_rate"]["value"]
     assert rates.between(0, 1).all()
     spend = r.records[(r.records.metric == "spend") & (r.records.locality == "all")]
     assert spend["value"].sum() == pytest.approx(200_000)  # the pilot's whole budget, week by week
-    north_spend = r.records[(r.records.metric == "spend") & (r.records.locality == "North")]["value"].sum()
+    north_spend = r.records[(r.records.metric == "spend") & (r.records.locality == "North")][
+        "value"
+    ].sum()
     assert north_spend == pytest.approx(200_000)  # and all of it in the pilot locality
 
 
@@ -71,8 +90,15 @@ def test_run_seeds_are_distinct_and_stable() -> None:
 def test_write_outputs_with_manifest_last(small, tmp_path: Path) -> None:
     res = run(small, replicates=2, workers=1, progress=False)
     res.write(tmp_path)
-    for name in ("records.parquet", "records.csv", "summary.parquet", "summary.csv", "manifest.json",
-                 "integration_index.png", "behaviours.png"):
+    for name in (
+        "records.parquet",
+        "records.csv",
+        "summary.parquet",
+        "summary.csv",
+        "manifest.json",
+        "integration_index.png",
+        "behaviours.png",
+    ):
         assert (tmp_path / name).stat().st_size > 0, name
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["scenario_hash"] == small.content_hash()
@@ -97,12 +123,17 @@ def _measured_files(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _measured_scenario(people: Path, edges: Path):
-    return parse_scenario({
-        "name": "measured", "horizon_weeks": 10,
-        "system": {"localities": [{"name": "North"}],
-                   "organisations": [{"type": "gp_practice"}],
-                   "network": {"edges": str(edges), "practitioners": str(people)}},
-    })
+    return parse_scenario(
+        {
+            "name": "measured",
+            "horizon_weeks": 10,
+            "system": {
+                "localities": [{"name": "North"}],
+                "organisations": [{"type": "gp_practice"}],
+                "network": {"edges": str(edges), "practitioners": str(people)},
+            },
+        }
+    )
 
 
 def test_measured_network_replaces_the_generated_one(tmp_path: Path) -> None:
@@ -113,7 +144,9 @@ def test_measured_network_replaces_the_generated_one(tmp_path: Path) -> None:
     assert m.pop.size == 20
     u, v, trust, layer = m.ties.live()
     assert len(u) == 15
-    assert (layer == 1).sum() == 5  # GP-council ties are cross-boundary, inferred from organisations
+    assert (
+        layer == 1
+    ).sum() == 5  # GP-council ties are cross-boundary, inferred from organisations
     assert sorted(np.round(trust[layer == 0], 3).tolist()) == [0.8] * 10
     m.run()
 
@@ -128,3 +161,27 @@ def test_bad_network_file_names_file_row_and_column(tmp_path: Path) -> None:
     text = str(err.value)
     assert "edges.csv:17: target: practitioner 'nobody'" in text
     assert "edges.csv:18: weight" in text
+
+
+def test_interrupted_run_resumes_with_identical_results(small, tmp_path: Path) -> None:
+    ckpt = tmp_path / ".runs"
+    full = run(small, replicates=3, workers=1, progress=False, checkpoint=ckpt)
+    saved = sorted(ckpt.glob("*.pkl"))
+    assert len(saved) == 6
+    # As if killed: two runs never finished, one was half-written.
+    saved[0].unlink()
+    saved[3].unlink()
+    (ckpt / ".pilot~2.pkl.x.part").write_bytes(b"half")
+    done_before = {p.name for p in ckpt.glob("*.pkl")}
+    mtimes = {p.name: p.stat().st_mtime_ns for p in ckpt.glob("*.pkl")}
+    resumed = run(small, replicates=3, workers=2, progress=False, checkpoint=ckpt, resume=True)
+    pd.testing.assert_frame_equal(full.records, resumed.records)
+    pd.testing.assert_frame_equal(full.summary, resumed.summary)
+    assert done_before < {p.name for p in ckpt.glob("*.pkl")}
+    assert all(
+        (ckpt / n).stat().st_mtime_ns == t for n, t in mtimes.items()
+    )  # finished runs not redone
+    # Saved runs of another scenario are refused, not mixed in.
+    other = small.model_copy(update={"seed": small.seed + 1})
+    with pytest.raises(InputError, match="different scenario"):
+        run(other, replicates=3, workers=1, progress=False, checkpoint=ckpt, resume=True)

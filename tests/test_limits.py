@@ -22,35 +22,73 @@ def bass(t_years: np.ndarray, p: float, q: float) -> np.ndarray:
     return (1 - e) / (1 + (q / p) * e)
 
 
-def _absorbing_behaviour(contagion: str, intercept: float, social: float, threshold: int = 2) -> dict:
+def _absorbing_behaviour(
+    contagion: str, intercept: float, social: float, threshold: int = 2
+) -> dict:
     # Habit gain 1 and a large habit coefficient make adoption absorbing: once
     # performed, always performed; with encounter rate 1 it is seen every week.
-    return {"performers": ["community_health"], "partners": ["community_health"], "encounter_rate": 1.0,
-            "contagion": contagion, "threshold": threshold,
-            "coefficients": {"intercept": intercept, "capability": 0, "opportunity": 0, "motivation": 0,
-                             "habit": 60.0, "social": social}}
-
-
-def _base(name: str, staff: int, behaviour: dict, horizon: int, network: dict | None = None) -> dict:
     return {
-        "name": name, "horizon_weeks": horizon, "seed": 5,
-        "system": {"localities": [{"name": "X"}],
-                   "organisations": [{"type": "community_health", "count": 1, "staff": staff}],
-                   **({"network": network} if network else {})},
-        "behaviours": {"adopt": behaviour}, "behaviour_set": ["adopt"],
-        "parameters": {"behaviour": {"habit_gain": 1.0, "habit_decay": 0.0, "noise": 0.0, "initial_habit": "zero"},
-                       "network": {"tie_formation": 0, "colocation_tie_formation": 0,
-                                   "joint_work_tie_formation": 0}},
+        "performers": ["community_health"],
+        "partners": ["community_health"],
+        "encounter_rate": 1.0,
+        "contagion": contagion,
+        "threshold": threshold,
+        "coefficients": {
+            "intercept": intercept,
+            "capability": 0,
+            "opportunity": 0,
+            "motivation": 0,
+            "habit": 60.0,
+            "social": social,
+        },
+    }
+
+
+def _base(
+    name: str, staff: int, behaviour: dict, horizon: int, network: dict | None = None
+) -> dict:
+    return {
+        "name": name,
+        "horizon_weeks": horizon,
+        "seed": 5,
+        "system": {
+            "localities": [{"name": "X"}],
+            "organisations": [{"type": "community_health", "count": 1, "staff": staff}],
+            **({"network": network} if network else {}),
+        },
+        "behaviours": {"adopt": behaviour},
+        "behaviour_set": ["adopt"],
+        "parameters": {
+            "behaviour": {
+                "habit_gain": 1.0,
+                "habit_decay": 0.0,
+                "noise": 0.0,
+                "initial_habit": "zero",
+            },
+            "network": {
+                "tie_formation": 0,
+                "colocation_tie_formation": 0,
+                "joint_work_tie_formation": 0,
+            },
+        },
         "drivers": {"turnover_scale": 0.0},
     }
 
 
-def _adoption_curve(p: float, q: float, seed_index: int, staff: int = 4000, years: int = 12) -> np.ndarray:
+def _adoption_curve(
+    p: float, q: float, seed_index: int, staff: int = 4000, years: int = 12
+) -> np.ndarray:
     pw, qw = p / WEEKS_PER_YEAR, q / WEEKS_PER_YEAR
-    data = _base("bass", staff, _absorbing_behaviour("additive", math.log(pw / (1 - pw)), qw), years * 52)
+    data = _base(
+        "bass", staff, _absorbing_behaviour("additive", math.log(pw / (1 - pw)), qw), years * 52
+    )
     data["parameters"]["network"]["mixing"] = "full"
     rec = simulate(parse_scenario(data), replicate=seed_index).records
-    rate = rec[(rec.metric == "performance_rate") & (rec.locality == "all") & (rec.organisation_type == "all")]
+    rate = rec[
+        (rec.metric == "performance_rate")
+        & (rec.locality == "all")
+        & (rec.organisation_type == "all")
+    ]
     return rate.sort_values("week")["value"].to_numpy()
 
 
@@ -71,9 +109,13 @@ def test_fully_mixed_adoption_follows_the_bass_curve() -> None:
 def _edge_files(tmp_path: Path, graph: nx.Graph, tag: str) -> dict:
     people = tmp_path / f"people_{tag}.csv"
     edges = tmp_path / f"edges_{tag}.csv"
-    people.write_text("id,organisation,role,locality\n" + "".join(
-        f"p{i:04d},Community,district_nurse,X\n" for i in graph.nodes))
-    edges.write_text("source,target,weight\n" + "".join(f"p{u:04d},p{v:04d},1\n" for u, v in graph.edges))
+    people.write_text(
+        "id,organisation,role,locality\n"
+        + "".join(f"p{i:04d},Community,district_nurse,X\n" for i in graph.nodes)
+    )
+    edges.write_text(
+        "source,target,weight\n" + "".join(f"p{u:04d},p{v:04d},1\n" for u, v in graph.edges)
+    )
     return {"edges": str(edges), "practitioners": str(people)}
 
 
@@ -96,7 +138,9 @@ def test_clustered_networks_spread_complex_contagion_further(tmp_path: Path) -> 
     results = {"clustered": [], "random": []}
     for s in range(4):
         rand = nx.random_regular_graph(k, n, seed=s)  # same degree, clustering ~0.015
-        results["clustered"].append(_final_share(_edge_files(tmp_path, lattice, f"c{s}"), s, noise=1e-5))
+        results["clustered"].append(
+            _final_share(_edge_files(tmp_path, lattice, f"c{s}"), s, noise=1e-5)
+        )
         results["random"].append(_final_share(_edge_files(tmp_path, rand, f"r{s}"), s, noise=1e-5))
     clustered, random_ = np.mean(results["clustered"]), np.mean(results["random"])
     # Centola (2010) saw 54% vs 38%; with a strict threshold of 2 and low noise the

@@ -12,7 +12,9 @@ from integration_sim.model import IntegrationModel
 WEEKS, PAIRS = 15, 24
 
 
-def _engine_and_oracle_rates(seed: int, scenario, tweak_oracle=None) -> tuple[np.ndarray, np.ndarray]:
+def _engine_and_oracle_rates(
+    seed: int, scenario, tweak_oracle=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean weekly performance rate per behaviour over the run, engine vs oracle,
     both starting from the same state on the same network."""
     engine = IntegrationModel(scenario, seed=seed)
@@ -43,6 +45,7 @@ def test_engine_matches_per_agent_oracle_in_distribution() -> None:
     # Five behaviours (logistic and threshold contagion): with no real difference each
     # paired z is ~N(0, 1); |z| < 3.5 for all five fails by chance with p < 0.003.
     assert np.all(np.abs(z) < 3.5), z
+
     # Power check: the same test flags an oracle whose social coefficient is doubled.
     def double_social(oracle) -> None:
         for spec in oracle.behaviours:

@@ -15,15 +15,26 @@ from integration_sim.model.population import role_counts
 
 def _rule(contagion: str = "logistic", social: float = 2.0, threshold: int = 2) -> rules.Rule:
     one = lambda v: np.array([v], dtype=float)  # noqa: E731
-    return rules.Rule(one(-3.0), one(1.0), one(2.0), one(1.5), one(4.0), one(social), one(0.5),
-                      np.array([{"logistic": 0, "threshold": 1, "additive": 2}[contagion]], dtype=np.int8),
-                      one(threshold))
+    return rules.Rule(
+        one(-3.0),
+        one(1.0),
+        one(2.0),
+        one(1.5),
+        one(4.0),
+        one(social),
+        one(0.5),
+        np.array([{"logistic": 0, "threshold": 1, "additive": 2}[contagion]], dtype=np.int8),
+        one(threshold),
+    )
 
 
 def _p(rule, c=0.5, o=0.5, m=0.5, h=0.0, share=0.0, count=0.0, noise=0.0):
     arr = lambda v: np.array([[v]], dtype=float)  # noqa: E731
-    return float(rules.perform_probability(rule, arr(c), np.array([o]), np.array([m]), arr(h), arr(share),
-                                           arr(count), noise)[0, 0])
+    return float(
+        rules.perform_probability(
+            rule, arr(c), np.array([o]), np.array([m]), arr(h), arr(share), arr(count), noise
+        )[0, 0]
+    )
 
 
 def test_logistic_rule_matches_hand_calculation() -> None:
@@ -64,26 +75,39 @@ def test_habit_grows_asymptotically_and_decays_when_not_performed() -> None:
     assert habit.ravel().tolist() == pytest.approx([0.1, 0.55, 0.475, 0.5])
     h = np.zeros((1, 1))
     for _ in range(66):  # Lally et al.: ~66 repetitions to reach 95% of the asymptote
-        rules.update_habit(h, np.ones((1, 1), bool), np.ones((1, 1), bool), gain=1 - 0.05 ** (1 / 66), decay=0)
+        rules.update_habit(
+            h, np.ones((1, 1), bool), np.ones((1, 1), bool), gain=1 - 0.05 ** (1 / 66), decay=0
+        )
     assert h[0, 0] == pytest.approx(0.95)
 
 
 def test_capability_from_doing_and_training() -> None:
     cap = np.array([[0.5, 0.5], [0.5, 0.5]])
-    rules.update_capability(cap, np.array([[True, False], [False, False]]), 0.1, np.array([0.0, 1.0]), 0.2)
+    rules.update_capability(
+        cap, np.array([[True, False], [False, False]]), 0.1, np.array([0.0, 1.0]), 0.2
+    )
     assert cap.ravel().tolist() == pytest.approx([0.55, 0.5, 0.6, 0.6])
 
 
 def test_motivation_moves_toward_target_and_fatigue_lowers_it() -> None:
     mot = np.array([0.5, 0.5, 0.5])
-    rules.update_motivation(mot, baseline=np.full(3, 0.5), leadership_change=np.array([0.0, 0.5, 0.0]),
-                            peers=np.zeros(3), benefit=np.zeros(3), fatigue=np.array([0.0, 0.0, 0.2]),
-                            weights=(0.4, 0.3, 0.3), rate=0.5)
+    rules.update_motivation(
+        mot,
+        baseline=np.full(3, 0.5),
+        leadership_change=np.array([0.0, 0.5, 0.0]),
+        peers=np.zeros(3),
+        benefit=np.zeros(3),
+        fatigue=np.array([0.0, 0.0, 0.2]),
+        weights=(0.4, 0.3, 0.3),
+        rate=0.5,
+    )
     assert mot.tolist() == pytest.approx([0.5, 0.6, 0.4])
 
 
 def test_social_share_is_trust_weighted_and_includes_pending_ties() -> None:
-    ties = TieTable(4, np.array([0, 0]), np.array([1, 2]), np.array([0.5, 1.0]), np.array([WITHIN, CROSS]))
+    ties = TieTable(
+        4, np.array([0, 0]), np.array([1, 2]), np.array([0.5, 1.0]), np.array([WITHIN, CROSS])
+    )
     performed = np.array([[False], [True], [False], [True]])
     share = rules.social_share(ties, performed)
     assert share[0, 0] == pytest.approx(0.5 / 1.5)
@@ -94,7 +118,9 @@ def test_social_share_is_trust_weighted_and_includes_pending_ties() -> None:
 
 
 def test_lost_ties_stop_counting_and_cannot_duplicate() -> None:
-    ties = TieTable(3, np.array([0, 1]), np.array([1, 2]), np.array([0.5, 0.5]), np.array([CROSS, CROSS]))
+    ties = TieTable(
+        3, np.array([0, 1]), np.array([1, 2]), np.array([0.5, 0.5]), np.array([CROSS, CROSS])
+    )
     performed = np.array([[False], [True], [True]])
     ties.lose(np.array([True, False]))
     assert rules.neighbour_counts(ties, performed)[0, 0] == 0
@@ -150,8 +176,17 @@ def test_co_location_forms_cross_boundary_ties_faster() -> None:
     from integration_sim.model import IntegrationModel
 
     def cross_ties_after(strength_share: float) -> int:
-        s = make_scenario({"strategies": {"c": {"kind": "custom", "interventions": [
-            {"kind": "co_location", "strength": strength_share}]}}, "horizon_weeks": 20})
+        s = make_scenario(
+            {
+                "strategies": {
+                    "c": {
+                        "kind": "custom",
+                        "interventions": [{"kind": "co_location", "strength": strength_share}],
+                    }
+                },
+                "horizon_weeks": 20,
+            }
+        )
         m = IntegrationModel(s, "c", seed=5)
         m.run()
         return int((m.ties.live()[3] == CROSS).sum())

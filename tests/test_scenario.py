@@ -28,13 +28,23 @@ def test_catalogue_entries_merge_with_overrides() -> None:
     ja = s.behaviours["joint_assessment"]
     assert ja.coefficients.social == 3.5
     # Untouched fields keep their catalogue values.
-    assert ja.coefficients.habit == make_scenario().behaviours["joint_assessment"].coefficients.habit
+    assert (
+        ja.coefficients.habit == make_scenario().behaviours["joint_assessment"].coefficients.habit
+    )
     assert "information_sharing" in s.behaviours
 
 
 def test_new_behaviour_can_be_added_as_data() -> None:
-    s = make_scenario({"behaviours": {"discharge_huddle": {"performers": ["acute_trust", "adult_social_care"],
-                                                           "partners": ["adult_social_care"]}}})
+    s = make_scenario(
+        {
+            "behaviours": {
+                "discharge_huddle": {
+                    "performers": ["acute_trust", "adult_social_care"],
+                    "partners": ["adult_social_care"],
+                }
+            }
+        }
+    )
     assert "discharge_huddle" in s.practitioner_behaviours
 
 
@@ -71,9 +81,14 @@ def test_unknown_organisation_type_is_reported(tmp_path: Path) -> None:
 
 
 def test_overrides_by_dotted_path_and_locality_name(small) -> None:
-    s = apply_overrides(small, {"behaviours.joint_assessment.coefficients.social": 4.0,
-                                "system.localities.South.readiness": 0.9,
-                                "strategies.pilot.funding.budget": 5.0})
+    s = apply_overrides(
+        small,
+        {
+            "behaviours.joint_assessment.coefficients.social": 4.0,
+            "system.localities.South.readiness": 0.9,
+            "strategies.pilot.funding.budget": 5.0,
+        },
+    )
     assert s.behaviours["joint_assessment"].coefficients.social == 4.0
     assert s.system.localities[1].readiness == 0.9
     assert s.strategies["pilot"].funding.budget == 5.0
@@ -85,15 +100,20 @@ def test_overrides_by_dotted_path_and_locality_name(small) -> None:
 
 def test_schema_is_json_schema_with_every_top_level_key() -> None:
     schema = schema_json()
-    assert {"system", "strategies", "behaviours", "parameters", "drivers"} <= set(schema["properties"])
+    assert {"system", "strategies", "behaviours", "parameters", "drivers"} <= set(
+        schema["properties"]
+    )
     assert schema["additionalProperties"] is False
     json.dumps(schema)
 
 
 def test_cli_bad_scenario_exits_2_without_traceback(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD.replace("seed: 2024", "seed: -5"))
-    proc = subprocess.run([sys.executable, "-m", "integration_sim", "run", str(path), "-o",
-                           str(tmp_path / "out")], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "integration_sim", "run", str(path), "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "seed" in proc.stderr and "bad.yaml" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -107,6 +127,17 @@ def test_cli_validate_and_bad_options(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["run", str(ROOT / "scenarios" / "example_place.yaml"), "--workers", "0"])
     assert exit_.value.code == 2
-    assert main(["run", str(ROOT / "scenarios" / "example_place.yaml"), "--strategy", "nope",
-                 "-o", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "run",
+                str(ROOT / "scenarios" / "example_place.yaml"),
+                "--strategy",
+                "nope",
+                "-o",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     assert "no strategy 'nope'" in capsys.readouterr().err

@@ -27,7 +27,12 @@ LINESTYLES = ["-", "--", "-.", ":"]
 def band(records: pd.DataFrame, metric: str, by: str = "strategy", **where: str) -> pd.DataFrame:
     """Median and 10th/90th percentiles over replicates of one metric, per week and ``by``."""
     sel = records["metric"] == metric
-    for col, value in {"locality": "all", "organisation_type": "all", "behaviour": "all", **where}.items():
+    for col, value in {
+        "locality": "all",
+        "organisation_type": "all",
+        "behaviour": "all",
+        **where,
+    }.items():
         sel &= records[col] == value
     grouped = records[sel].groupby([by, "week"], observed=True)["value"]
     out = grouped.quantile([0.1, 0.5, 0.9]).unstack()
@@ -47,21 +52,32 @@ def write_basic_charts(results: Results, out_dir: Path) -> list[Path]:
     rec = results.records
     paths = []
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for i, (name, g) in enumerate(band(rec, "integration_index").groupby("strategy", observed=True)):
+    for i, (name, g) in enumerate(
+        band(rec, "integration_index").groupby("strategy", observed=True)
+    ):
         colour = PALETTE[i % len(PALETTE)]
         ax.fill_between(g["week"], g["p10"], g["p90"], color=colour, alpha=0.2, linewidth=0)
         ax.plot(g["week"], g["median"], color=colour, linestyle=LINESTYLES[i % 4], label=str(name))
-    ax.set(title="Integration index by strategy (median, 10-90% band)", xlabel="week",
-           ylabel="share of cases handled in an integrated way")
+    ax.set(
+        title="Integration index by strategy (median, 10-90% band)",
+        xlabel="week",
+        ylabel="share of cases handled in an integrated way",
+    )
     ax.legend(frameon=False)
     paths.append(_save(fig, out_dir / "integration_index.png"))
     behaviours = [b for b in rec["behaviour"].cat.categories if b not in ("all", "budget_pooling")]
-    fig, axes = plt.subplots(1, len(behaviours), figsize=(3.2 * len(behaviours), 3.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(behaviours), figsize=(3.2 * len(behaviours), 3.2), sharey=True, squeeze=False
+    )
     for ax, b in zip(axes[0], behaviours, strict=True):
-        for i, (name, g) in enumerate(band(rec, "performance_rate", behaviour=b).groupby("strategy", observed=True)):
+        for i, (name, g) in enumerate(
+            band(rec, "performance_rate", behaviour=b).groupby("strategy", observed=True)
+        ):
             colour = PALETTE[i % len(PALETTE)]
             ax.fill_between(g["week"], g["p10"], g["p90"], color=colour, alpha=0.2, linewidth=0)
-            ax.plot(g["week"], g["median"], color=colour, linestyle=LINESTYLES[i % 4], label=str(name))
+            ax.plot(
+                g["week"], g["median"], color=colour, linestyle=LINESTYLES[i % 4], label=str(name)
+            )
         ax.set(title=b.replace("_", " "), xlabel="week")
     axes[0][0].set_ylabel("share of eligible practitioners performing")
     axes[0][-1].legend(frameon=False, fontsize=8)

@@ -44,18 +44,32 @@ class MetricInfo:
 
 
 METRICS: dict[str, MetricInfo] = {
-    "integration_final": MetricInfo("Integration index, final week", "points (0-100)", True, 100.0),
+    # Definitions: outcomes.SUMMARY_METRICS. Proportions are shown as points (0-100).
+    "integration_final": MetricInfo(
+        "Integration index, last 13 weeks", "points (0-100)", True, 100.0
+    ),
     "integration_peak": MetricInfo("Integration index, peak", "points (0-100)", True, 100.0),
-    "integration_auc": MetricInfo("Integration index, mean over the run", "points (0-100)", True, 100.0),
-    "integration_gain": MetricInfo("Integration gain over baseline week", "points", True, 100.0),
-    "sustainability": MetricInfo("Sustainability (1 year after funding / at funding end)", "ratio", True),
-    "spread": MetricInfo("Spread (gain outside first localities)", "points", True, 100.0),
-    "equity": MetricInfo("Variation across localities", "points (sd)", False, 100.0),
+    "integration_auc": MetricInfo(
+        "Integration over the run (area under curve)", "index-years", True
+    ),
+    "integration_gain": MetricInfo(
+        "Integration gain over the first 13 weeks", "points", True, 100.0
+    ),
+    "sustainability": MetricInfo(
+        "Sustainability: index a year after funding ends / before", "ratio", True
+    ),
+    "gain_retained": MetricInfo("Share of the gain kept a year after funding ends", "ratio", True),
+    "spread": MetricInfo("Spread: gain outside the first localities", "points", True, 100.0),
+    "equity": MetricInfo("Inequality: sd of final index across localities", "points", False, 100.0),
     "total_spend": MetricInfo("Programme spend", "pounds", False),
     "cost_per_point": MetricInfo("Spend per point of integration gain", "pounds per point", False),
-    "delay_days": MetricInfo("Delayed-discharge days", "days", False),
+    "delay_days": MetricInfo("Delayed days (all cases)", "days", False),
     "emergency_admissions": MetricInfo("Emergency admissions", "admissions", False),
     "care_cost": MetricInfo("Cost of delays and admissions", "pounds", False),
+    "cross_boundary_density_final": MetricInfo(
+        "Cross-boundary tie density, last 13 weeks", "ties per 1,000 possible pairs", True, 1000.0
+    ),
+    "mean_trust_final": MetricInfo("Mean trust of cross-boundary ties", "0-1", True),
 }
 
 
@@ -109,7 +123,7 @@ def paired_samples(
     metrics = metrics if metrics is not None else metric_columns(summary)
     base = summary[summary["strategy"] == baseline].set_index("replicate")
     frames = []
-    for name, rows in summary.groupby("strategy", sort=False):
+    for name, rows in summary.groupby("strategy", sort=False, observed=True):
         if name == baseline:
             continue
         rows = rows.set_index("replicate")
@@ -131,7 +145,15 @@ def paired_samples(
                     }
                 )
             )
-    columns = ["strategy", "baseline", "replicate", "metric", "value", "baseline_value", "difference"]
+    columns = [
+        "strategy",
+        "baseline",
+        "replicate",
+        "metric",
+        "value",
+        "baseline_value",
+        "difference",
+    ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
@@ -192,7 +214,7 @@ def paired_differences(
     pairs = paired_samples(summary, baseline, metrics)
     method = INTERVAL_METHOD.format(resamples=resamples, seed=seed)
     rows = []
-    for (name, metric), grp in pairs.groupby(["strategy", "metric"], sort=False):
+    for (name, metric), grp in pairs.groupby(["strategy", "metric"], sort=False, observed=True):
         d = grp["difference"].to_numpy()
         info = metric_info(str(metric))
         lo, hi = bootstrap_median_interval(d, level, resamples, seed)
@@ -230,13 +252,19 @@ def strategy_summary(summary: pd.DataFrame, metrics: list[str] | None = None) ->
     """
     metrics = metrics if metrics is not None else metric_columns(summary)
     rows = []
-    for name, grp in summary.groupby("strategy", sort=False):
+    for name, grp in summary.groupby("strategy", sort=False, observed=True):
         for metric in metrics:
             v = grp[metric].astype(float).to_numpy()
             v = v[np.isfinite(v)]
             q10, q50, q90 = np.quantile(v, [0.1, 0.5, 0.9]) if v.size else (np.nan,) * 3
             rows.append(
-                {"strategy": name, "metric": metric, "n": int(v.size),
-                 "median": float(q50), "q10": float(q10), "q90": float(q90)}
+                {
+                    "strategy": name,
+                    "metric": metric,
+                    "n": int(v.size),
+                    "median": float(q50),
+                    "q10": float(q10),
+                    "q90": float(q90),
+                }
             )
     return pd.DataFrame(rows)

@@ -46,7 +46,10 @@ def graph_from_arrays(
     with the columns in :data:`ATTRIBUTES`; missing columns become "unknown".
     """
     g = nx.Graph()
-    cols = {a: (practitioners[a].astype(str).to_numpy() if a in practitioners else None) for a in ATTRIBUTES}
+    cols = {
+        a: (practitioners[a].astype(str).to_numpy() if a in practitioners else None)
+        for a in ATTRIBUTES
+    }
     for i in range(len(practitioners)):
         g.add_node(i, **{a: (c[i] if c is not None else UNKNOWN) for a, c in cols.items()})
     u, v = np.asarray(u, dtype=int), np.asarray(v, dtype=int)
@@ -62,7 +65,9 @@ def graph_from_arrays(
 
 def graph_from_population(pop: Any, ties: Any) -> nx.Graph:
     """A graph from the engine's ``Population`` and ``TieTable`` (``integration_sim.model``)."""
-    org_names = [o.name for o in pop.organisations] or [str(i) for i in range(int(pop.organisation.max()) + 1)]
+    org_names = [o.name for o in pop.organisations] or [
+        str(i) for i in range(int(pop.organisation.max()) + 1)
+    ]
     table = pd.DataFrame(
         {
             "organisation": np.asarray(org_names, dtype=object)[pop.organisation],
@@ -71,7 +76,8 @@ def graph_from_population(pop: Any, ties: Any) -> nx.Graph:
             "locality": np.asarray(pop.locality_names, dtype=object)[pop.locality],
         }
     )
-    return graph_from_arrays(ties.u, ties.v, table, ties.trust, ties.layer)
+    u, v, trust, layer = ties.live()  # lost ties stay in the arrays until the next rebuild
+    return graph_from_arrays(u, v, table, trust, layer)
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -85,7 +91,9 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(df.columns)})", file=path, line=1
+            f"missing column(s) {', '.join(missing)} (found: {', '.join(df.columns)})",
+            file=path,
+            line=1,
         )
     return df
 
@@ -97,13 +105,17 @@ def read_practitioners(path: str | Path) -> pd.DataFrame:
     dupes = df["id"][df["id"].duplicated()]
     if len(dupes):
         line = int(dupes.index[0]) + 2  # header is line 1
-        raise InputError(f"duplicate practitioner id {dupes.iloc[0]!r}", file=path, field="id", line=line)
+        raise InputError(
+            f"duplicate practitioner id {dupes.iloc[0]!r}", file=path, field="id", line=line
+        )
     if "organisation_type" not in df:
         df["organisation_type"] = df["organisation"]  # best available stand-in; said so in docs
     return df.set_index("id")
 
 
-def read_edgelist(path: str | Path, practitioners: str | Path | pd.DataFrame | None = None) -> nx.Graph:
+def read_edgelist(
+    path: str | Path, practitioners: str | Path | pd.DataFrame | None = None
+) -> nx.Graph:
     """A measured network: CSV edge list (``source,target[,weight,layer]``) or GraphML.
 
     Node attributes come from ``practitioners`` (a CSV path or a table from
@@ -130,10 +142,16 @@ def read_edgelist(path: str | Path, practitioners: str | Path | pd.DataFrame | N
                     try:
                         attrs[key] = kind(data[key])
                     except ValueError:
-                        raise InputError(f"expected a number, got {data[key]!r}", file=path, field=key, line=i) from None
+                        raise InputError(
+                            f"expected a number, got {data[key]!r}", file=path, field=key, line=i
+                        ) from None
             if data["source"] != data["target"]:
                 g.add_edge(data["source"], data["target"], **attrs)
-    table = read_practitioners(practitioners) if isinstance(practitioners, str | Path) else practitioners
+    table = (
+        read_practitioners(practitioners)
+        if isinstance(practitioners, str | Path)
+        else practitioners
+    )
     if table is not None:
         unknown = [n for n in g.nodes if str(n) not in table.index]
         if unknown:
@@ -169,7 +187,9 @@ def _pairs(counts: np.ndarray) -> float:
     return float((counts * (counts - 1) / 2).sum())
 
 
-def betweenness(g: nx.Graph, exact_limit: int = 2000, samples: int = 500, seed: int = 0) -> dict[Any, float]:
+def betweenness(
+    g: nx.Graph, exact_limit: int = 1000, samples: int = 300, seed: int = 0
+) -> dict[Any, float]:
     """Normalised betweenness; sampled from ``samples`` sources (seeded) above ``exact_limit`` nodes."""
     n = g.number_of_nodes()
     k = None if n <= exact_limit else min(samples, n)
@@ -181,10 +201,12 @@ def overview(g: nx.Graph) -> pd.DataFrame:
     key = _boundary_key(g)
     n, m = g.number_of_nodes(), g.number_of_edges()
     cross = [(a, b, d) for a, b, d in g.edges(data=True) if cross_boundary(g, a, b, key)]
-    groups = pd.Series([d.get(key, UNKNOWN) for _, d in g.nodes(data=True)]).value_counts().to_numpy()
+    groups = (
+        pd.Series([d.get(key, UNKNOWN) for _, d in g.nodes(data=True)]).value_counts().to_numpy()
+    )
     possible_cross = n * (n - 1) / 2 - _pairs(groups)
     comps = sorted((len(c) for c in nx.connected_components(g)), reverse=True) if n else []
-    trust = [d.get("weight", np.nan) for _, _, d in cross]
+    trust = np.array([d.get("weight", np.nan) for _, _, d in cross], dtype=float)
     return pd.DataFrame(
         [
             {
@@ -195,7 +217,9 @@ def overview(g: nx.Graph) -> pd.DataFrame:
                 "cross_boundary_ties": len(cross),
                 "cross_boundary_share": len(cross) / m if m else 0.0,
                 "cross_boundary_density": len(cross) / possible_cross if possible_cross else 0.0,
-                "mean_cross_boundary_trust": float(np.nanmean(trust)) if trust else np.nan,
+                "mean_cross_boundary_trust": float(np.nanmean(trust))
+                if np.isfinite(trust).any()
+                else np.nan,
                 "average_clustering": nx.average_clustering(g) if n else 0.0,
                 "transitivity": nx.transitivity(g) if n else 0.0,
                 "components": len(comps),
@@ -225,8 +249,16 @@ def type_density(g: nx.Graph) -> pd.DataFrame:
         for tb in names[i:]:
             pairs = size[ta] * (size[ta] - 1) / 2 if ta == tb else size[ta] * size[tb]
             t = ties.get((ta, tb), 0)
-            rows.append({"type_a": ta, "type_b": tb, "within": ta == tb, "ties": t, "pairs": int(pairs),
-                         "density": t / pairs if pairs else 0.0})
+            rows.append(
+                {
+                    "type_a": ta,
+                    "type_b": tb,
+                    "within": ta == tb,
+                    "ties": t,
+                    "pairs": int(pairs),
+                    "density": t / pairs if pairs else 0.0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -241,13 +273,31 @@ def brokers(g: nx.Graph, top: int = 20, **betweenness_args: Any) -> pd.DataFrame
         if not cross:
             continue
         rows.append(
-            {"practitioner": node, **{a: d.get(a, UNKNOWN) for a in ATTRIBUTES},
-             "betweenness": bc.get(node, 0.0), "degree": len(nbrs), "cross_boundary_degree": len(cross),
-             "types_reached": len({g.nodes[x].get("organisation_type", UNKNOWN) for x in cross})}
+            {
+                "practitioner": node,
+                **{a: d.get(a, UNKNOWN) for a in ATTRIBUTES},
+                "betweenness": bc.get(node, 0.0),
+                "degree": len(nbrs),
+                "cross_boundary_degree": len(cross),
+                "types_reached": len({g.nodes[x].get("organisation_type", UNKNOWN) for x in cross}),
+            }
         )
-    df = pd.DataFrame(rows, columns=["practitioner", *ATTRIBUTES, "betweenness", "degree",
-                                     "cross_boundary_degree", "types_reached"])
-    return df.sort_values(["betweenness", "cross_boundary_degree"], ascending=False).head(top).reset_index(drop=True)
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "practitioner",
+            *ATTRIBUTES,
+            "betweenness",
+            "degree",
+            "cross_boundary_degree",
+            "types_reached",
+        ],
+    )
+    return (
+        df.sort_values(["betweenness", "cross_boundary_degree"], ascending=False)
+        .head(top)
+        .reset_index(drop=True)
+    )
 
 
 def components(g: nx.Graph, top: int = 20) -> pd.DataFrame:
@@ -256,11 +306,16 @@ def components(g: nx.Graph, top: int = 20) -> pd.DataFrame:
     for i, comp in enumerate(sorted(nx.connected_components(g), key=len, reverse=True)[:top]):
         attrs = [g.nodes[x] for x in comp]
         rows.append(
-            {"component": i + 1, "practitioners": len(comp),
-             "localities": len({a.get("locality", UNKNOWN) for a in attrs}),
-             "organisation_types": len({a.get("organisation_type", UNKNOWN) for a in attrs})}
+            {
+                "component": i + 1,
+                "practitioners": len(comp),
+                "localities": len({a.get("locality", UNKNOWN) for a in attrs}),
+                "organisation_types": len({a.get("organisation_type", UNKNOWN) for a in attrs}),
+            }
         )
-    return pd.DataFrame(rows, columns=["component", "practitioners", "localities", "organisation_types"])
+    return pd.DataFrame(
+        rows, columns=["component", "practitioners", "localities", "organisation_types"]
+    )
 
 
 def localities(g: nx.Graph) -> pd.DataFrame:
@@ -278,14 +333,21 @@ def localities(g: nx.Graph) -> pd.DataFrame:
         possible = n * (n - 1) / 2 - _pairs(groups)
         cross = sum(1 for a, b in sub.edges() if cross_boundary(g, a, b, key))
         rows.append(
-            {"locality": loc, "practitioners": n, "ties": sub.number_of_edges(), "cross_boundary_ties": cross,
-             "cross_boundary_density": cross / possible if possible else 0.0,
-             "average_clustering": float(np.mean([clustering[x] for x in nodes]))}
+            {
+                "locality": loc,
+                "practitioners": n,
+                "ties": sub.number_of_edges(),
+                "cross_boundary_ties": cross,
+                "cross_boundary_density": cross / possible if possible else 0.0,
+                "average_clustering": float(np.mean([clustering[x] for x in nodes])),
+            }
         )
     return pd.DataFrame(rows)
 
 
-def analyse(g: nx.Graph, *, top: int = 20, exact_limit: int = 2000, samples: int = 500, seed: int = 0) -> dict[str, pd.DataFrame]:
+def analyse(
+    g: nx.Graph, *, top: int = 20, exact_limit: int = 1000, samples: int = 300, seed: int = 0
+) -> dict[str, pd.DataFrame]:
     """All tables for one network: overview, type_density, brokers, components, localities."""
     return {
         "overview": overview(g),
@@ -296,7 +358,9 @@ def analyse(g: nx.Graph, *, top: int = 20, exact_limit: int = 2000, samples: int
     }
 
 
-def compare(before: Mapping[str, pd.DataFrame], after: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def compare(
+    before: Mapping[str, pd.DataFrame], after: Mapping[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
     """How the network changed: overview and type densities before, after and the change."""
     ob, oa = before["overview"].iloc[0], after["overview"].iloc[0]
     rows = [
@@ -305,8 +369,52 @@ def compare(before: Mapping[str, pd.DataFrame], after: Mapping[str, pd.DataFrame
         if isinstance(ob[k], int | float | np.number) and not isinstance(ob[k], bool)
     ]
     keys = ["type_a", "type_b", "within"]
-    td = before["type_density"].merge(after["type_density"], on=keys, how="outer", suffixes=("_before", "_after"))
+    td = before["type_density"].merge(
+        after["type_density"], on=keys, how="outer", suffixes=("_before", "_after")
+    )
     td["change"] = td["density_after"].fillna(0) - td["density_before"].fillna(0)
-    loc = before["localities"].merge(after["localities"], on="locality", how="outer", suffixes=("_before", "_after"))
-    loc["cross_boundary_density_change"] = loc["cross_boundary_density_after"] - loc["cross_boundary_density_before"]
-    return {"overview_change": pd.DataFrame(rows), "type_density_change": td, "localities_change": loc}
+    loc = before["localities"].merge(
+        after["localities"], on="locality", how="outer", suffixes=("_before", "_after")
+    )
+    loc["cross_boundary_density_change"] = (
+        loc["cross_boundary_density_after"] - loc["cross_boundary_density_before"]
+    )
+    return {
+        "overview_change": pd.DataFrame(rows),
+        "type_density_change": td,
+        "localities_change": loc,
+    }
+
+
+# ------------------------------------------------------------- scenario networks
+
+
+def scenario_networks(
+    scenario: Any, strategy: str | None = None, replicate: int = 0
+) -> tuple[nx.Graph, nx.Graph]:
+    """The practitioner network of one run before week 0 and after the last week.
+
+    Runs ``strategy`` (default: the scenario's first) once with replicate
+    ``replicate``'s seed, the same seed ``runner.run`` gives it.
+    """
+    from integration_sim.model import IntegrationModel
+    from integration_sim.runner import run_seed
+
+    model = IntegrationModel(scenario, strategy, run_seed(scenario.seed, replicate))
+    try:
+        before = graph_from_population(model.pop, model.initial_ties)
+        model.run()
+        return before, graph_from_population(model.pop, model.ties)
+    finally:
+        model.release()
+
+
+def stack(analyses: Mapping[str, Mapping[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Tables of several analyses (e.g. before, after) stacked with a leading ``network`` column."""
+    names = list(next(iter(analyses.values())))
+    return {
+        t: pd.concat(
+            [a[t].assign(network=label) for label, a in analyses.items()], ignore_index=True
+        )[["network", *next(iter(analyses.values()))[t].columns]]
+        for t in names
+    }

@@ -18,7 +18,16 @@ if TYPE_CHECKING:
     from integration_sim.model.model import IntegrationModel
 
 ALL = "all"
-RECORD_COLUMNS = ["week", "replicate", "strategy", "locality", "organisation_type", "behaviour", "metric", "value"]
+RECORD_COLUMNS = [
+    "week",
+    "replicate",
+    "strategy",
+    "locality",
+    "organisation_type",
+    "behaviour",
+    "metric",
+    "value",
+]
 SUMMARY_WINDOW = 13  # weeks: a quarter, long enough to smooth weekly noise and seasonality
 
 SUMMARY_METRICS = {
@@ -79,11 +88,21 @@ class Recorder:
         self.g_loc = pop.group_matrix(pop.locality, L)
         self.g_type = pop.group_matrix(pop.organisation_type, T)
         elig = pop.eligible.astype(float)
-        self.elig_loc, self.elig_type, self.elig_all = self.g_loc @ elig, self.g_type @ elig, elig.sum(axis=0)
+        self.elig_loc, self.elig_type, self.elig_all = (
+            self.g_loc @ elig,
+            self.g_type @ elig,
+            elig.sum(axis=0),
+        )
         self.staff_loc = np.bincount(pop.locality, minlength=L).astype(float)
         self.cross_pairs = self._cross_pairs()
         self.org_types = np.array([pop.type_names.index(o.type) for o in pop.organisations])
-        self.pooling_types = [t for t in range(T) if model.pooling_rule and self.types[t] in model.pooling_rule.performers]
+        self.pooling_types = [
+            t
+            for t in range(T)
+            if model.pooling_rule
+            and self.types[t] in model.pooling_rule.performers
+            and (self.org_types == t).any()
+        ]
         self.layout = self._layout()
         self.weeks: list[int] = []
         self.values: list[np.ndarray] = []
@@ -107,15 +126,28 @@ class Recorder:
                 if self.elig_type[t, self.behs.index(b)] > 0:
                     lay.add(ALL, name, b, "performance_rate")
             lay.add(ALL, ALL, b, "performance_rate")
-        for metric in ("integration_index", "cases", "integrated_cases", "delay_days", "emergency_admissions",
-                       "care_cost", "spend", "cross_boundary_density", "mean_trust", "capability", "motivation"):
+        for metric in (
+            "integration_index",
+            "cases",
+            "integrated_cases",
+            "delay_days",
+            "emergency_admissions",
+            "care_cost",
+            "spend",
+            "cross_boundary_density",
+            "mean_trust",
+            "capability",
+            "motivation",
+        ):
             for loc in [*self.locs, ALL]:
                 lay.add(loc, ALL, ALL, metric)
         for t in self.pooling_types:
             lay.add(ALL, self.types[t], "budget_pooling", "budget_pooling")
         return lay
 
-    def record(self, week: int, encountered: np.ndarray, performed: np.ndarray, cases, exposure) -> None:
+    def record(
+        self, week: int, encountered: np.ndarray, performed: np.ndarray, cases, exposure
+    ) -> None:
         """Store this week's values (every ``record_every`` weeks and the last week)."""
         if self.tallies is not None:
             self.tallies.add_encounters(encountered, performed)
@@ -181,16 +213,18 @@ class Recorder:
         n_weeks, n_keys = values.shape
         keys = np.array(self.layout.keys, dtype=object).reshape(n_keys, 4)
         cat = pd.CategoricalDtype
-        df = pd.DataFrame({
-            "week": np.repeat(np.array(self.weeks, dtype=np.int32), n_keys),
-            "replicate": np.full(n_weeks * n_keys, replicate, dtype=np.int32),
-            "strategy": strategy,
-            "locality": np.tile(keys[:, 0], n_weeks),
-            "organisation_type": np.tile(keys[:, 1], n_weeks),
-            "behaviour": np.tile(keys[:, 2], n_weeks),
-            "metric": np.tile(keys[:, 3], n_weeks),
-            "value": values.ravel(),
-        })
+        df = pd.DataFrame(
+            {
+                "week": np.repeat(np.array(self.weeks, dtype=np.int32), n_keys),
+                "replicate": np.full(n_weeks * n_keys, replicate, dtype=np.int32),
+                "strategy": strategy,
+                "locality": np.tile(keys[:, 0], n_weeks),
+                "organisation_type": np.tile(keys[:, 1], n_weeks),
+                "behaviour": np.tile(keys[:, 2], n_weeks),
+                "metric": np.tile(keys[:, 3], n_weeks),
+                "value": values.ravel(),
+            }
+        )
         for col in ("locality", "organisation_type", "behaviour", "metric"):
             df[col] = df[col].astype(cat(sorted(set(df[col]))))
         return df
@@ -216,9 +250,19 @@ class _TallyBuilder:
         self.cum = np.cumsum(weight, axis=2)
         self.enc = np.zeros(self.shape, dtype=np.int64)
         self.perf = np.zeros(self.shape, dtype=np.int64)
-        self.out: dict[str, list[np.ndarray]] = {k: [] for k in
-                                                 ("encounters", "performed", "practitioners", "ties", "pairs",
-                                                  "trust_sum", "habit_sum", "adopters")}
+        self.out: dict[str, list[np.ndarray]] = {
+            k: []
+            for k in (
+                "encounters",
+                "performed",
+                "practitioners",
+                "ties",
+                "pairs",
+                "trust_sum",
+                "habit_sum",
+                "adopters",
+            )
+        }
         self.weeks: list[int] = []
 
     def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
@@ -233,7 +277,11 @@ class _TallyBuilder:
         flat = ((loc * B + beh) * T + pop.organisation_type[rows]) * T + np.minimum(partner, T - 1)
         size = L * B * T * T
         self.enc += np.bincount(flat[ok], minlength=size).reshape(self.shape)
-        self.perf += np.bincount(flat[ok], weights=performed[rows, beh][ok], minlength=size).astype(np.int64).reshape(self.shape)
+        self.perf += (
+            np.bincount(flat[ok], weights=performed[rows, beh][ok], minlength=size)
+            .astype(np.int64)
+            .reshape(self.shape)
+        )
 
     def add_state(self, week: int) -> None:
         pop, ties = self.model.pop, self.model.ties
@@ -266,8 +314,13 @@ class _TallyBuilder:
     def build(self) -> Tallies:
         pop = self.model.pop
         stack = {k: np.stack(v) if v else np.zeros((0,)) for k, v in self.out.items()}
-        return Tallies(weeks=list(self.weeks), localities=list(pop.locality_names),
-                       organisation_types=list(pop.type_names), behaviours=list(pop.behaviour_names), **stack)
+        return Tallies(
+            weeks=list(self.weeks),
+            localities=list(pop.locality_names),
+            organisation_types=list(pop.type_names),
+            behaviours=list(pop.behaviour_names),
+            **stack,
+        )
 
 
 # ---------------------------------------------------------------------- summaries
@@ -278,12 +331,14 @@ def _window_mean(series: pd.Series, start: int, stop: int) -> float:
     return float(part.mean()) if len(part) else float("nan")
 
 
-def summarise(records: pd.DataFrame, horizon: int, funding_end: int | None,
-              first_localities: list[str]) -> dict[str, float]:
+def summarise(
+    records: pd.DataFrame, horizon: int, funding_end: int | None, first_localities: list[str]
+) -> dict[str, float]:
     """Run summary metrics (see SUMMARY_METRICS) from one run's tidy records."""
     agg = records[(records["organisation_type"] == ALL) & (records["behaviour"] == ALL)]
-    wide = agg.pivot_table(index="week", columns=["metric", "locality"], values="value", observed=True,
-                           dropna=False)
+    wide = agg.pivot_table(
+        index="week", columns=["metric", "locality"], values="value", observed=True, dropna=False
+    )
     w = SUMMARY_WINDOW
     index = wide[("integration_index", ALL)]
     last = index.index.max() + 1 if len(index) else horizon
@@ -310,14 +365,19 @@ def summarise(records: pd.DataFrame, horizon: int, funding_end: int | None,
         out[metric] = float(wide[(metric, ALL)].sum())
     for metric in ("cross_boundary_density", "mean_trust"):
         out[f"{metric}_final"] = _window_mean(wide[(metric, ALL)], last - w, last)
-    perf = records[(records["metric"] == "performance_rate") & (records["locality"] == ALL)
-                   & (records["organisation_type"] == ALL)]
+    perf = records[
+        (records["metric"] == "performance_rate")
+        & (records["locality"] == ALL)
+        & (records["organisation_type"] == ALL)
+    ]
     for b, group in perf.groupby("behaviour", observed=True):
         out[f"final_{b}"] = _window_mean(group.set_index("week")["value"], last - w, last)
     return out
 
 
-def _sustainability(index: pd.Series, baseline: float, funding_end: int | None, last: int) -> dict[str, float]:
+def _sustainability(
+    index: pd.Series, baseline: float, funding_end: int | None, last: int
+) -> dict[str, float]:
     nan = float("nan")
     if funding_end is None or funding_end + 52 > last:
         return {"sustainability": nan, "gain_retained": nan}

@@ -63,8 +63,12 @@ class Progress:
         if not force and now - self._last_draw < 0.2 and self.done < self.total:
             return
         self._last_draw = now
-        self.stream.write("\r" + format_bar(self.done, self.total, now - self._start,
-                                            self.done - self._start_done, self.label))
+        self.stream.write(
+            "\r"
+            + format_bar(
+                self.done, self.total, now - self._start, self.done - self._start_done, self.label
+            )
+        )
         self.stream.flush()
 
 

@@ -86,9 +86,13 @@ def _glance_table(summary: pd.DataFrame, labels: Mapping[str, str], metrics: lis
         cells = []
         for m in metrics:
             r = stats[(stats["strategy"] == name) & (stats["metric"] == m)].iloc[0]
-            band = f"<br><small>{fmt(r['q10'], m)} to {fmt(r['q90'], m)}</small>" if r["n"] > 1 else ""
+            band = (
+                f"<br><small>{fmt(r['q10'], m)} to {fmt(r['q90'], m)}</small>" if r["n"] > 1 else ""
+            )
             cells.append(f"<td>{fmt(r['median'], m)}{band}</td>")
-        rows.append(f"<tr><th scope='row'>{escape(labels.get(name, name))}</th>{''.join(cells)}</tr>")
+        rows.append(
+            f"<tr><th scope='row'>{escape(labels.get(name, name))}</th>{''.join(cells)}</tr>"
+        )
     return (
         "<table class='glance'><thead><tr><th>Strategy</th>"
         + head
@@ -133,7 +137,7 @@ def _findings(table: pd.DataFrame, labels: Mapping[str, str], baseline: str) -> 
     """Plain-language sentences, one per strategy, from the differences table."""
     items = []
     base = escape(labels.get(baseline, baseline))
-    for name, grp in table.groupby("strategy", sort=False):
+    for name, grp in table.groupby("strategy", sort=False, observed=True):
         parts = []
         for m, what in (
             ("integration_final", "integration at the end of the run"),
@@ -151,7 +155,9 @@ def _findings(table: pd.DataFrame, labels: Mapping[str, str], baseline: str) -> 
                 f"{'' if sure else '; could be no difference'})"
             )
         if parts:
-            items.append(f"<li><b>{escape(labels.get(name, name))}</b> vs {base}: {'; '.join(parts)}.</li>")
+            items.append(
+                f"<li><b>{escape(labels.get(name, name))}</b> vs {base}: {'; '.join(parts)}.</li>"
+            )
     return "<ul class='findings'>" + "".join(items) + "</ul>" if items else ""
 
 
@@ -224,7 +230,7 @@ def render_html(
     """The report page as a string (``figures``: each chart with its image URI)."""
     metrics = [m for m in HEADLINE if m in summary.columns]
     method = table["interval"].iloc[0] if len(table) else ""
-    n_rep = summary.groupby("strategy").size().min()
+    n_rep = summary.groupby("strategy", observed=True).size().min()
     body = [
         f"<h1>{escape(title)}</h1>",
         f"<p>{escape(description)}</p>" if description else "",
@@ -259,12 +265,36 @@ def render_html(
     )
 
 
+MAX_NETWORK_PANELS = 5  # before + this many runs keeps the figure legible
+
+
+def network_chart(scenario: Any, strategies: list[str], labels: Mapping[str, str]) -> Chart:
+    """The practitioner network before the run and at the end of each strategy's replicate 0.
+
+    Re-runs replicate 0 of each strategy (same seed as in ``runner.run``, so the
+    same run). Under common random numbers the starting network is the same
+    for every strategy, so one "before" panel serves them all.
+    """
+    from integration_sim.charts.network import network_before_after
+    from integration_sim.network_analysis import scenario_networks
+
+    before, after = None, {}
+    for name in strategies[:MAX_NETWORK_PANELS]:
+        start, end = scenario_networks(scenario, name, 0)
+        before = before or start
+        after[f"After: {labels.get(name, name)}"] = end
+    return network_before_after(
+        before, after, max_nodes=700, titles=("Before (every strategy)", "")
+    )
+
+
 def write_report(
     results: Any,
     out_dir: str | Path,
     *,
     baseline: str | None = None,
     extra_charts: list[Chart] | None = None,
+    network: bool = True,
 ) -> Path:
     """Write ``report.html``, ``charts/*.png`` and ``differences.csv/.parquet`` to ``out_dir``.
 
@@ -274,7 +304,9 @@ def write_report(
             :class:`Intervention`) and ``scenario``).
         out_dir: output directory (created if needed).
         baseline: strategy the others are compared with (default: the first).
-        extra_charts: further charts to include (e.g. the network before/after).
+        extra_charts: further charts to include.
+        network: add the practitioner network before and after each strategy
+            (needs ``results.scenario``; re-runs replicate 0 of each strategy).
 
     Returns:
         The path of ``report.html``.
@@ -286,8 +318,10 @@ def write_report(
     scenario = getattr(results, "scenario", None)
     manifest = dict(getattr(results, "manifest", None) or {})
     labels = _labels(results)
-    table = comparison.paired_differences(summary, baseline) if summary["strategy"].nunique() > 1 else (
-        pd.DataFrame(columns=["strategy", "metric", "interval"])
+    table = (
+        comparison.paired_differences(summary, baseline)
+        if summary["strategy"].nunique() > 1
+        else (pd.DataFrame(columns=["strategy", "metric", "interval"]))
     )
     write_table(table, out / "differences")
     chart_list = charts.comparison_charts(
@@ -300,6 +334,8 @@ def write_report(
         horizon=getattr(scenario, "horizon_weeks", None),
         differences=table,
     ) + list(extra_charts or [])
+    if network and hasattr(scenario, "system"):
+        chart_list.append(network_chart(scenario, list(dict.fromkeys(summary["strategy"])), labels))
     paths = charts.write_charts(chart_list, out / "charts")
     name = getattr(scenario, "name", None) or manifest.get("scenario") or "scenario"
     html = render_html(

@@ -7,13 +7,13 @@ identical whatever the number of worker processes or the order runs finish in.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -83,20 +83,30 @@ def simulate(
 
     strategy = strategy or next(iter(scenario.strategies))
     if strategy not in scenario.strategies:
-        raise InputError(f"no strategy {strategy!r} (scenario has: {', '.join(scenario.strategies)})",
-                         field="--strategy")
+        raise InputError(
+            f"no strategy {strategy!r} (scenario has: {', '.join(scenario.strategies)})",
+            field="--strategy",
+        )
     seed = run_seed(scenario.seed, replicate) if seed is None else int(seed)
     draw = posterior_draw(scenario, seed)
-    effective = apply_overrides(scenario, draw, source=scenario.parameters.posterior) if draw else scenario
+    effective = (
+        apply_overrides(scenario, draw, source=scenario.parameters.posterior) if draw else scenario
+    )
     model = IntegrationModel(effective, strategy, seed, tallies=tallies)
     try:
         model.run()
         records = model.recorder.frame(replicate, strategy)
         sched = model.schedule_of_interventions
-        first = [n for n, hit in zip(model.pop.locality_names, sched.first_localities(), strict=True) if hit]
+        first = [
+            n
+            for n, hit in zip(model.pop.locality_names, sched.first_localities(), strict=True)
+            if hit
+        ]
         summary = summarise(records, scenario.horizon_weeks, sched.funding_end(), first)
         tally = model.recorder.tallies.build() if tallies else None
-        return RunResult(strategy, replicate, seed, records, summary, model.interventions, tally, draw)
+        return RunResult(
+            strategy, replicate, seed, records, summary, model.interventions, tally, draw
+        )
     finally:
         model.release()
 
@@ -111,8 +121,11 @@ class Results:
     manifest: dict[str, Any]
     interventions: dict[str, list[Intervention]]
 
-    def write(self, out_dir: str | Path, charts: bool = True) -> list[Path]:
-        """Write records, summary, manifest (and basic charts) to ``out_dir``; return paths."""
+    def write(self, out_dir: str | Path, charts: bool = True, extra: list[Path] = ()) -> list[Path]:
+        """Write records, summary, manifest (and basic charts) to ``out_dir``; return paths.
+
+        ``extra`` names files already written there (e.g. a report) for the manifest's list.
+        """
         from integration_sim.files import write_json, write_table
 
         out = Path(out_dir)
@@ -124,7 +137,8 @@ class Results:
 
             paths += write_basic_charts(self, out)
         # The manifest goes last: its presence marks a complete output folder.
-        write_json(out / "manifest.json", {**self.manifest, "files": sorted(p.name for p in paths)})
+        names = sorted(str(Path(p).resolve().relative_to(out.resolve())) for p in [*paths, *extra])
+        write_json(out / "manifest.json", {**self.manifest, "files": names})
         return [*paths, out / "manifest.json"]
 
 
@@ -147,6 +161,8 @@ def run(
     seed: int | None = None,
     workers: int | None = None,
     progress: bool | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> Results:
     """Run every (strategy, replicate) pair, in parallel worker processes.
 
@@ -156,42 +172,104 @@ def run(
         seed: overrides the scenario seed.
         workers: worker processes (default: all cores; 1 runs in this process).
         progress: show a progress bar (default: only on a terminal, not in CI).
+        checkpoint: folder where each finished run is saved as it completes.
+        resume: reuse the runs already saved in ``checkpoint`` for this same
+            scenario content and seed, and run only the missing ones.
     """
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": int(seed)})
     strategies = list(strategies or scenario.strategies)
     for s in strategies:
         if s not in scenario.strategies:
-            raise InputError(f"no strategy {s!r} (scenario has: {', '.join(scenario.strategies)})",
-                             field="--strategy")
+            raise InputError(
+                f"no strategy {s!r} (scenario has: {', '.join(scenario.strategies)})",
+                field="--strategy",
+            )
     n_rep = replicates or scenario.replicates
-    tasks = [(scenario, s, r) for s in strategies for r in range(n_rep)]
-    workers = min(workers or os.cpu_count() or 1, len(tasks))
+    store = Checkpoints(checkpoint, scenario, resume) if checkpoint is not None else None
+    results: list[RunResult] = store.load() if store else []
+    done = {(r.strategy, r.replicate) for r in results}
+    tasks = [(scenario, s, r) for s in strategies for r in range(n_rep) if (s, r) not in done]
+    results = [r for r in results if r.strategy in strategies and r.replicate < n_rep]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     started = datetime.now(UTC)
-    results: list[RunResult] = []
-    with Progress(len(tasks), "runs", enabled=progress) as bar:
-        if workers <= 1:
-            for task in tasks:
-                results.append(_one(task))
-                bar.advance()
-        else:
-            with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
-                futures = [pool.submit(_one, t) for t in tasks]
-                for fut in as_completed(futures):
-                    results.append(fut.result())
-                    bar.advance()
+    with Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results)) as bar:
+        for result in _execute(tasks, workers):
+            if store:
+                store.save(result)
+            results.append(result)
+            bar.advance()
     order = {s: i for i, s in enumerate(strategies)}
     results.sort(key=lambda r: (order[r.strategy], r.replicate))
     return _collect(scenario, results, n_rep, started, workers)
 
 
-def _collect(scenario: Scenario, results: list[RunResult], n_rep: int, started: datetime,
-             workers: int) -> Results:
+def _execute(tasks: list[tuple[Scenario, str, int]], workers: int):
+    """Yield finished runs (in completion order) from this process or a pool."""
+    if workers <= 1:
+        for task in tasks:
+            yield _one(task)
+        return
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+        futures = [pool.submit(_one, t) for t in tasks]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+class Checkpoints:
+    """Finished runs saved one file each, so an interrupted job can resume.
+
+    A run is saved atomically as ``<strategy>~<replicate>.pkl`` (pickle of the
+    RunResult) in a folder stamped with the scenario's content hash; a folder
+    stamped for different content is refused rather than mixed in.
+    """
+
+    def __init__(self, folder: str | Path, scenario: Scenario, resume: bool) -> None:
+        import shutil
+
+        self.folder = Path(folder)
+        self.stamp = scenario.content_hash()
+        stamp_file = self.folder / "scenario_hash"
+        if resume and stamp_file.exists() and stamp_file.read_text().strip() != self.stamp:
+            raise InputError(
+                "the saved runs in this folder come from a different scenario or seed; "
+                "run without --resume to start again",
+                file=self.folder,
+            )
+        if not resume and self.folder.exists():
+            shutil.rmtree(self.folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        from integration_sim.files import write_text
+
+        write_text(stamp_file, self.stamp + "\n")
+
+    def load(self) -> list[RunResult]:
+        """Every run saved so far."""
+        import pickle
+
+        return [pickle.loads(p.read_bytes()) for p in sorted(self.folder.glob("*.pkl"))]
+
+    def save(self, result: RunResult) -> None:
+        """Save one finished run (atomically)."""
+        import pickle
+
+        from integration_sim.files import atomic_path
+
+        with atomic_path(self.folder / f"{result.strategy}~{result.replicate}.pkl") as tmp:
+            tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _collect(
+    scenario: Scenario, results: list[RunResult], n_rep: int, started: datetime, workers: int
+) -> Results:
     records = pd.concat([r.records for r in results], ignore_index=True)
     for col in ("strategy", "locality", "organisation_type", "behaviour", "metric"):
         records[col] = records[col].astype("category")
     summary = pd.DataFrame(
-        [{"strategy": r.strategy, "replicate": r.replicate, "seed": r.seed, **r.summary} for r in results]
+        [
+            {"strategy": r.strategy, "replicate": r.replicate, "seed": r.seed, **r.summary}
+            for r in results
+        ]
     )
     interventions = {}
     for r in results:
@@ -206,11 +284,16 @@ def _collect(scenario: Scenario, results: list[RunResult], n_rep: int, started: 
         "base_seed": scenario.seed,
         "seeds": {str(r.replicate): r.seed for r in results},
         "posterior": scenario.parameters.posterior,
-        "parameter_draws": {f"{r.strategy}/{r.replicate}": r.parameter_draw for r in results if r.parameter_draw},
+        "parameter_draws": {
+            f"{r.strategy}/{r.replicate}": r.parameter_draw for r in results if r.parameter_draw
+        },
         "workers": workers,
         "started": started.isoformat(),
         "finished": datetime.now(UTC).isoformat(),
-        "platform": {"python": sys.version.split()[0], "system": platform.platform(),
-                     "machine": platform.machine()},
+        "platform": {
+            "python": sys.version.split()[0],
+            "system": platform.platform(),
+            "machine": platform.machine(),
+        },
     }
     return Results(scenario, records, summary, manifest, interventions)

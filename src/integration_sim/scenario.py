@@ -51,16 +51,25 @@ class OrganisationType(Strict):
 
     label: str = ""
     scope: Literal["system", "locality"] = "locality"
-    staff: Annotated[int, Field(gt=0, description="practitioners per organisation (per locality if system scope)")] = 10
-    turnover: Annotated[float, Field(ge=0, lt=1, description="leavers per year as share of staff")] = 0.1
-    roles: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=lambda: {"practitioner": 1.0})
+    staff: Annotated[
+        int,
+        Field(gt=0, description="practitioners per organisation (per locality if system scope)"),
+    ] = 10
+    turnover: Annotated[
+        float, Field(ge=0, lt=1, description="leavers per year as share of staff")
+    ] = 0.1
+    roles: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: {"practitioner": 1.0}
+    )
 
 
 class Organisations(Strict):
     """How many organisations of one type the place has."""
 
     type: str
-    count: Annotated[int, Field(ge=1, description="per locality (locality scope) or in total (system scope)")] = 1
+    count: Annotated[
+        int, Field(ge=1, description="per locality (locality scope) or in total (system scope)")
+    ] = 1
     staff: Annotated[int, Field(gt=0)] | None = None
     localities: list[str] | Literal["all"] = "all"
 
@@ -68,7 +77,9 @@ class Organisations(Strict):
 class NetworkFile(Strict):
     """A measured practitioner network replacing the generated one."""
 
-    edges: str = Field(description="CSV edge list (source, target[, weight, layer]) or GraphML file")
+    edges: str = Field(
+        description="CSV edge list (source, target[, weight, layer]) or GraphML file"
+    )
     practitioners: str | None = Field(
         None, description="CSV: id, organisation, role, locality[, organisation_type]"
     )
@@ -139,27 +150,44 @@ class NetworkParameters(Strict):
     """Generated network and tie dynamics (rates per practitioner per week)."""
 
     team_size: Annotated[int, Field(ge=2)] = 8
-    within_organisation_ties: NonNegative = Field(3.0, description="extra random ties per practitioner inside the organisation")
-    cross_boundary_ties: NonNegative = Field(1.0, description="initial ties per practitioner to other organisations in the locality")
+    within_organisation_ties: NonNegative = Field(
+        3.0, description="extra random ties per practitioner inside the organisation"
+    )
+    cross_boundary_ties: NonNegative = Field(
+        1.0, description="initial ties per practitioner to other organisations in the locality"
+    )
     tie_formation: Share = Field(0.002, description="weekly chance of a new cross-boundary tie")
     colocation_tie_formation: Share = Field(0.03, description="extra weekly chance when co-located")
-    joint_work_tie_formation: Share = Field(0.01, description="extra weekly chance after performing a behaviour")
+    joint_work_tie_formation: Share = Field(
+        0.01, description="extra weekly chance after performing a behaviour"
+    )
     initial_trust: Share = Field(0.3, description="trust on a new cross-boundary tie")
-    team_trust: Share = Field(0.6, description="trust on a tie inside an organisation at the start or after a joiner arrives")
-    trust_growth: Share = Field(0.1, description="share of the gap to 1 closed per week of joint work")
+    team_trust: Share = Field(
+        0.6,
+        description="trust on a tie inside an organisation at the start or after a joiner arrives",
+    )
+    trust_growth: Share = Field(
+        0.1, description="share of the gap to 1 closed per week of joint work"
+    )
     trust_decay: Share = Field(0.02, description="share of trust lost per week without joint work")
     tie_loss_trust: Share = Field(0.05, description="cross-boundary ties below this trust are lost")
     mixing: Literal["network", "full"] = Field(
-        "network", description="'full' replaces neighbour shares by whole-population shares (mean field)"
+        "network",
+        description="'full' replaces neighbour shares by whole-population shares (mean field)",
     )
 
 
 class BehaviourParameters(Strict):
     """Habit formation and decay, noise (per week)."""
 
-    habit_gain: Share = Field(0.09, description="share of the gap to 1 closed per week performed (Lally et al. 2010, ~2 repetitions a week)")
+    habit_gain: Share = Field(
+        0.09,
+        description="share of the gap to 1 closed per week performed (Lally et al. 2010, ~2 repetitions a week)",
+    )
     habit_decay: Share = Field(0.05, description="share of habit lost per week not performed")
-    noise: Share = Field(0.01, description="chance per encounter of performing regardless of the rule")
+    noise: Share = Field(
+        0.01, description="chance per encounter of performing regardless of the rule"
+    )
     initial_habit: Literal["stationary", "zero"] = Field(
         "stationary", description="start with the habits of the usual context, or with none"
     )
@@ -173,14 +201,22 @@ class PractitionerParameters(Strict):
     motivation: Share = 0.5
     motivation_sd: NonNegative = 0.1
     learning_by_doing: Share = Field(0.01, description="capability gap closed per week performed")
-    training_rate: Share = Field(0.1, description="capability gap closed per week of training at strength 1")
-    motivation_rate: Share = Field(0.05, description="share of the gap to the motivation target closed per week")
+    training_rate: Share = Field(
+        0.1, description="capability gap closed per week of training at strength 1"
+    )
+    motivation_rate: Share = Field(
+        0.05, description="share of the gap to the motivation target closed per week"
+    )
     leadership_weight: NonNegative = 0.4
     peer_weight: NonNegative = 0.3
     benefit_weight: NonNegative = 0.3
-    fatigue_per_initiative: NonNegative = Field(0.05, description="motivation lost per initiative launched in the locality")
+    fatigue_per_initiative: NonNegative = Field(
+        0.05, description="motivation lost per initiative launched in the locality"
+    )
     fatigue_half_life: Annotated[float, Field(gt=0)] = Field(52.0, description="weeks")
-    fatigue_spillover: Share = Field(0.3, description="share of a launch's fatigue felt in the other localities")
+    fatigue_spillover: Share = Field(
+        0.3, description="share of a launch's fatigue felt in the other localities"
+    )
 
 
 class OpportunityParameters(Strict):
@@ -197,8 +233,12 @@ class OpportunityParameters(Strict):
 class OrganisationParameters(Strict):
     """Organisation-level state (leadership, funding effects)."""
 
-    funded_leadership_boost: NonNegative = Field(0.2, description="leadership gained while funded interventions run")
-    leadership_return: Share = Field(0.03, description="share of the gap to baseline leadership closed per week")
+    funded_leadership_boost: NonNegative = Field(
+        0.2, description="leadership gained while funded interventions run"
+    )
+    leadership_return: Share = Field(
+        0.03, description="share of the gap to baseline leadership closed per week"
+    )
 
 
 class FundingParameters(Strict):
@@ -214,7 +254,9 @@ class FundingParameters(Strict):
         },
         description="pounds per targeted practitioner per week giving half the full effect",
     )
-    hill: Annotated[float, Field(gt=0)] = Field(2.0, description="steepness; > 1 means thin spending buys little")
+    hill: Annotated[float, Field(gt=0)] = Field(
+        2.0, description="steepness; > 1 means thin spending buys little"
+    )
 
 
 class Parameters(Strict):
@@ -251,7 +293,8 @@ class Drivers(Strict):
     """Exogenous drivers: turnover overrides, seasonal pressure, unit costs."""
 
     turnover: dict[str, Annotated[float, Field(ge=0, lt=1)]] = Field(
-        default_factory=dict, description="annual leaver rate by organisation type (overrides catalogue)"
+        default_factory=dict,
+        description="annual leaver rate by organisation type (overrides catalogue)",
     )
     turnover_scale: NonNegative = Field(1.0, description="multiplies every turnover rate")
     seasonal: Seasonal = Field(default_factory=Seasonal)
@@ -352,11 +395,15 @@ def cross_reference_problems(s: Scenario) -> list[str]:
     localities = set(s.locality_names)
     for i, org in enumerate(s.system.organisations):
         if org.type not in types:
-            problems.append(f"system.organisations.{i}.type: unknown organisation type {org.type!r} (known: {', '.join(sorted(types))})")
+            problems.append(
+                f"system.organisations.{i}.type: unknown organisation type {org.type!r} (known: {', '.join(sorted(types))})"
+            )
         if org.localities != "all":
             for loc in org.localities:
                 if loc not in localities:
-                    problems.append(f"system.organisations.{i}.localities: unknown locality {loc!r}")
+                    problems.append(
+                        f"system.organisations.{i}.localities: unknown locality {loc!r}"
+                    )
     for name, b in s.behaviours.items():
         for field in ("performers", "partners"):
             for t in getattr(b, field):
@@ -506,7 +553,9 @@ def _nearest_line(loc: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> in
     return None
 
 
-def parse_scenario(data: dict[str, Any], path: str | Path | None = None, text: str = "") -> Scenario:
+def parse_scenario(
+    data: dict[str, Any], path: str | Path | None = None, text: str = ""
+) -> Scenario:
     """Validate a scenario mapping; raise InputErrors naming file, field and line."""
     try:
         scenario = Scenario.model_validate(data)
@@ -539,8 +588,10 @@ def _resolve_paths(scenario: Scenario, base: Path) -> Scenario:
     update: dict[str, Any] = {}
     if scenario.system.network is not None:
         net = scenario.system.network.model_copy(
-            update={"edges": resolve(scenario.system.network.edges),
-                    "practitioners": resolve(scenario.system.network.practitioners)}
+            update={
+                "edges": resolve(scenario.system.network.edges),
+                "practitioners": resolve(scenario.system.network.practitioners),
+            }
         )
         update["system"] = scenario.system.model_copy(update={"network": net})
     if scenario.parameters.posterior is not None:

@@ -71,7 +71,9 @@ class Intervention(_Strict):
     cost_per_week: NonNegative = Field(0.0, description="pounds per week, whole intervention")
     champions: Annotated[int, Field(ge=0)] = Field(0, description="champions per targeted locality")
     selection: Literal["random", "readiness", "betweenness", "brokerage"] = "random"
-    transfer: Share = Field(0.0, description="learning_transfer: share of the source's gains handed on")
+    transfer: Share = Field(
+        0.0, description="learning_transfer: share of the source's gains handed on"
+    )
     source_localities: list[str] = Field(default_factory=list)
     launch: bool = Field(True, description="counts as a new initiative (initiative fatigue)")
     phase: str = Field("", description="label used in records, e.g. pilot or scale_up")
@@ -83,7 +85,12 @@ class Funding(_Strict):
     budget: NonNegative = Field(0.0, description="pounds over the whole phase")
     duration_weeks: Annotated[int, Field(ge=1)] = 104
     bundle: dict[str, Share] = Field(
-        default_factory=lambda: {"co_location": 0.35, "backfill": 0.3, "training": 0.2, "pooled_budget": 0.15},
+        default_factory=lambda: {
+            "co_location": 0.35,
+            "backfill": 0.3,
+            "training": 0.2,
+            "pooled_budget": 0.15,
+        },
         description="share of the budget for each funded primitive",
     )
 
@@ -93,7 +100,9 @@ class ScaleUp(_Strict):
 
     budget: NonNegative = 0.0
     duration_weeks: Annotated[int, Field(ge=1)] = 104
-    learning_transfer: Share = Field(0.0, description="0 = start from scratch, 1 = learning collated and handed on")
+    learning_transfer: Share = Field(
+        0.0, description="0 = start from scratch, 1 = learning collated and handed on"
+    )
     bundle: dict[str, Share] | None = None
 
 
@@ -128,11 +137,15 @@ class Pilot(_StrategyBase):
     """k localities get ringfenced money for a fixed time; optional scale-up afterwards."""
 
     kind: Literal["pilot"] = "pilot"
-    localities: list[str] | None = Field(None, description="named pilot localities (else chosen by selection_rule)")
+    localities: list[str] | None = Field(
+        None, description="named pilot localities (else chosen by selection_rule)"
+    )
     count: Annotated[int, Field(ge=1)] = 2
     funding: Funding = Field(default_factory=Funding)
     scale_up: ScaleUp | None = None
-    rounds: Annotated[int, Field(ge=1)] = Field(1, description="successive pilots, each in fresh localities")
+    rounds: Annotated[int, Field(ge=1)] = Field(
+        1, description="successive pilots, each in fresh localities"
+    )
 
     def problems(self, scenario: Scenario) -> list[str]:
         out = _locality_problems(self.localities, scenario, "localities")
@@ -182,7 +195,9 @@ class Targeted(_StrategyBase):
     kind: Literal["targeted"] = "targeted"
     champions_per_locality: Annotated[int, Field(ge=1)] = 5
     position: Literal["betweenness", "brokerage", "readiness", "random"] = "brokerage"
-    funding: Funding = Field(default_factory=lambda: Funding(bundle={"training": 0.5, "backfill": 0.5}))
+    funding: Funding = Field(
+        default_factory=lambda: Funding(bundle={"training": 0.5, "backfill": 0.5})
+    )
 
     def problems(self, scenario: Scenario) -> list[str]:
         return _bundle_problems(self.funding.bundle, "funding.bundle")
@@ -243,14 +258,21 @@ def dose_response(spend_per_practitioner_week: float, half_effect: float, hill: 
     return float(x / (1.0 + x))
 
 
-def expand(strategy: Strategy, place: Place, rng: np.random.Generator, scale: float = 1.0) -> list[Intervention]:
+def expand(
+    strategy: Strategy, place: Place, rng: np.random.Generator, scale: float = 1.0
+) -> list[Intervention]:
     """The interventions a strategy amounts to in a place, budgets multiplied by ``scale``."""
     if isinstance(strategy, Custom):
-        return [iv.model_copy(update={"cost_per_week": iv.cost_per_week * scale}) for iv in strategy.interventions]
+        return [
+            iv.model_copy(update={"cost_per_week": iv.cost_per_week * scale})
+            for iv in strategy.interventions
+        ]
     if isinstance(strategy, Pilot):
         return _expand_pilot(strategy, place, rng, scale)
     if isinstance(strategy, SystemWide):
-        return _funded(strategy.funding, place.localities, strategy.start_week, place, scale, "system_wide")
+        return _funded(
+            strategy.funding, place.localities, strategy.start_week, place, scale, "system_wide"
+        )
     if isinstance(strategy, Staged):
         return _expand_staged(strategy, place, rng, scale)
     if isinstance(strategy, Targeted):
@@ -305,7 +327,9 @@ def _funded(
     return out
 
 
-def _expand_pilot(s: Pilot, place: Place, rng: np.random.Generator, scale: float) -> list[Intervention]:
+def _expand_pilot(
+    s: Pilot, place: Place, rng: np.random.Generator, scale: float
+) -> list[Intervention]:
     out: list[Intervention] = []
     piloted: set[str] = set()
     start = s.start_week
@@ -337,7 +361,9 @@ def _expand_pilot(s: Pilot, place: Place, rng: np.random.Generator, scale: float
     return out
 
 
-def _expand_staged(s: Staged, place: Place, rng: np.random.Generator, scale: float) -> list[Intervention]:
+def _expand_staged(
+    s: Staged, place: Place, rng: np.random.Generator, scale: float
+) -> list[Intervention]:
     if s.order:
         order = list(s.order) + [n for n in place.localities if n not in s.order]
     else:
@@ -358,8 +384,10 @@ def _expand_targeted(s: Targeted, place: Place, scale: float) -> list[Interventi
     per_week = s.funding.budget * scale / weeks
     # Champions get the bundle; its strength follows the spend per champion-week.
     strength = max(
-        (dose_response(per_week * share / n_champions, place.half_effect[k], place.hill)
-         for k, share in s.funding.bundle.items()),
+        (
+            dose_response(per_week * share / n_champions, place.half_effect[k], place.hill)
+            for k, share in s.funding.bundle.items()
+        ),
         default=0.0,
     )
     return [

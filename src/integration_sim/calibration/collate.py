@@ -80,7 +80,7 @@ def _conflicts(df: pd.DataFrame) -> list[str]:
     for _, group in df[has_value].groupby(KEY, dropna=False, sort=False):
         idx = list(group.index)
         for a_pos, i in enumerate(idx):
-            for j in idx[a_pos + 1:]:
+            for j in idx[a_pos + 1 :]:
                 a, b = df.loc[i], df.loc[j]
                 if a["locator"] == b["locator"] or not _overlap(a, b):
                     continue
@@ -107,8 +107,12 @@ def equality_p_value(a: pd.Series, b: pd.Series) -> float:
         se = math.sqrt(a["sd"] ** 2 / a["n"] + b["sd"] ** 2 / b["n"])
         z = (a["mean"] - b["mean"]) / se
         return float(2 * stats.norm.sf(abs(z)))
-    table = np.array([[a["numerator"], a["denominator"] - a["numerator"]],
-                      [b["numerator"], b["denominator"] - b["numerator"]]])
+    table = np.array(
+        [
+            [a["numerator"], a["denominator"] - a["numerator"]],
+            [b["numerator"], b["denominator"] - b["numerator"]],
+        ]
+    )
     if (table.sum(axis=0) == 0).any():
         return 1.0  # both all-zero or all-one: identical
     return float(stats.fisher_exact(table).pvalue)
@@ -123,11 +127,28 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key, g in df[df["estimate"].notna()].groupby(KEY, dropna=False, sort=True):
         est, lo, hi = pooled(g)
-        rows.append({**dict(zip(KEY, key, strict=True)), "measurements": len(g),
-                     "locators": g["locator"].nunique(), "first_week": int(g["start_week"].min()),
-                     "last_week": int(g["end_week"].max()), "estimate": est,
-                     "ci_low": lo, "ci_high": hi})
-    cols = [*KEY, "measurements", "locators", "first_week", "last_week", "estimate", "ci_low", "ci_high"]
+        rows.append(
+            {
+                **dict(zip(KEY, key, strict=True)),
+                "measurements": len(g),
+                "locators": g["locator"].nunique(),
+                "first_week": int(g["start_week"].min()),
+                "last_week": int(g["end_week"].max()),
+                "estimate": est,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    cols = [
+        *KEY,
+        "measurements",
+        "locators",
+        "first_week",
+        "last_week",
+        "estimate",
+        "ci_low",
+        "ci_high",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 

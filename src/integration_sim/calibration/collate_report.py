@@ -31,20 +31,45 @@ def report_html(collated: Collated, title: str = "Pinpoint collated measurements
     parts = [_overview(collated)]
     flagged = m[(m["duplicate_of"] != "") | (m["conflicts_with"] != "")]
     if len(flagged):
-        parts.append("<h2>Duplicates and conflicts</h2><p>Flagged rows are kept in the dataset; "
-                     "duplicates are left out of pooled estimates. A conflict means two locators' "
-                     "estimates of the same thing over overlapping periods differ more than chance "
-                     "allows (p &lt; 0.01).</p>")
-        parts.append(table(flagged[["measurement_id", "locator", "behaviour", "from", "to", "locality",
-                                    "start_week", "end_week", "kind", "estimate", "duplicate_of",
-                                    "conflicts_with"]]))
+        parts.append(
+            "<h2>Duplicates and conflicts</h2><p>Flagged rows are kept in the dataset; "
+            "duplicates are left out of pooled estimates. A conflict means two locators' "
+            "estimates of the same thing over overlapping periods differ more than chance "
+            "allows (p &lt; 0.01).</p>"
+        )
+        parts.append(
+            table(
+                flagged[
+                    [
+                        "measurement_id",
+                        "locator",
+                        "behaviour",
+                        "from",
+                        "to",
+                        "locality",
+                        "start_week",
+                        "end_week",
+                        "kind",
+                        "estimate",
+                        "duplicate_of",
+                        "conflicts_with",
+                    ]
+                ]
+            )
+        )
     for behaviour, g in m.groupby("behaviour", sort=True):
         parts.append(_behaviour_section(str(behaviour), g, collated.summary))
-    return page(title, parts, subtitle="Every measurement as submitted by the locator "
-                "organisations, validated and collated by integration-sim.")
+    return page(
+        title,
+        parts,
+        subtitle="Every measurement as submitted by the locator "
+        "organisations, validated and collated by integration-sim.",
+    )
 
 
-def write_report(collated: Collated, path: str | Path, title: str = "Pinpoint collated measurements") -> None:
+def write_report(
+    collated: Collated, path: str | Path, title: str = "Pinpoint collated measurements"
+) -> None:
     """Write the collated report atomically."""
     write_text(path, report_html(collated, title))
 
@@ -59,11 +84,14 @@ def _overview(c: Collated) -> str:
         f"<li>weeks {int(m['start_week'].min())} to {int(m['end_week'].max())}</li>",
         f"<li>{c.n_duplicates} duplicate rows, {c.n_conflicts} rows in conflict with another locator</li>",
     ]
-    locs = m.groupby("locator").agg(measurements=("measurement_id", "size"),
-                                    behaviours=("behaviour", lambda s: ", ".join(sorted(set(s)))),
-                                    files=("source_file", lambda s: ", ".join(sorted({Path(f).name for f in s}))))
-    return (f"<h2>Overview</h2><ul>{''.join(items)}</ul><h3>Locators</h3>"
-            + table(locs.reset_index()))
+    locs = m.groupby("locator").agg(
+        measurements=("measurement_id", "size"),
+        behaviours=("behaviour", lambda s: ", ".join(sorted(set(s)))),
+        files=("source_file", lambda s: ", ".join(sorted({Path(f).name for f in s}))),
+    )
+    return f"<h2>Overview</h2><ul>{''.join(items)}</ul><h3>Locators</h3>" + table(
+        locs.reset_index()
+    )
 
 
 def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -> str:
@@ -76,10 +104,29 @@ def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -
         measured = gk[gk["estimate"].notna()]
         if len(measured):
             parts.append(f"<h3>{esc(kind)}: {esc(_UNITS.get(str(kind), ''))}</h3>")
-            parts.append(img(png_bytes(_forest(measured, str(kind))), f"{behaviour} {kind} estimates"))
+            parts.append(
+                img(png_bytes(_forest(measured, str(kind))), f"{behaviour} {kind} estimates")
+            )
     parts.append("<h3>Measurements</h3>")
-    cols = ["measurement_id", "locator", "from", "to", "locality", "start_week", "end_week", "kind",
-            "numerator", "denominator", "count", "exposure", "mean", "sd", "n", "estimate", "notes"]
+    cols = [
+        "measurement_id",
+        "locator",
+        "from",
+        "to",
+        "locality",
+        "start_week",
+        "end_week",
+        "kind",
+        "numerator",
+        "denominator",
+        "count",
+        "exposure",
+        "mean",
+        "sd",
+        "n",
+        "estimate",
+        "notes",
+    ]
     flag = (g["duplicate_of"] != "") | (g["conflicts_with"] != "")
     parts.append(table(g[cols].dropna(axis=1, how="all"), flag=flag.reset_index(drop=True)))
     return "\n".join(parts)
@@ -91,11 +138,15 @@ def _forest(g: pd.DataFrame, kind: str) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(8, 0.9 + 0.32 * len(g)))
     for y, (_, row) in enumerate(g.iterrows()):
         lo, hi = row_interval(row)
-        colour = "#999999" if row["duplicate_of"] else "#d9822b" if row["conflicts_with"] else "#1f5f99"
+        colour = (
+            "#999999" if row["duplicate_of"] else "#d9822b" if row["conflicts_with"] else "#1f5f99"
+        )
         ax.plot([lo, hi], [y, y], color=colour, lw=2)
         ax.plot(row["estimate"], y, "o", color=colour)
-    labels = [f"{r['locator']}: {r['from']}\u2192{r['to']}, {r['locality']}, wk {r['start_week']}-{r['end_week']}"
-              for _, r in g.iterrows()]
+    labels = [
+        f"{r['locator']}: {r['from']}\u2192{r['to']}, {r['locality']}, wk {r['start_week']}-{r['end_week']}"
+        for _, r in g.iterrows()
+    ]
     ax.set_yticks(range(len(g)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(_UNITS.get(kind, kind))

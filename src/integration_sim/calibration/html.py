@@ -54,7 +54,8 @@ def table(df: pd.DataFrame, flag: pd.Series | None = None, digits: int = 3) -> s
     for i, (_, row) in enumerate(df.iterrows()):
         cls = ' class="flag"' if flag is not None and bool(flag.iloc[i]) else ""
         cells = "".join(
-            f'<td class="num">{fmt(v, digits)}</td>' if isinstance(v, int | float) and not isinstance(v, bool)
+            f'<td class="num">{fmt(v, digits)}</td>'
+            if isinstance(v, int | float) and not isinstance(v, bool)
             else f"<td>{esc(v)}</td>"
             for v in row.tolist()
         )
@@ -88,8 +89,8 @@ def page(title: str, parts: Iterable[str], subtitle: str = "") -> str:
     """A whole self-contained HTML page; ``parts`` are already-escaped HTML fragments."""
     sub = f'<p class="note">{esc(subtitle)}</p>' if subtitle else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{esc(title)}</title>"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{esc(title)}</title>'
         f"<style>{_STYLE}</style></head><body><h1>{esc(title)}</h1>{sub}\n"
         + "\n".join(parts)
         + "\n</body></html>\n"

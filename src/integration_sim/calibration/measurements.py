@@ -43,9 +43,26 @@ SCALES = ("habit", "trust")
 """What a ``score`` measures: habit strength or cross-boundary trust, both on 0-1."""
 
 COLUMNS = [
-    "measurement_id", "locator", "behaviour", "from", "to", "locality",
-    "start_week", "end_week", "start_date", "end_date", "kind", "scale",
-    "numerator", "denominator", "count", "exposure", "mean", "sd", "n", "notes",
+    "measurement_id",
+    "locator",
+    "behaviour",
+    "from",
+    "to",
+    "locality",
+    "start_week",
+    "end_week",
+    "start_date",
+    "end_date",
+    "kind",
+    "scale",
+    "numerator",
+    "denominator",
+    "count",
+    "exposure",
+    "mean",
+    "sd",
+    "n",
+    "notes",
 ]
 """Every column a measurement file may have, in documentation order."""
 
@@ -54,9 +71,29 @@ NUMBER_COLUMNS = ("numerator", "denominator", "count", "exposure", "mean", "sd",
 INTEGER_COLUMNS = ("numerator", "denominator", "count", "n")
 
 OUTPUT_COLUMNS = [
-    "measurement_id", "locator", "behaviour", "from", "to", "from_type", "to_type",
-    "locality", "start_week", "end_week", "kind", "scale", "numerator", "denominator",
-    "count", "exposure", "mean", "sd", "n", "estimate", "notes", "source_file", "source_row",
+    "measurement_id",
+    "locator",
+    "behaviour",
+    "from",
+    "to",
+    "from_type",
+    "to_type",
+    "locality",
+    "start_week",
+    "end_week",
+    "kind",
+    "scale",
+    "numerator",
+    "denominator",
+    "count",
+    "exposure",
+    "mean",
+    "sd",
+    "n",
+    "estimate",
+    "notes",
+    "source_file",
+    "source_row",
 ]
 """Columns of a validated, collated measurement table."""
 
@@ -99,17 +136,23 @@ def context_from_scenario(
     """Validation context from a scenario (or, if None, from the shipped catalogue)."""
     start = _as_date(start_date) if isinstance(start_date, str) else start_date
     if scenario is None:
-        behaviours = {n: (b["performers"], b["partners"]) for n, b in catalogue("behaviours").items()
-                      if b.get("level", "practitioner") == "practitioner"}
+        behaviours = {
+            n: (b["performers"], b["partners"])
+            for n, b in catalogue("behaviours").items()
+            if b.get("level", "practitioner") == "practitioner"
+        }
         types = catalogue("organisation_types")
         roles = {r: t for t, ot in types.items() for r in ot.get("roles", {})}
         return Context(behaviours, list(types), roles, start_date=start)
-    behaviours = {n: (list(scenario.behaviours[n].performers), list(scenario.behaviours[n].partners))
-                  for n in scenario.practitioner_behaviours}
+    behaviours = {
+        n: (list(scenario.behaviours[n].performers), list(scenario.behaviours[n].partners))
+        for n in scenario.practitioner_behaviours
+    }
     types = scenario.organisation_types
     roles = {r: t for t, ot in types.items() for r in ot.roles}
-    return Context(behaviours, list(types), roles, scenario.locality_names,
-                   scenario.horizon_weeks, start)
+    return Context(
+        behaviours, list(types), roles, scenario.locality_names, scenario.horizon_weeks, start
+    )
 
 
 # ------------------------------------------------------------------------- reading
@@ -158,11 +201,19 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[Input
     problems: list[InputError] = []
     for col in header:
         if col not in COLUMNS:
-            problems.append(MeasurementError(
-                f"unknown column (known columns: {', '.join(COLUMNS)})", file=path, line=1, field=col))
+            problems.append(
+                MeasurementError(
+                    f"unknown column (known columns: {', '.join(COLUMNS)})",
+                    file=path,
+                    line=1,
+                    field=col,
+                )
+            )
     for col in REQUIRED:
         if col not in header:
-            problems.append(MeasurementError("required column is missing", file=path, line=1, field=col))
+            problems.append(
+                MeasurementError("required column is missing", file=path, line=1, field=col)
+            )
     if problems:
         raise InputErrors(problems)
     rows = []
@@ -171,24 +222,35 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[Input
         if not any(v.strip() for v in values):
             continue  # blank lines are harmless
         if len(values) != len(header):
-            problems.append(MeasurementError(
-                f"has {len(values)} values but the header has {len(header)} columns", file=path, line=line))
+            problems.append(
+                MeasurementError(
+                    f"has {len(values)} values but the header has {len(header)} columns",
+                    file=path,
+                    line=line,
+                )
+            )
             continue
         rows.append((line, {h: v.strip() for h, v in zip(header, values, strict=True)}))
     if not rows and not problems:
-        problems.append(MeasurementError("no measurements: the file has only a header", file=path, line=1))
+        problems.append(
+            MeasurementError("no measurements: the file has only a header", file=path, line=1)
+        )
     return rows, problems
 
 
 class _RowChecker:
     """Validate one row, collecting every problem rather than stopping at the first."""
 
-    def __init__(self, path: Path, line: int, raw: dict[str, str], ctx: Context, plan: bool) -> None:
+    def __init__(
+        self, path: Path, line: int, raw: dict[str, str], ctx: Context, plan: bool
+    ) -> None:
         self.path, self.line, self.raw, self.ctx, self.plan = path, line, raw, ctx, plan
         self.problems: list[InputError] = []
 
     def bad(self, column: str | None, message: str) -> None:
-        self.problems.append(MeasurementError(message, file=self.path, line=self.line, field=column))
+        self.problems.append(
+            MeasurementError(message, file=self.path, line=self.line, field=column)
+        )
 
     def text(self, column: str, required: bool = True) -> str:
         value = self.raw.get(column, "")
@@ -229,13 +291,26 @@ class _RowChecker:
         if len(self.problems) > n_before:
             return None
         return {
-            "measurement_id": self.raw.get("measurement_id", ""), "locator": locator,
-            "behaviour": behaviour, "from": self.raw["from"], "to": self.raw["to"],
-            "from_type": from_type, "to_type": to_type, "locality": locality,
-            "start_week": start, "end_week": end, "kind": kind, "scale": scale,
-            **{c: values.get(c) for c in ("numerator", "denominator", "count", "exposure", "mean", "sd", "n")},
-            "estimate": _estimate(kind, values), "notes": self.raw.get("notes", ""),
-            "source_file": str(self.path), "source_row": self.line,
+            "measurement_id": self.raw.get("measurement_id", ""),
+            "locator": locator,
+            "behaviour": behaviour,
+            "from": self.raw["from"],
+            "to": self.raw["to"],
+            "from_type": from_type,
+            "to_type": to_type,
+            "locality": locality,
+            "start_week": start,
+            "end_week": end,
+            "kind": kind,
+            "scale": scale,
+            **{
+                c: values.get(c)
+                for c in ("numerator", "denominator", "count", "exposure", "mean", "sd", "n")
+            },
+            "estimate": _estimate(kind, values),
+            "notes": self.raw.get("notes", ""),
+            "source_file": str(self.path),
+            "source_row": self.line,
         }
 
     def _behaviour(self, kind: str) -> tuple[str, str]:
@@ -253,7 +328,10 @@ class _RowChecker:
         if not behaviour:
             self.bad("behaviour", "missing value")
         elif behaviour not in self.ctx.behaviours:
-            self.bad("behaviour", f"unknown behaviour {behaviour!r} (known: {', '.join(self.ctx.behaviours)})")
+            self.bad(
+                "behaviour",
+                f"unknown behaviour {behaviour!r} (known: {', '.join(self.ctx.behaviours)})",
+            )
         return behaviour, scale
 
     def _relationship(self, behaviour: str, kind: str) -> tuple[str, str]:
@@ -262,30 +340,43 @@ class _RowChecker:
             name = self.text(column)
             t = self.ctx.type_of(name) if name else None
             if name and t is None:
-                self.bad(column, f"unknown organisation type or role {name!r} "
-                                 f"(known types: {', '.join(self.ctx.organisation_types)})")
+                self.bad(
+                    column,
+                    f"unknown organisation type or role {name!r} "
+                    f"(known types: {', '.join(self.ctx.organisation_types)})",
+                )
             elif t and t != "all" and behaviour in self.ctx.behaviours and kind != "tie_density":
                 allowed = self.ctx.behaviours[behaviour][side]
                 if t not in allowed:
                     who = "performers" if side == 0 else "partners"
-                    self.bad(column, f"{name!r} is not among the {who} of {behaviour} ({', '.join(allowed)})")
+                    self.bad(
+                        column,
+                        f"{name!r} is not among the {who} of {behaviour} ({', '.join(allowed)})",
+                    )
             types.append(t or "")
         return types[0], types[1]
 
     def _locality(self) -> str:
         loc = self.raw.get("locality", "") or "all"
         if loc != "all" and self.ctx.localities is not None and loc not in self.ctx.localities:
-            self.bad("locality", f"unknown locality {loc!r} (known: all, {', '.join(self.ctx.localities)})")
+            self.bad(
+                "locality",
+                f"unknown locality {loc!r} (known: all, {', '.join(self.ctx.localities)})",
+            )
         return loc
 
     def _period(self) -> tuple[int | None, int | None]:
-        weeks = [self._week(c, d) for c, d in (("start_week", "start_date"), ("end_week", "end_date"))]
+        weeks = [
+            self._week(c, d) for c, d in (("start_week", "start_date"), ("end_week", "end_date"))
+        ]
         start, end = weeks
         if start is None or end is None:
             return start, end
         if end < start:
-            self.bad("end_week" if self.raw.get("end_week") else "end_date",
-                     f"period ends (week {end}) before it starts (week {start})")
+            self.bad(
+                "end_week" if self.raw.get("end_week") else "end_date",
+                f"period ends (week {end}) before it starts (week {start})",
+            )
         horizon = self.ctx.horizon_weeks
         if horizon is not None:
             for col, w in (("start", start), ("end", end)):
@@ -308,8 +399,11 @@ class _RowChecker:
             self.bad(date_col, f"{text!r} is not a date (expected YYYY-MM-DD)")
             return None
         if self.ctx.start_date is None:
-            self.bad(date_col, "dates need a stated start date (the date of week 0): "
-                               "--start-date on the command line or start_date in the config")
+            self.bad(
+                date_col,
+                "dates need a stated start date (the date of week 0): "
+                "--start-date on the command line or start_date in the config",
+            )
             return None
         week = (date - self.ctx.start_date).days // 7
         if week < 0:
@@ -319,9 +413,12 @@ class _RowChecker:
 
     def _values(self, kind: str) -> dict[str, float | None]:
         observed = VALUE_COLUMNS[kind][0]  # the one a plan leaves blank
-        vals = {c: self.number(c, integer=c in INTEGER_COLUMNS,
-                               required=not (self.plan and c == observed))
-                for c in VALUE_COLUMNS[kind]}
+        vals = {
+            c: self.number(
+                c, integer=c in INTEGER_COLUMNS, required=not (self.plan and c == observed)
+            )
+            for c in VALUE_COLUMNS[kind]
+        }
         for c in set(NUMBER_COLUMNS) - set(VALUE_COLUMNS[kind]):
             if self.raw.get(c):
                 self.bad(c, f"{kind} measurements do not use this column; leave it blank")
@@ -364,11 +461,14 @@ def _estimate(kind: str, v: dict[str, float | None]) -> float | None:
 def _fill_ids(df: pd.DataFrame) -> None:
     blank = df["measurement_id"].isna() | (df["measurement_id"] == "")
     df.loc[blank, "measurement_id"] = [
-        f"{loc}:{row}" for loc, row in zip(df.loc[blank, "locator"], df.loc[blank, "source_row"], strict=True)
+        f"{loc}:{row}"
+        for loc, row in zip(df.loc[blank, "locator"], df.loc[blank, "source_row"], strict=True)
     ]
 
 
-def read_many(paths: list[str | Path], context: Context | None = None, *, plan: bool = False) -> pd.DataFrame:
+def read_many(
+    paths: list[str | Path], context: Context | None = None, *, plan: bool = False
+) -> pd.DataFrame:
     """Read and validate several files, reporting the problems of all of them together."""
     frames, problems = [], []
     for p in paths:
@@ -385,8 +485,10 @@ def read_many(paths: list[str | Path], context: Context | None = None, *, plan: 
     df = pd.concat(frames, ignore_index=True)
     dupes = df["measurement_id"][df["measurement_id"].duplicated()].unique()
     if len(dupes):
-        raise InputError(f"measurement_id used more than once: {', '.join(map(str, dupes))}",
-                         field="measurement_id")
+        raise InputError(
+            f"measurement_id used more than once: {', '.join(map(str, dupes))}",
+            field="measurement_id",
+        )
     return df
 
 
@@ -394,9 +496,26 @@ def write_measurements(df: pd.DataFrame, path: str | Path) -> None:
     """Write measurements back in the documented CSV format (weeks, not dates)."""
     from integration_sim.files import atomic_path
 
-    cols = ["measurement_id", "locator", "behaviour", "from", "to", "locality", "start_week",
-            "end_week", "kind", "scale", "numerator", "denominator", "count", "exposure",
-            "mean", "sd", "n", "notes"]
+    cols = [
+        "measurement_id",
+        "locator",
+        "behaviour",
+        "from",
+        "to",
+        "locality",
+        "start_week",
+        "end_week",
+        "kind",
+        "scale",
+        "numerator",
+        "denominator",
+        "count",
+        "exposure",
+        "mean",
+        "sd",
+        "n",
+        "notes",
+    ]
     out = df.reindex(columns=cols)
     with atomic_path(path) as tmp:
         out.to_csv(tmp, index=False, float_format="%.10g")

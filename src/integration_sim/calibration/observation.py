@@ -53,19 +53,25 @@ def _index(names: list[str], value: str, what: str, mid: str) -> np.ndarray:
     if value == "all":
         return np.arange(len(names))
     if value not in names:
-        raise InputError(f"{what} {value!r} is not in the simulated place ({', '.join(names)})",
-                         field=mid)
+        raise InputError(
+            f"{what} {value!r} is not in the simulated place ({', '.join(names)})", field=mid
+        )
     return np.array([names.index(value)])
 
 
-def selector(row: pd.Series, tallies, performers_of: dict[str, list[str]] | None = None) -> Selector:
+def selector(
+    row: pd.Series, tallies, performers_of: dict[str, list[str]] | None = None
+) -> Selector:
     """Where in ``tallies`` the measurement in ``row`` looks; InputError if it cannot be found."""
     mid = str(row["measurement_id"])
     weeks = np.asarray(tallies.weeks)
     inside = np.flatnonzero((weeks >= row["start_week"]) & (weeks <= row["end_week"]))
     if len(inside) == 0:
-        raise InputError(f"no recorded week in weeks {row['start_week']}-{row['end_week']}: "
-                         "record every week (record_every: 1) or widen the period", field=mid)
+        raise InputError(
+            f"no recorded week in weeks {row['start_week']}-{row['end_week']}: "
+            "record every week (record_every: 1) or widen the period",
+            field=mid,
+        )
     types = list(tallies.organisation_types)
     behaviour = None
     if row["behaviour"] != "all":
@@ -73,11 +79,18 @@ def selector(row: pd.Series, tallies, performers_of: dict[str, list[str]] | None
     performers = _index(types, row["from_type"], "organisation type", mid)
     if row["kind"] == "adoption" and performers_of is not None:
         # Adoption hazards are over the behaviour's eligible practitioners.
-        performers = np.array([types.index(t) for t in performers_of[row["behaviour"]] if t in types])
+        performers = np.array(
+            [types.index(t) for t in performers_of[row["behaviour"]] if t in types]
+        )
     before = np.flatnonzero(weeks < row["start_week"])
-    return Selector(inside, _index(list(tallies.localities), row["locality"], "locality", mid),
-                    behaviour, performers, _index(types, row["to_type"], "organisation type", mid),
-                    int(before[-1]) if len(before) else None)
+    return Selector(
+        inside,
+        _index(list(tallies.localities), row["locality"], "locality", mid),
+        behaviour,
+        performers,
+        _index(types, row["to_type"], "organisation type", mid),
+        int(before[-1]) if len(before) else None,
+    )
 
 
 def _sum(arr: np.ndarray, *axes: np.ndarray | int | None) -> float:
@@ -112,7 +125,10 @@ def _hazard(sel: Selector, t) -> float:
     end = int(sel.weeks[-1])
     adopted_end = _sum(t.adopters, end, sel.localities, sel.behaviour)
     if sel.before is None:
-        adopted_start, eligible = 0.0, _sum(t.practitioners, int(sel.weeks[0]), sel.localities, sel.performers)
+        adopted_start, eligible = (
+            0.0,
+            _sum(t.practitioners, int(sel.weeks[0]), sel.localities, sel.performers),
+        )
     else:
         adopted_start = _sum(t.adopters, sel.before, sel.localities, sel.behaviour)
         eligible = _sum(t.practitioners, sel.before, sel.localities, sel.performers)
@@ -159,7 +175,9 @@ def max_log_likelihood(row: pd.Series, overdispersion: float = 0.0) -> float:
     return log_likelihood(row, row["numerator"] / row["denominator"], overdispersion)
 
 
-def sample(row: pd.Series, value: float, rng: np.random.Generator, overdispersion: float = 0.0) -> dict:
+def sample(
+    row: pd.Series, value: float, rng: np.random.Generator, overdispersion: float = 0.0
+) -> dict:
     """Draw the measured values a measurement of ``row``'s size would give if the truth were ``value``.
 
     Returns the value columns (numerator, count or mean) to fill in; NaN value
@@ -182,8 +200,12 @@ def sample(row: pd.Series, value: float, rng: np.random.Generator, overdispersio
 class ObservationModel:
     """All measurements of a calibration: selectors built once, statistics and likelihoods per run."""
 
-    def __init__(self, measurements: pd.DataFrame, overdispersion: float = 0.0,
-                 performers_of: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        measurements: pd.DataFrame,
+        overdispersion: float = 0.0,
+        performers_of: dict[str, list[str]] | None = None,
+    ) -> None:
         self.measurements = measurements.reset_index(drop=True)
         self.overdispersion = overdispersion
         self.performers_of = performers_of
@@ -200,11 +222,18 @@ class ObservationModel:
         if self._selectors is None:
             # Axes are the same in every run of one scenario, so index once.
             self._selectors = [selector(r, tallies, self.performers_of) for r in self._rows]
-        return np.array([statistic(r, s, tallies) for r, s in zip(self._rows, self._selectors, strict=True)])
+        return np.array(
+            [statistic(r, s, tallies) for r, s in zip(self._rows, self._selectors, strict=True)]
+        )
 
     def log_likelihoods(self, values: np.ndarray) -> np.ndarray:
         """Per-measurement log-likelihoods of the observed values given simulated statistics."""
-        return np.array([log_likelihood(r, v, self.overdispersion) for r, v in zip(self._rows, values, strict=True)])
+        return np.array(
+            [
+                log_likelihood(r, v, self.overdispersion)
+                for r, v in zip(self._rows, values, strict=True)
+            ]
+        )
 
     def log_likelihood(self, values: np.ndarray) -> float:
         """Total log-likelihood (measurements are independent given the simulated place)."""

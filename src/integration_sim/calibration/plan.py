@@ -21,7 +21,9 @@ from integration_sim.calibration.observation import ObservationModel
 from integration_sim.scenario import Scenario
 
 
-def read_plan(paths: list[str | Path], scenario: Scenario, start_date: str | None = None) -> pd.DataFrame:
+def read_plan(
+    paths: list[str | Path], scenario: Scenario, start_date: str | None = None
+) -> pd.DataFrame:
     """Read and validate plan files against ``scenario`` (observed values may be blank)."""
     return read_many(list(paths), context_from_scenario(scenario, start_date), plan=True)
 
@@ -54,13 +56,17 @@ def simulate_measurements(
     from integration_sim import runner  # the engine; imported late so validation works without it
 
     seed = scenario.seed if seed is None else seed
-    result = runner.simulate(scenario, replicate=replicate, seed=runner.run_seed(seed, replicate),
-                             tallies=True)
+    result = runner.simulate(
+        scenario, replicate=replicate, seed=runner.run_seed(seed, replicate), tallies=True
+    )
     model = ObservationModel(plan, overdispersion, performers_of(scenario))
     values = model.statistics(result.tallies)
     out = model.sample(values, observation_rng(seed, replicate))
-    label = f"SYNTHETIC: simulated from scenario {scenario.name!r}, seed {seed}, replicate {replicate}"
+    label = (
+        f"SYNTHETIC: simulated from scenario {scenario.name!r}, seed {seed}, replicate {replicate}"
+    )
     out["notes"] = [f"{label}. {n}" if n else label for n in out["notes"].fillna("")]
-    truth = pd.DataFrame({"measurement_id": out["measurement_id"], "true_value": values,
-                          "estimate": out["estimate"]})
+    truth = pd.DataFrame(
+        {"measurement_id": out["measurement_id"], "true_value": values, "estimate": out["estimate"]}
+    )
     return out, truth

@@ -62,8 +62,12 @@ def validate_posterior(df: pd.DataFrame, path: str | Path | None = None) -> pd.D
         raise InputError("no samples", file=path)
     for c in params:
         if not isinstance(c, str) or "." not in c:
-            raise InputError("parameter columns must be dotted scenario paths, "
-                             "e.g. behaviours.joint_assessment.coefficients.social", file=path, field=str(c))
+            raise InputError(
+                "parameter columns must be dotted scenario paths, "
+                "e.g. behaviours.joint_assessment.coefficients.social",
+                file=path,
+                field=str(c),
+            )
         values = pd.to_numeric(df[c], errors="coerce")
         if not np.isfinite(values.to_numpy(dtype=float)).all():
             raise InputError("values must be finite numbers", file=path, field=c)
@@ -109,7 +113,9 @@ def effective_sample_size(w: np.ndarray) -> float:
     return float(w.sum() ** 2 / np.sum(w**2))
 
 
-def summarise_posterior(posterior_df: pd.DataFrame, prior_sd: dict[str, float] | None = None) -> pd.DataFrame:
+def summarise_posterior(
+    posterior_df: pd.DataFrame, prior_sd: dict[str, float] | None = None
+) -> pd.DataFrame:
     """Per parameter: mean, sd, median, 5% and 95% quantiles, ESS and (with prior sds) shrinkage.
 
     ``shrinkage`` is 1 - posterior sd / prior sd: near 0 means the measurements
@@ -122,8 +128,15 @@ def summarise_posterior(posterior_df: pd.DataFrame, prior_sd: dict[str, float] |
         mean = float(np.sum(w * x) / w.sum())
         sd = float(np.sqrt(np.sum(w * (x - mean) ** 2) / w.sum()))
         q05, q50, q95 = weighted_quantile(x, w, np.array([0.05, 0.5, 0.95]))
-        row = {"parameter": c, "mean": mean, "sd": sd, "median": q50, "q05": q05, "q95": q95,
-               "ess": effective_sample_size(w)}
+        row = {
+            "parameter": c,
+            "mean": mean,
+            "sd": sd,
+            "median": q50,
+            "q05": q05,
+            "q95": q95,
+            "ess": effective_sample_size(w),
+        }
         if prior_sd is not None:
             row["prior_sd"] = prior_sd.get(c, float("nan"))
             row["shrinkage"] = 1.0 - sd / row["prior_sd"]

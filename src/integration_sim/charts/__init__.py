@@ -24,7 +24,11 @@ from integration_sim.charts.outcomes import (
     sustainability,
 )
 from integration_sim.charts.style import Chart, save_png
-from integration_sim.charts.time_series import integration_over_time, locality_heatmap, pilot_vs_rest
+from integration_sim.charts.time_series import (
+    integration_over_time,
+    locality_heatmap,
+    pilot_vs_rest,
+)
 from integration_sim.strategies import Intervention
 
 __all__ = [

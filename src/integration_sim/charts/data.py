@@ -33,12 +33,25 @@ def series(
         & (records["behaviour"] == ALL)
     ]
     r = r[r["locality"] != ALL] if locality is None else r[r["locality"] == locality]
-    return r[["strategy", "replicate", "week", "locality", "value"]]
+    r = r[["strategy", "replicate", "week", "locality", "value"]]
+    # Plain strings: categorical columns would drag unused categories into groupbys.
+    return r.astype({"strategy": str, "locality": str})
+
+
+def smooth(df: pd.DataFrame, weeks: int) -> pd.DataFrame:
+    """Centred rolling mean of ``value`` over ``weeks`` recorded weeks, per strategy and replicate."""
+    if weeks <= 1 or df.empty:
+        return df
+    df = df.sort_values(["strategy", "replicate", "week"])
+    rolled = df.groupby(["strategy", "replicate"], sort=False, observed=True)["value"].transform(
+        lambda v: v.rolling(weeks, center=True, min_periods=1).mean()
+    )
+    return df.assign(value=rolled)
 
 
 def bands(df: pd.DataFrame, by: list[str], value: str = "value") -> pd.DataFrame:
     """Median and 10% / 90% quantiles of ``value`` across replicates, per ``by`` group."""
-    g = df.groupby(by, sort=False)[value]
+    g = df.groupby(by, sort=False, observed=True)[value]
     out = pd.DataFrame(
         {"median": g.median(), "q10": g.quantile(0.1), "q90": g.quantile(0.9)}
     ).reset_index()
@@ -59,13 +72,18 @@ def group_index(records: pd.DataFrame, localities: Iterable[str]) -> pd.DataFram
     if len(cases):
         integ = series(records, "integrated_cases", None)
         integ = integ[integ["locality"].isin(localities)]
-        c = cases.groupby(keys, sort=False)["value"].sum()
-        i = integ.groupby(keys, sort=False)["value"].sum()
+        c = cases.groupby(keys, sort=False, observed=True)["value"].sum()
+        i = integ.groupby(keys, sort=False, observed=True)["value"].sum()
         ratio = (i / c.where(c > 0)).rename("value")
-        return ratio.reset_index()
+        return ratio.reset_index().astype({"strategy": str})
     idx = series(records, "integration_index", None)
     idx = idx[idx["locality"].isin(localities)]
-    return idx.groupby(keys, sort=False)["value"].mean().reset_index()
+    return (
+        idx.groupby(keys, sort=False, observed=True)["value"]
+        .mean()
+        .reset_index()
+        .astype({"strategy": str})
+    )
 
 
 def is_funded(iv: Intervention) -> bool:
@@ -109,7 +127,7 @@ def window_mean(df: pd.DataFrame, start: int, end: int) -> pd.Series:
     if w.empty:  # window past the recorded weeks: fall back to the last recorded week
         last = df["week"].max()
         w = df[df["week"] == last]
-    return w.groupby("replicate")["value"].mean()
+    return w.groupby("replicate", observed=True)["value"].mean()
 
 
 def quantiles(values: np.ndarray | pd.Series) -> tuple[float, float, float]:

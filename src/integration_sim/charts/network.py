@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
@@ -21,7 +22,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from integration_sim.charts.style import COLOURS, OKABE_ITO, Chart, new_figure, styled
+from integration_sim.charts.style import COLOURS, OKABE_ITO, Chart, new_figure, styled, wrap
 from integration_sim.network_analysis import UNKNOWN, _boundary_key
 
 CROSS_COLOUR = OKABE_ITO["vermillion"]
@@ -49,12 +50,17 @@ def structured_layout(g: nx.Graph, nodes: list[Any]) -> dict[Any, tuple[float, f
     tree: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for node in nodes:
         d = g.nodes[node]
-        tree[d.get("locality", UNKNOWN)][f"{d.get('organisation_type', UNKNOWN)}|{d.get('organisation', UNKNOWN)}"].append(node)
+        tree[d.get("locality", UNKNOWN)][
+            f"{d.get('organisation_type', UNKNOWN)}|{d.get('organisation', UNKNOWN)}"
+        ].append(node)
     pos: dict[Any, tuple[float, float]] = {}
     n_loc = len(tree)
     r_loc = 0.0 if n_loc == 1 else 3.0
     for i, (_, orgs) in enumerate(sorted(tree.items())):
-        cx, cy = r_loc * math.cos(2 * math.pi * i / n_loc), r_loc * math.sin(2 * math.pi * i / n_loc)
+        cx, cy = (
+            r_loc * math.cos(2 * math.pi * i / n_loc),
+            r_loc * math.sin(2 * math.pi * i / n_loc),
+        )
         n_org = len(orgs)
         r_org = 0.0 if n_org == 1 else 1.0
         for j, (_, members) in enumerate(sorted(orgs.items())):
@@ -67,7 +73,9 @@ def structured_layout(g: nx.Graph, nodes: list[Any]) -> dict[Any, tuple[float, f
     return pos
 
 
-def _draw(ax: Any, g: nx.Graph, nodes: list[Any], pos: dict, type_colour: dict[str, str], key: str) -> int:
+def _draw(
+    ax: Any, g: nx.Graph, nodes: list[Any], pos: dict, type_colour: dict[str, str], key: str
+) -> int:
     keep = set(nodes)
     within, cross, widths = [], [], []
     for a, b, d in g.edges(data=True):
@@ -76,11 +84,13 @@ def _draw(ax: Any, g: nx.Graph, nodes: list[Any], pos: dict, type_colour: dict[s
         seg = (pos[a], pos[b])
         if g.nodes[a].get(key, UNKNOWN) != g.nodes[b].get(key, UNKNOWN):
             cross.append(seg)
-            widths.append(0.4 + 1.6 * float(d.get("weight", 0.5)))  # thicker = more trust
+            widths.append(0.15 + 0.6 * float(d.get("weight", 0.5)))  # thicker = more trust
         else:
             within.append(seg)
     ax.add_collection(LineCollection(within, colors="0.78", linewidths=0.25, zorder=1))
-    ax.add_collection(LineCollection(cross, colors=CROSS_COLOUR, linewidths=widths, alpha=0.7, zorder=2))
+    ax.add_collection(
+        LineCollection(cross, colors=CROSS_COLOUR, linewidths=widths, alpha=0.35, zorder=2)
+    )
     xy = np.array([pos[n] for n in nodes]) if nodes else np.zeros((0, 2))
     colours = [type_colour.get(g.nodes[n].get("organisation_type", UNKNOWN), "0.5") for n in nodes]
     ax.scatter(xy[:, 0], xy[:, 1], s=5, c=colours, lw=0, zorder=3)
@@ -91,38 +101,64 @@ def _draw(ax: Any, g: nx.Graph, nodes: list[Any], pos: dict, type_colour: dict[s
 
 
 def _type_colours(*graphs: nx.Graph) -> dict[str, str]:
-    types = sorted({d.get("organisation_type", UNKNOWN) for g in graphs for _, d in g.nodes(data=True)})
+    types = sorted(
+        {d.get("organisation_type", UNKNOWN) for g in graphs for _, d in g.nodes(data=True)}
+    )
     palette = [c for c in COLOURS if c != CROSS_COLOUR]
     return {t: palette[i % len(palette)] for i, t in enumerate(types)}
 
 
 @styled
 def network_before_after(
-    before: nx.Graph, after: nx.Graph | None = None, *, max_nodes: int = 1200, seed: int = 0,
+    before: nx.Graph,
+    after: nx.Graph | Mapping[str, nx.Graph] | None = None,
+    *,
+    max_nodes: int = 1200,
+    seed: int = 0,
     titles: tuple[str, str] = ("Before", "After"),
 ) -> Chart:
-    """The practitioner network (one panel, or before and after side by side).
+    """The practitioner network: one panel, before and after, or before and one panel per run.
 
-    Grey: ties inside an organisation; vermillion: cross-boundary ties, wider
-    for more trust. Node colour: organisation type. The same sampled nodes
-    and positions are used in both panels.
+    ``after`` is a graph or a mapping of panel titles to graphs (e.g. the
+    network at the end of each strategy's run). Grey: ties inside an
+    organisation; vermillion: cross-boundary ties, wider for more trust. Node
+    colour: organisation type. Every panel uses the same sampled nodes and
+    positions, so panels compare like with like.
     """
-    graphs = [before] if after is None else [before, after]
+    if after is None:
+        panels = {titles[0]: before}
+    elif isinstance(after, nx.Graph):
+        panels = {titles[0]: before, titles[1]: after}
+    else:
+        panels = {titles[0]: before, **after}
     nodes = sample_nodes(before, max_nodes, seed)
     pos = structured_layout(before, nodes)
     key = _boundary_key(before)
-    colours = _type_colours(*graphs)
-    fig = new_figure(6.2 * len(graphs), 6.8)
-    axes = np.atleast_1d(fig.subplots(1, len(graphs)))
-    for ax, g, name in zip(axes, graphs, titles, strict=False):
+    colours = _type_colours(*panels.values())
+    ncols = min(len(panels), 3)
+    nrows = -(-len(panels) // ncols)
+    fig = new_figure(5.2 * ncols, 5.0 * nrows + 1.2)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    for ax, (name, g) in zip(axes, panels.items(), strict=False):
         n_cross = _draw(ax, g, nodes, pos, colours, key)
-        ax.set_title(f"{name}: {n_cross} cross-boundary ties shown")
+        ax.set_title(f"{wrap(name, 40)}\n{n_cross} cross-boundary ties shown", fontsize=9)
     shown = len(nodes)
-    handles = [Line2D([], [], color=CROSS_COLOUR, lw=1.5, label="cross-boundary tie (wider = more trust)"),
-               Line2D([], [], color="0.7", lw=0.8, label="tie inside an organisation")]
-    handles += [Line2D([], [], marker="o", ls="", color=c, label=t.replace("_", " ")) for t, c in colours.items()]
+    handles = [
+        Line2D([], [], color=CROSS_COLOUR, lw=1.5, label="cross-boundary tie (wider = more trust)"),
+        Line2D([], [], color="0.7", lw=0.8, label="tie inside an organisation"),
+    ]
+    handles += [
+        Line2D([], [], marker="o", ls="", color=c, label=t.replace("_", " "))
+        for t, c in colours.items()
+    ]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
-    sample = "" if shown == before.number_of_nodes() else f" (showing {shown} of {before.number_of_nodes()} practitioners)"
+    sample = (
+        ""
+        if shown == before.number_of_nodes()
+        else f" (showing {shown} of {before.number_of_nodes()} practitioners)"
+    )
     title = "Practitioner network" + (" before and after" if after is not None else "")
     fig.suptitle(title + sample, fontweight="bold")
     caption = (
@@ -133,7 +169,9 @@ def network_before_after(
 
 
 @styled
-def network_measures(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame] | None = None) -> Chart:
+def network_measures(
+    before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame] | None = None
+) -> Chart:
     """Tie density by organisation-type pair (heatmap; or its change) and the top brokers."""
     show = after if after is not None else before
     td = show["type_density"]
@@ -166,19 +204,29 @@ def network_measures(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFr
     ax1.grid(False)
     fig.colorbar(im, ax=ax1, label=label, shrink=0.8)
     b = show["brokers"].head(12)
-    labels = [f"{r.role.replace('_', ' ')} ({r.organisation_type.replace('_', ' ')}, {r.locality})" for r in b.itertuples()]
+    labels = [
+        f"{r.role.replace('_', ' ')} ({r.organisation_type.replace('_', ' ')}, {r.locality})"
+        for r in b.itertuples()
+    ]
     ax2.barh(range(len(b)), b["betweenness"], color=OKABE_ITO["blue"])
     for y, r in enumerate(b.itertuples()):
-        ax2.text(r.betweenness, y, f"  {r.cross_boundary_degree} cross ties", va="center", fontsize=7)
+        ax2.text(
+            r.betweenness, y, f"  {r.cross_boundary_degree} cross ties", va="center", fontsize=7
+        )
     ax2.set_yticks(range(len(b)), labels, fontsize=7)
     ax2.invert_yaxis()
-    ax2.set_xlabel("Betweenness (share of shortest paths through the practitioner, 0-1)")
+    ax2.set_xlabel("Betweenness (share of shortest paths through them, 0-1)")
     ax2.set_title("Top cross-boundary brokers" + (" (after)" if after is not None else ""))
     ax2.margins(x=0.25)
     title = "Behavioural network analysis"
     fig.suptitle(title, fontweight="bold")
     caption = (
-        "Dark cells off the diagonal are organisation types that rarely work together; brokers at the "
-        "top hold the system together, and losing them (turnover) would cut the most paths."
+        (
+            "Brown cells are organisation-type pairs whose practitioners formed ties during the run, purple "
+            "ones lost them; "
+            if after is not None
+            else "Dark cells off the diagonal are organisation types that rarely work together; "
+        )
+        + "brokers at the top carry the most cross-boundary paths, so losing them (turnover) would cut most."
     )
     return Chart("network_measures", title, caption, fig)

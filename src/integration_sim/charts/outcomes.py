@@ -12,11 +12,13 @@ from matplotlib.lines import Line2D
 
 from integration_sim import comparison
 from integration_sim.charts import data
-from integration_sim.charts.style import Chart, looks, new_figure, styled
+from integration_sim.charts.style import Chart, label_of, looks, new_figure, styled
 from integration_sim.strategies import Intervention
 
 PCT = 100.0
-WINDOW = 4  # weeks averaged at each end of the sustainability comparison, to damp weekly noise
+# Windows match outcomes.SUMMARY_METRICS["sustainability"]: the 13 weeks before funding
+# ends against weeks 39-52 after it ends, averaged to damp weekly noise.
+WINDOW = 13
 YEAR = 52
 
 
@@ -59,39 +61,73 @@ def sustainability(
         df = overall[overall["strategy"] == s]
         before = data.window_mean(df, end - WINDOW, end)
         after = data.window_mean(df, end + YEAR - WINDOW, end + YEAR)
+        if before.empty or after.empty:
+            continue
         qs = [data.quantiles(before * PCT), data.quantiles(after * PCT)]
         x = np.array([0, 1]) + (i - (len(strategies) - 1) / 2) * 0.04  # dodge overlapping bars
         lk = look[s]
-        ax.plot(x, [q[1] for q in qs], color=lk.colour, ls=lk.linestyle, marker=lk.marker, lw=1.6,
-                label=f"{labels.get(s) or s} (money ends week {end})")
+        ax.plot(
+            x,
+            [q[1] for q in qs],
+            color=lk.colour,
+            ls=lk.linestyle,
+            marker=lk.marker,
+            lw=1.6,
+            label=f"{label_of(s, labels)} (money ends week {end})",
+        )
         ax.vlines(x, [q[0] for q in qs], [q[2] for q in qs], color=lk.colour, lw=1)
-    ax.set_xticks([0, 1], ["when funding ends", "one year later"])
+    ax.set_xticks([0, 1], ["13 weeks before\nfunding ends", "39-52 weeks after\nfunding ends"])
     ax.set_xlim(-0.4, 1.4)
     ax.set_ylabel("Integration index (% of cases integrated)")
     ax.set_title("Before and after the money ends\n(median, bars: 10-90% of replicates)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, ncols=1)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, ncols=1)
     if with_ratio:
         ax2 = axes[1]
-        for i, s in enumerate(strategies):
-            v = summary.loc[summary["strategy"] == s, "sustainability"].astype(float).to_numpy()
-            v = v[np.isfinite(v)]
-            if v.size == 0:
-                continue
-            jitter = np.random.default_rng(i).uniform(-0.15, 0.15, v.size)  # fixed: same picture every time
-            ax2.scatter(v, i + jitter, s=12, color=look[s].colour, marker=look[s].marker, alpha=0.6, lw=0)
+        ratio = {
+            s: v[np.isfinite(v)]
+            for s in strategies
+            if (
+                v := summary.loc[summary["strategy"] == s, "sustainability"]
+                .astype(float)
+                .to_numpy()
+            ).size
+        }
+        ratio = {
+            s: v for s, v in ratio.items() if v.size
+        }  # strategies with no funding have no ratio
+        for i, (s, v) in enumerate(ratio.items()):
+            jitter = np.random.default_rng(i).uniform(
+                -0.15, 0.15, v.size
+            )  # fixed: same picture every time
+            ax2.scatter(
+                v, i + jitter, s=12, color=look[s].colour, marker=look[s].marker, alpha=0.6, lw=0
+            )
             q10, q50, q90 = data.quantiles(v)
             ax2.plot([q10, q90], [i, i], color="0.2", lw=1.2)
             ax2.plot([q50], [i], marker="|", color="0.1", ms=14, mew=2)
         ax2.axvline(1.0, color="0.3", ls="--", lw=1)
-        ax2.set_yticks(range(len(strategies)), [labels.get(s) or s for s in strategies])
-        ax2.invert_yaxis()
-        ax2.set_xlabel("Index a year after funding ends / index when it ends (ratio)")
-        ax2.set_title("Sustainability per replicate\n(| median, line 10-90%; dashed: fully sustained)")
+        ax2.set_yticks(range(len(ratio)), [label_of(s, labels) for s in ratio])
+        if ratio:
+            ax2.set_ylim(len(ratio) - 0.5, -0.5)
+        else:
+            ax2.text(
+                0.5,
+                0.5,
+                "no run lasts a year after its funding ends",
+                ha="center",
+                transform=ax2.transAxes,
+            )
+        ax2.set_xlabel("Index a year after funding ends / index before it ends (ratio)")
+        ax2.set_title(
+            "Sustainability per replicate\n(| median, line 10-90%; dashed: fully sustained)"
+        )
     title = "Does integrated working last when the money ends?"
     fig.suptitle(title, fontweight="bold")
     caption = "Flat or rising lines (ratios at or above 1) mean the change outlived its funding; falling lines mean it faded."
     if clamped:
-        caption += " Where the run ends within a year of funding, the later point is the end of the run."
+        caption += (
+            " Where the run ends within a year of funding, the later point is the end of the run."
+        )
     return Chart("sustainability", title, caption, fig)
 
 
@@ -130,24 +166,34 @@ def paired_difference_distributions(
     labels = labels or {}
     look = looks(strategies)
     pairs = comparison.paired_samples(summary, baseline, metrics)
-    table = table if table is not None else comparison.paired_differences(summary, baseline, metrics)
+    # A metric with no finite pair (e.g. sustainability against a baseline with no
+    # funding to end) would only add an empty panel.
+    metrics = [m for m in metrics if (pairs["metric"] == m).any()]
+    table = (
+        table if table is not None else comparison.paired_differences(summary, baseline, metrics)
+    )
     ncols = min(3, max(len(metrics), 1))
     nrows = -(-len(metrics) // ncols) or 1
     fig = new_figure(3.5 * ncols, 0.9 + nrows * (0.7 + 0.45 * len(others)))
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True).ravel()
-    for ax in axes[len(metrics):]:
+    for ax in axes[len(metrics) :]:
         ax.set_visible(False)
     for ax, metric in zip(axes, metrics, strict=False):
         info = comparison.metric_info(metric)
         if info.unit == "pounds":  # thousands read better than six-digit tick labels
             info = dataclasses.replace(info, unit="thousand pounds", scale=info.scale / 1e3)
         for i, s in enumerate(others):
-            d = pairs[(pairs["strategy"] == s) & (pairs["metric"] == metric)]["difference"] * info.scale
+            d = (
+                pairs[(pairs["strategy"] == s) & (pairs["metric"] == metric)]["difference"]
+                * info.scale
+            )
             row = table[(table["strategy"] == s) & (table["metric"] == metric)]
             if d.empty or row.empty:
                 continue
             jitter = np.random.default_rng(i).uniform(-0.18, 0.18, len(d))
-            ax.scatter(d, i + jitter, s=9, color=look[s].colour, marker=look[s].marker, alpha=0.45, lw=0)
+            ax.scatter(
+                d, i + jitter, s=9, color=look[s].colour, marker=look[s].marker, alpha=0.45, lw=0
+            )
             r = row.iloc[0]
             ax.plot([r.diff_q10 * info.scale, r.diff_q90 * info.scale], [i, i], color="0.35", lw=1)
             ax.plot([r.ci_low * info.scale, r.ci_high * info.scale], [i, i], color="0.05", lw=3.5)
@@ -157,7 +203,7 @@ def paired_difference_distributions(
         arrow = {True: "   better →", False: "   ← better", None: ""}[info.higher_is_better]
         unit = f" ({info.unit})" if info.unit else ""
         ax.set_xlabel(f"difference{unit}{arrow}")
-        ax.set_yticks(range(len(others)), [labels.get(s) or s for s in others])
+        ax.set_yticks(range(len(others)), [label_of(s, labels) for s in others])
         ax.set_ylim(len(others) - 0.5, -0.5)
     key = [
         Line2D([], [], marker="D", color="white", mec="0.05", ls="", label="median difference"),
@@ -166,7 +212,7 @@ def paired_difference_distributions(
         Line2D([], [], marker="o", color="0.5", ls="", alpha=0.6, label="one replicate pair"),
     ]
     fig.legend(handles=key, loc="outside lower center", ncols=4, frameon=False)
-    title = f"Paired differences from {labels.get(baseline) or baseline} (same seeds per replicate)"
+    title = f"Paired differences from {(labels or {}).get(baseline) or baseline} (same seeds per replicate)"
     fig.suptitle(title, fontweight="bold")
     caption = (
         "A thick bar clear of the dashed zero line means a difference we can be sure of; dots on both "
@@ -206,8 +252,16 @@ def cost_effectiveness(
         (x10, x50, x90), (y10, y50, y90) = data.quantiles(x), data.quantiles(y)
         ax.plot([x10, x90], [y50, y50], color=lk.colour, lw=1.2)
         ax.plot([x50, x50], [y10, y90], color=lk.colour, lw=1.2)
-        ax.plot([x50], [y50], marker=lk.marker, color=lk.colour, mec="black", ms=9, ls="",
-                label=labels.get(s) or s)
+        ax.plot(
+            [x50],
+            [y50],
+            marker=lk.marker,
+            color=lk.colour,
+            mec="black",
+            ms=9,
+            ls="",
+            label=label_of(s, labels),
+        )
     ax.set_xlabel(f"{comparison.metric_info(cost).label} (thousand pounds)")
     ax.set_ylabel(f"{info_y.label} ({info_y.unit})")
     ax.set_xlim(left=0)

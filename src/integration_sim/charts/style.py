@@ -11,13 +11,12 @@ processes, and nothing to close.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import matplotlib as mpl
-
 from matplotlib.figure import Figure
 
 from integration_sim.files import atomic_path
@@ -35,7 +34,16 @@ OKABE_ITO = {
     "yellow": "#F0E442",
 }
 COLOURS = list(OKABE_ITO.values())
-LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)), (0, (3, 2, 1, 2))]
+LINESTYLES = [
+    "-",
+    "--",
+    "-.",
+    ":",
+    (0, (5, 1, 1, 1, 1, 1)),
+    (0, (1, 1)),
+    (0, (8, 2)),
+    (0, (3, 2, 1, 2)),
+]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 FUNDED_GREY = "0.85"
 
@@ -67,7 +75,9 @@ class Look:
 def looks(strategies: list[str]) -> dict[str, Look]:
     """A fixed look per strategy, by position in ``strategies`` (scenario order)."""
     return {
-        s: Look(COLOURS[i % len(COLOURS)], LINESTYLES[i % len(LINESTYLES)], MARKERS[i % len(MARKERS)])
+        s: Look(
+            COLOURS[i % len(COLOURS)], LINESTYLES[i % len(LINESTYLES)], MARKERS[i % len(MARKERS)]
+        )
         for i, s in enumerate(strategies)
     }
 
@@ -80,6 +90,18 @@ class Chart:
     title: str
     caption: str  # one line: what to look for
     figure: Figure
+
+
+def wrap(text: str, width: int = 30) -> str:
+    """Break a long (user-supplied) label over lines so panels and legends keep their size."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def label_of(name: str, labels: Mapping[str, str] | None, width: int = 30) -> str:
+    """A strategy's display label (its ``label`` if set, else its name), wrapped."""
+    return wrap((labels or {}).get(name) or name, width)
 
 
 P = ParamSpec("P")

@@ -17,10 +17,19 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from integration_sim.charts import data
-from integration_sim.charts.style import FUNDED_GREY, Chart, Look, looks, new_figure, styled
+from integration_sim.charts.style import (
+    FUNDED_GREY,
+    Chart,
+    Look,
+    label_of,
+    looks,
+    new_figure,
+    styled,
+)
 from integration_sim.strategies import Intervention
 
 PCT = 100.0  # proportion -> percent
+SMOOTH = 4  # weeks in the centred rolling mean: weekly case counts are small and noisy
 
 
 def _week_axis(ax: Axes, horizon: int) -> None:
@@ -39,11 +48,17 @@ def _shade_funding(ax: Axes, periods: list[tuple[str, int, int]]) -> None:
             ax.axvspan(lo, hi, facecolor="none", edgecolor="0.7", hatch="///", lw=0, zorder=0)
 
 
-def _funding_handles() -> list[Patch]:
-    return [
-        Patch(color=FUNDED_GREY, label="funded: first phase"),
-        Patch(facecolor="white", edgecolor="0.6", hatch="///", label="funded: later phases"),
-    ]
+def _funding_handles(interventions: Mapping[str, list[Intervention]], horizon: int) -> list[Patch]:
+    """Legend entries for the shading actually drawn (none, first phase, later phases)."""
+    phases = max(
+        (len(data.funding_periods(ivs, horizon)) for ivs in interventions.values()), default=0
+    )
+    handles = [Patch(color=FUNDED_GREY, label="funded: first phase")] if phases else []
+    if phases > 1:
+        handles.append(
+            Patch(facecolor="white", edgecolor="0.6", hatch="///", label="funded: later phases")
+        )
+    return handles
 
 
 def _grid(n: int, ncols: int = 3, w: float = 3.6, h: float = 2.6):
@@ -59,8 +74,17 @@ def _grid(n: int, ncols: int = 3, w: float = 3.6, h: float = 2.6):
 def _band(ax: Axes, b: pd.DataFrame, look: Look, label: str | None, alpha: float = 0.22) -> None:
     ax.fill_between(b["week"], b["q10"] * PCT, b["q90"] * PCT, color=look.colour, alpha=alpha, lw=0)
     every = max(len(b) // 8, 1)
-    ax.plot(b["week"], b["median"] * PCT, color=look.colour, ls=look.linestyle, lw=1.6,
-            marker=look.marker, markevery=every, ms=4, label=label)
+    ax.plot(
+        b["week"],
+        b["median"] * PCT,
+        color=look.colour,
+        ls=look.linestyle,
+        lw=1.6,
+        marker=look.marker,
+        markevery=every,
+        ms=4,
+        label=label,
+    )
 
 
 def _order(records: pd.DataFrame, strategies: list[str] | None) -> list[str]:
@@ -84,7 +108,7 @@ def integration_over_time(
     strategies = _order(records, strategies)
     labels = labels or {}
     horizon = horizon or int(records["week"].max()) + 1
-    b = data.bands(data.series(records), ["strategy", "week"])
+    b = data.bands(data.smooth(data.series(records), SMOOTH), ["strategy", "week"])
     look = looks(strategies)
     fig, axes = _grid(len(strategies))
     for ax, s in zip(axes, strategies, strict=True):
@@ -94,11 +118,11 @@ def integration_over_time(
                 ax.plot(o["week"], o["median"] * PCT, color="0.6", lw=0.8, ls=look[other].linestyle)
         _shade_funding(ax, data.funding_periods(interventions.get(s, []), horizon))
         _band(ax, b[b["strategy"] == s], look[s], None)
-        ax.set_title(labels.get(s) or s)
+        ax.set_title(label_of(s, labels, 40))
         _week_axis(ax, horizon)
     for ax in axes:
         if ax.get_subplotspec().is_first_col():
-            ax.set_ylabel("Integration index\n(% of cases integrated)")
+            ax.set_ylabel(f"Integration index (% of cases\nintegrated, {SMOOTH}-week mean)")
         if ax.get_subplotspec().is_last_row() or ax is axes[-1]:
             ax.set_xlabel("Week of run")
     axes[0].set_ylim(bottom=0)
@@ -106,9 +130,11 @@ def integration_over_time(
         axes[0].plot([], [], color="0.2", lw=1.6, label="median of replicates")[0],
         Patch(color=look[strategies[0]].colour, alpha=0.22, label="10-90% of replicates"),
         axes[0].plot([], [], color="0.6", lw=0.8, label="other strategies (medians)")[0],
-        *_funding_handles(),
+        *_funding_handles(interventions, horizon),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=5, frameon=False)
+    fig.legend(
+        handles=handles, loc="outside lower center", ncols=5 if len(axes) > 2 else 3, frameon=False
+    )
     title = "Integrated working over time, by rollout strategy"
     fig.suptitle(title, fontweight="bold")
     caption = (
@@ -142,22 +168,24 @@ def pilot_vs_rest(
     strategies = _order(records, strategies)
     labels = labels or {}
     horizon = horizon or int(records["week"].max()) + 1
+    pair = looks(["pilot", "rest"])
     groups = {
-        "pilot localities": (data.group_index(records, pilots), looks(["a"])["a"]),
-        "other localities": (data.group_index(records, rest), looks(["a", "b"])["b"]),
+        "pilot localities": (data.smooth(data.group_index(records, pilots), SMOOTH), pair["pilot"]),
+        "other localities": (data.smooth(data.group_index(records, rest), SMOOTH), pair["rest"]),
     }
     fig, axes = _grid(len(strategies))
     for ax, s in zip(axes, strategies, strict=True):
         _shade_funding(ax, data.funding_periods(interventions.get(s, []), horizon))
         for name, (df, look) in groups.items():
             _band(ax, data.bands(df[df["strategy"] == s], ["week"]), look, name)
-        ax.set_title(labels.get(s) or s)
+        ax.set_title(label_of(s, labels, 40))
         _week_axis(ax, horizon)
         if ax.get_subplotspec().is_first_col():
-            ax.set_ylabel("Integration index\n(% of cases integrated)")
-        ax.set_xlabel("Week of run")
+            ax.set_ylabel(f"Integration index (% of cases\nintegrated, {SMOOTH}-week mean)")
+        if ax.get_subplotspec().is_last_row() or len(strategies) - list(axes).index(ax) <= 3:
+            ax.set_xlabel("Week of run")  # only where tick labels show (shared x axis)
     axes[0].set_ylim(bottom=0)
-    handles = [*axes[0].get_legend_handles_labels()[0], *_funding_handles()]
+    handles = [*axes[0].get_legend_handles_labels()[0], *_funding_handles(interventions, horizon)]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
     title = f"Pilot localities ({', '.join(pilots)}) vs the rest"
     fig.suptitle(title, fontweight="bold")
@@ -184,13 +212,16 @@ def locality_heatmap(
     loc = data.series(records, "integration_index", None)
     localities = localities or list(dict.fromkeys(loc["locality"]))
     horizon = horizon or int(records["week"].max()) + 1
-    med = loc.groupby(["strategy", "locality", "week"])["value"].median()
+    med = loc.groupby(["strategy", "locality", "week"], observed=True)["value"].median()
     pilots = set(data.pilot_localities(interventions))
     n = len(strategies)
     fig = new_figure(10, 0.6 + n * (0.45 + 0.2 * len(localities)))
     axes = fig.subplots(n, 1, sharex=True, squeeze=False).ravel()
     weeks = np.sort(loc["week"].unique())
     vmax = max(float(med.max()) * PCT, 1e-9) if len(med) else 1.0
+    # Start the colour scale near the lowest value (rounded down to 5 points), not at 0,
+    # so the range that actually varies gets the whole scale.
+    vmin = min(5.0 * np.floor(float(med.min()) * PCT / 5.0), vmax - 1e-9) if len(med) else 0.0
     image = None
     for ax, s in zip(axes, strategies, strict=True):
         grid = np.full((len(localities), len(weeks)), np.nan)
@@ -198,18 +229,27 @@ def locality_heatmap(
             m = med.loc[s].unstack("week").reindex(index=localities, columns=weeks)
             grid = m.to_numpy() * PCT
         # cividis: perceptually uniform and readable by most colour-blind viewers and in grey.
-        image = ax.imshow(grid, aspect="auto", cmap="cividis", vmin=0, vmax=vmax, interpolation="nearest",
-                          extent=(weeks[0] - 0.5, weeks[-1] + 0.5, len(localities) - 0.5, -0.5))
+        image = ax.imshow(
+            grid,
+            aspect="auto",
+            cmap="cividis",
+            vmin=vmin,
+            vmax=vmax,
+            interpolation="nearest",
+            extent=(weeks[0] - 0.5, weeks[-1] + 0.5, len(localities) - 0.5, -0.5),
+        )
         ax.set_yticks(range(len(localities)))
         ax.set_yticklabels([f"{name} *" if name in pilots else name for name in localities])
         ax.grid(False)
         for _, lo, hi in data.funding_periods(interventions.get(s, []), horizon):
             for w in (lo, hi):
                 ax.axvline(w - 0.5, color="white", ls="--", lw=1)
-        ax.set_title(labels.get(s) or s, loc="left")
+        ax.set_title(label_of(s, labels, 40), loc="left")
     _week_axis(axes[-1], horizon)
     axes[-1].set_xlabel("Week of run (dashed lines: funding starts and ends)")
-    fig.colorbar(image, ax=list(axes), label="Integration index (% of cases integrated)", shrink=0.8)
+    fig.colorbar(
+        image, ax=list(axes), label="Integration index (% of cases integrated)", shrink=0.8
+    )
     title = "Integration by locality and week (median of replicates)"
     fig.suptitle(title + ("; * = pilot locality" if pilots else ""), fontweight="bold")
     caption = (

@@ -11,16 +11,20 @@ from integration_sim.cli.options import non_negative_int
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``pinpoint collate`` and ``pinpoint simulate``."""
     parser = subparsers.add_parser(
-        "pinpoint", help="collate Pinpoint measurement files, or simulate a measurement plan",
-        description="Work with Pinpoint measurement files (docs/measurement-format.md).")
+        "pinpoint",
+        help="collate Pinpoint measurement files, or simulate a measurement plan",
+        description="Work with Pinpoint measurement files (docs/measurement-format.md).",
+    )
     sub = parser.add_subparsers(dest="pinpoint_command", metavar="ACTION")
     sub.required = True
 
     collate = sub.add_parser(
-        "collate", help="merge and validate measurement files; flag duplicates and conflicts",
+        "collate",
+        help="merge and validate measurement files; flag duplicates and conflicts",
         description="Merge many locators' measurement files into one validated dataset "
         "(measurements.parquet/.csv), a pooled summary (summary.csv) and a self-contained "
-        "HTML report (report.html).")
+        "HTML report (report.html).",
+    )
     collate.add_argument("files", nargs="+", metavar="FILE", help="measurement CSV files")
     collate.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
     _context_options(collate, scenario_required=False)
@@ -28,27 +32,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     collate.set_defaults(handler=_collate)
 
     simulate = sub.add_parser(
-        "simulate", help="simulate the measurements a planned programme would observe",
+        "simulate",
+        help="simulate the measurements a planned programme would observe",
         description="Run SCENARIO once and fill in the observed values of every planned "
-        "measurement (same file format; notes mark the rows synthetic).")
+        "measurement (same file format; notes mark the rows synthetic).",
+    )
     simulate.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
-    simulate.add_argument("--plan", required=True, action="append", metavar="PLAN",
-                          help="plan CSV (a measurement file with observed values blank); repeatable")
-    simulate.add_argument("-o", "--output", required=True, metavar="FILE", help="measurement CSV to write")
-    simulate.add_argument("--seed", type=non_negative_int, default=None, help="base seed (default: scenario's)")
-    simulate.add_argument("--replicate", type=non_negative_int, default=0, help="replicate index (default 0)")
-    simulate.add_argument("--overdispersion", type=float, default=0.0,
-                          help="beta-binomial intra-class correlation for proportions (default 0)")
-    simulate.add_argument("--truth", metavar="FILE", help="also write each measurement's simulated true value")
-    simulate.add_argument("--start-date", metavar="DATE", help="date of week 0 (YYYY-MM-DD) if the plan uses dates")
+    simulate.add_argument(
+        "--plan",
+        required=True,
+        action="append",
+        metavar="PLAN",
+        help="plan CSV (a measurement file with observed values blank); repeatable",
+    )
+    simulate.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="measurement CSV to write"
+    )
+    simulate.add_argument(
+        "--seed", type=non_negative_int, default=None, help="base seed (default: scenario's)"
+    )
+    simulate.add_argument(
+        "--replicate", type=non_negative_int, default=0, help="replicate index (default 0)"
+    )
+    simulate.add_argument(
+        "--overdispersion",
+        type=float,
+        default=0.0,
+        help="beta-binomial intra-class correlation for proportions (default 0)",
+    )
+    simulate.add_argument(
+        "--truth", metavar="FILE", help="also write each measurement's simulated true value"
+    )
+    simulate.add_argument(
+        "--start-date", metavar="DATE", help="date of week 0 (YYYY-MM-DD) if the plan uses dates"
+    )
     simulate.set_defaults(handler=_simulate)
 
 
 def _context_options(parser: argparse.ArgumentParser, scenario_required: bool) -> None:
-    parser.add_argument("--scenario", required=scenario_required, metavar="SCENARIO",
-                        help="check localities, behaviours and horizon against this scenario "
-                        "(default: the shipped catalogue; localities and horizon unchecked)")
-    parser.add_argument("--start-date", metavar="DATE", help="date of week 0 (YYYY-MM-DD) for rows giving dates")
+    parser.add_argument(
+        "--scenario",
+        required=scenario_required,
+        metavar="SCENARIO",
+        help="check localities, behaviours and horizon against this scenario "
+        "(default: the shipped catalogue; localities and horizon unchecked)",
+    )
+    parser.add_argument(
+        "--start-date", metavar="DATE", help="date of week 0 (YYYY-MM-DD) for rows giving dates"
+    )
 
 
 def _collate(args: argparse.Namespace) -> int:
@@ -64,8 +95,10 @@ def _collate(args: argparse.Namespace) -> int:
     collated.write(out)
     write_report(collated, out / "report.html", args.title)
     m = collated.measurements
-    print(f"collated {len(m)} measurements from {m['locator'].nunique()} locators "
-          f"({collated.n_duplicates} duplicates, {collated.n_conflicts} in conflict) into {out}/")
+    print(
+        f"collated {len(m)} measurements from {m['locator'].nunique()} locators "
+        f"({collated.n_duplicates} duplicates, {collated.n_conflicts} in conflict) into {out}/"
+    )
     return 0
 
 
@@ -81,8 +114,9 @@ def _simulate(args: argparse.Namespace) -> int:
         raise InputError("--overdispersion must be in [0, 1)")
     scenario = load_scenario(args.scenario)
     plan = read_plan(args.plan, scenario, _date(args.start_date))
-    measured, truth = simulate_measurements(scenario, plan, seed=args.seed, replicate=args.replicate,
-                                            overdispersion=args.overdispersion)
+    measured, truth = simulate_measurements(
+        scenario, plan, seed=args.seed, replicate=args.replicate, overdispersion=args.overdispersion
+    )
     write_measurements(measured, args.output)
     if args.truth:
         write_table(truth, Path(args.truth).with_suffix(""), csv=True)

@@ -10,15 +10,34 @@ from integration_sim.cli.options import add_workers, non_negative_int, positive_
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run a scenario and write records, summary, manifest and charts",
-                       description="Run a scenario (all its strategies, or one) and write tidy weekly "
-                       "records, a per-run summary, manifest.json and charts to DIR.")
+    p = sub.add_parser(
+        "run",
+        help="run a scenario and write records, summary, manifest and charts",
+        description="Run a scenario (all its strategies, or one) and write tidy weekly "
+        "records, a per-run summary, manifest.json and charts to DIR.",
+    )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("-o", "--out", type=Path, default=None, help="output folder (default: results/<scenario name>)")
-    p.add_argument("--strategy", action="append", default=None, metavar="NAME",
-                   help="run only this strategy (repeatable; default: every strategy)")
+    p.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: results/<scenario name>)",
+    )
+    p.add_argument(
+        "--strategy",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="run only this strategy (repeatable; default: every strategy)",
+    )
     p.add_argument("--seed", type=non_negative_int, default=None, help="override the scenario seed")
     p.add_argument("--replicates", type=positive_int, default=None, help="runs per strategy")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs an interrupted job already finished in DIR/.runs and do the rest",
+    )
     add_workers(p)
     p.set_defaults(handler=handle)
 
@@ -28,9 +47,16 @@ def handle(args: argparse.Namespace) -> int:
     from integration_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    results = run(scenario, strategies=args.strategy, replicates=args.replicates, seed=args.seed,
-                  workers=args.workers)
     out = args.out or Path("results") / scenario.name
+    results = run(
+        scenario,
+        strategies=args.strategy,
+        replicates=args.replicates,
+        seed=args.seed,
+        workers=args.workers,
+        checkpoint=out / ".runs",
+        resume=args.resume,
+    )
     results.write(out)
     print_summary(results, out)
     return 0
@@ -38,9 +64,18 @@ def handle(args: argparse.Namespace) -> int:
 
 def print_summary(results, out: Path) -> None:
     """Median of the headline metrics per strategy, then where the files are."""
-    cols = ["integration_final", "integration_gain", "sustainability", "spread", "total_spend", "cost_per_point"]
+    cols = [
+        "integration_final",
+        "integration_gain",
+        "sustainability",
+        "spread",
+        "total_spend",
+        "cost_per_point",
+    ]
     table = results.summary.groupby("strategy", sort=False)[cols].median()
-    print(f"{results.manifest['scenario']}: {results.manifest['replicates']} replicate(s) per strategy "
-          "(medians over replicates)")
+    print(
+        f"{results.manifest['scenario']}: {results.manifest['replicates']} replicate(s) per strategy "
+        "(medians over replicates)"
+    )
     print(table.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
     print(f"wrote {out}/", file=sys.stdout)

@@ -7,9 +7,12 @@ import json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("schema", help="print the JSON Schema of scenario files",
-                       description="Print the JSON Schema of scenario files, for editor autocompletion "
-                       "(e.g. save as integration-sim.schema.json and point your YAML editor at it).")
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files, for editor autocompletion "
+        "(e.g. save as integration-sim.schema.json and point your YAML editor at it).",
+    )
     p.set_defaults(handler=handle)
 
 

@@ -26,6 +26,8 @@ def handle(args: argparse.Namespace) -> int:
             bad += 1
             print(f"{err}", file=sys.stderr)
             continue
-        print(f"{path}: ok ({len(s.system.localities)} localities, {len(s.strategies)} strategies, "
-              f"{len(s.practitioner_behaviours)} practitioner behaviours)")
+        print(
+            f"{path}: ok ({len(s.system.localities)} localities, {len(s.strategies)} strategies, "
+            f"{len(s.practitioner_behaviours)} practitioner behaviours)"
+        )
     return 2 if bad else 0

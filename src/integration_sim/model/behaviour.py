@@ -98,7 +98,9 @@ def social_share(ties: TieTable, performed: np.ndarray, mixing: str = "network")
         return np.where(total > 0, both[:, :-1] / total, 0.0)
 
 
-def neighbour_counts(ties: TieTable, performed: np.ndarray, columns: np.ndarray | None = None) -> np.ndarray:
+def neighbour_counts(
+    ties: TieTable, performed: np.ndarray, columns: np.ndarray | None = None
+) -> np.ndarray:
     """Number of neighbours who performed each behaviour [N, B].
 
     Only ``columns`` (e.g. the threshold-contagion behaviours) are counted; the
@@ -140,7 +142,9 @@ def perform_probability(
     z[:, logistic] += rule.social[logistic] * share[:, logistic]
     if counts is not None and rule.uses_counts:
         threshold = rule.contagion == THRESHOLD
-        z[:, threshold] += rule.social[threshold] * (counts[:, threshold] >= rule.threshold[threshold])
+        z[:, threshold] += rule.social[threshold] * (
+            counts[:, threshold] >= rule.threshold[threshold]
+        )
     p = sigmoid(z)
     additive = rule.contagion == ADDITIVE
     if additive.any():
@@ -163,7 +167,9 @@ def perform(
     return encountered, encountered & (u_act < probability)
 
 
-def update_habit(habit: np.ndarray, performed: np.ndarray, eligible: np.ndarray, gain: float, decay: float) -> None:
+def update_habit(
+    habit: np.ndarray, performed: np.ndarray, eligible: np.ndarray, gain: float, decay: float
+) -> None:
     """Habit climbs an asymptotic curve when performed and decays when not (in place).
 
     Performing closes ``gain`` of the gap to 1 (Lally et al. 2010's asymptotic
@@ -175,8 +181,13 @@ def update_habit(habit: np.ndarray, performed: np.ndarray, eligible: np.ndarray,
     habit += change
 
 
-def update_capability(capability: np.ndarray, performed: np.ndarray, learning: float,
-                      training: np.ndarray, training_rate: float) -> None:
+def update_capability(
+    capability: np.ndarray,
+    performed: np.ndarray,
+    learning: float,
+    training: np.ndarray,
+    training_rate: float,
+) -> None:
     """Learning by doing and training both close part of the gap to 1 (in place).
 
     Args:
@@ -239,7 +250,9 @@ def stationary_habit(
     habit = np.zeros_like(capability)
     share = np.zeros_like(capability)
     for _ in range(iterations):
-        p = perform_probability(rule, capability, opportunity, motivation, habit, share, None, noise)
+        p = perform_probability(
+            rule, capability, opportunity, motivation, habit, share, None, noise
+        )
         q = np.where(eligible, rule.encounter_rate * p, 0.0)
         habit = q * gain / np.maximum(q * gain + (1.0 - q) * decay, 1e-12)
         mean_q = q.sum(axis=0) / np.maximum(eligible.sum(axis=0), 1)

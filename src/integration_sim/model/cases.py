@@ -55,7 +55,9 @@ class CaseMix:
             _CaseType(
                 rate=ct.rate,
                 needs=np.array([pop.type_names.index(t) for t in ct.needs]),
-                behaviours=np.array([behaviours.index(b) for b in ct.behaviours if b in behaviours], dtype=int),
+                behaviours=np.array(
+                    [behaviours.index(b) for b in ct.behaviours if b in behaviours], dtype=int
+                ),
                 delay_days=ct.delay_days,
                 delay_reduction=ct.delay_reduction,
                 admission_risk=ct.admission_risk,
@@ -74,7 +76,9 @@ class CaseMix:
         locs = scenario.system.localities
         self.base_rate = np.array([loc.population / 1000.0 * loc.need for loc in locs])
 
-    def week(self, performed: np.ndarray, pressure: float, demand: float, rng: np.random.Generator) -> WeekOfCases:
+    def week(
+        self, performed: np.ndarray, pressure: float, demand: float, rng: np.random.Generator
+    ) -> WeekOfCases:
         """Arrivals and outcomes for one week.
 
         Args:
@@ -100,7 +104,9 @@ class CaseMix:
                 drawn.append(np.where(size > 0, rows, -1))
             mean_delay = ct.delay_days * (1.0 - ct.delay_reduction * ok) * pressure
             d = poisson_quantile(rng.random(loc.size), mean_delay)
-            risk = np.minimum(ct.admission_risk * (1.0 - ct.admission_reduction * ok) * pressure, 1.0)
+            risk = np.minimum(
+                ct.admission_risk * (1.0 - ct.admission_reduction * ok) * pressure, 1.0
+            )
             a = rng.random(loc.size) < risk
             cases += n
             integ += np.bincount(loc, weights=ok, minlength=L)

@@ -45,9 +45,13 @@ class Schedule:
         if t.localities != "all":
             mask &= np.isin(pop.locality, [pop.locality_names.index(n) for n in t.localities])
         if t.organisation_types != "all":
-            mask &= np.isin(pop.organisation_type, [pop.type_names.index(n) for n in t.organisation_types])
+            mask &= np.isin(
+                pop.organisation_type, [pop.type_names.index(n) for n in t.organisation_types]
+            )
         if t.roles != "all":
-            mask &= np.isin(pop.role, [pop.role_names.index(r) for r in t.roles if r in pop.role_names])
+            mask &= np.isin(
+                pop.role, [pop.role_names.index(r) for r in t.roles if r in pop.role_names]
+            )
         return mask
 
     def end(self, iv: Intervention) -> int:
@@ -56,7 +60,9 @@ class Schedule:
 
     def active(self, week: int) -> list[int]:
         """Indices of interventions running in ``week``."""
-        return [i for i, iv in enumerate(self.interventions) if iv.start_week <= week < self.end(iv)]
+        return [
+            i for i, iv in enumerate(self.interventions) if iv.start_week <= week < self.end(iv)
+        ]
 
     def localities_of(self, i: int) -> np.ndarray:
         """bool [L]: localities an intervention reaches."""
@@ -64,26 +70,25 @@ class Schedule:
         return hit > 0
 
     # ----------------------------------------------------------------- launches
-    def _launch_table(self) -> dict[int, np.ndarray]:
-        """Week -> number of initiatives launched per locality. A bundle launched
-        together (same phase and start week) counts once."""
+    def _launch_table(self) -> dict[int, list[np.ndarray]]:
+        """Week -> the initiatives launched that week, each as a bool [L] of the
+        localities it lands in. A bundle launched together (same phase, start week
+        and localities) is one initiative, however many primitives it has."""
         seen: set[tuple[str, int, bytes]] = set()
-        table: dict[int, np.ndarray] = {}
+        table: dict[int, list[np.ndarray]] = {}
         for i, iv in enumerate(self.interventions):
             if not iv.launch:
                 continue
             locs = self.localities_of(i)
             key = (iv.phase, iv.start_week, locs.tobytes())
-            if key in seen:
-                continue
-            seen.add(key)
-            table.setdefault(iv.start_week, np.zeros(locs.size))
-            table[iv.start_week] += locs
+            if key not in seen:
+                seen.add(key)
+                table.setdefault(iv.start_week, []).append(locs)
         return table
 
-    def launches(self, week: int) -> np.ndarray | None:
-        """Initiatives launched this week per locality [L], or None."""
-        return self._launches.get(week)
+    def launches(self, week: int) -> list[np.ndarray]:
+        """Initiatives launched this week, each a bool [L] of the localities it lands in."""
+        return self._launches.get(week, [])
 
     # ----------------------------------------------------------------- exposure
     def exposure(self, week: int) -> Exposure:
@@ -100,7 +105,9 @@ class Schedule:
                 champion[self.champions[i]] = True
                 # Champions are trained and given time: the bundle reaches them.
                 for k in ("training", "backfill"):
-                    strength[k][self.champions[i]] = np.maximum(strength[k][self.champions[i]], iv.strength)
+                    strength[k][self.champions[i]] = np.maximum(
+                        strength[k][self.champions[i]], iv.strength
+                    )
             if iv.cost_per_week > 0:
                 staff = np.bincount(self.pop.locality[mask], minlength=n_loc).astype(float)
                 if staff.sum() > 0:
@@ -109,7 +116,11 @@ class Schedule:
 
     def starting(self, week: int, kind: str) -> list[int]:
         """Indices of interventions of ``kind`` that start in ``week``."""
-        return [i for i, iv in enumerate(self.interventions) if iv.kind == kind and iv.start_week == week]
+        return [
+            i
+            for i, iv in enumerate(self.interventions)
+            if iv.kind == kind and iv.start_week == week
+        ]
 
     # ------------------------------------------------------------- derived facts
     def funding_end(self) -> int | None:

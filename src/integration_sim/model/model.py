@@ -20,7 +20,13 @@ import numpy as np
 from integration_sim.model import behaviour as rules
 from integration_sim.model.cases import CaseMix, seasonal
 from integration_sim.model.interventions import Schedule, choose_champions
-from integration_sim.model.network import CROSS, WITHIN, TieTable, cross_boundary_candidates, generate_ties
+from integration_sim.model.network import (
+    CROSS,
+    WITHIN,
+    TieTable,
+    cross_boundary_candidates,
+    generate_ties,
+)
 from integration_sim.model.network_files import load_network
 from integration_sim.model.organisations import OrganisationAgent
 from integration_sim.model.population import Population, build_population
@@ -40,8 +46,9 @@ class IntegrationModel(mesa.Model):
         tallies: also keep raw counts for observation models (calibration).
     """
 
-    def __init__(self, scenario: Scenario, strategy: str | None = None, seed: int = 0,
-                 tallies: bool = False) -> None:
+    def __init__(
+        self, scenario: Scenario, strategy: str | None = None, seed: int = 0, tallies: bool = False
+    ) -> None:
         self.streams = Streams(seed)
         super().__init__(rng=self.streams.seed_for("mesa"))
         self.scenario = scenario
@@ -58,7 +65,9 @@ class IntegrationModel(mesa.Model):
             for org in self.pop.organisations
         ]
         self.interventions = self._expand_strategy()
-        self.schedule_of_interventions = Schedule(self.interventions, self.pop, scenario.horizon_weeks)
+        self.schedule_of_interventions = Schedule(
+            self.interventions, self.pop, scenario.horizon_weeks
+        )
         self.cases = CaseMix(scenario, self.pop)
         n_loc = len(self.pop.locality_names)
         self.fatigue = np.zeros(n_loc)  # initiatives' weight per locality (decays)
@@ -72,7 +81,9 @@ class IntegrationModel(mesa.Model):
         s = self.scenario
         if s.system.network is not None:
             measured = load_network(s, s.system.network)
-            pop = build_population(s, self.streams.rng("population"), measured.posts, measured.organisations)
+            pop = build_population(
+                s, self.streams.rng("population"), measured.posts, measured.organisations
+            )
             return pop, measured.ties(pop, s.parameters.network)
         pop = build_population(s, self.streams.rng("population"))
         return pop, generate_ties(pop, s.parameters.network, self.streams.rng("network"))
@@ -81,10 +92,20 @@ class IntegrationModel(mesa.Model):
         """Give practitioners the habits of their usual context, and set the reference
         levels of peer behaviour and seen benefit that motivation responds to."""
         pop, o, bp = self.pop, self.params.opportunity, self.params.behaviour
-        usual = np.full(pop.size, np.clip(o.base - o.pressure * self.scenario.drivers.seasonal.base, 0.0, 1.0))
+        usual = np.full(
+            pop.size, np.clip(o.base - o.pressure * self.scenario.drivers.seasonal.base, 0.0, 1.0)
+        )
         if bp.initial_habit == "stationary":
-            pop.habit[:] = rules.stationary_habit(self.rule, pop.capability, usual, pop.motivation, pop.eligible,
-                                                  bp.habit_gain, bp.habit_decay, bp.noise)
+            pop.habit[:] = rules.stationary_habit(
+                self.rule,
+                pop.capability,
+                usual,
+                pop.motivation,
+                pop.eligible,
+                bp.habit_gain,
+                bp.habit_decay,
+                bp.noise,
+            )
         self.reference_peers: float | None = None
         self.reference_benefit: float | None = None
 
@@ -109,9 +130,12 @@ class IntegrationModel(mesa.Model):
 
     def _weekly_leave_probability(self) -> np.ndarray:
         d = self.scenario.drivers
-        annual = np.array([
-            d.turnover.get(t, self.scenario.organisation_types[t].turnover) for t in self.pop.type_names
-        ])
+        annual = np.array(
+            [
+                d.turnover.get(t, self.scenario.organisation_types[t].turnover)
+                for t in self.pop.type_names
+            ]
+        )
         annual = np.clip(annual * d.turnover_scale, 0.0, 0.999)
         return (1.0 - (1.0 - annual) ** (1.0 / 52.0))[self.pop.organisation_type]
 
@@ -141,13 +165,16 @@ class IntegrationModel(mesa.Model):
         sched = self.schedule_of_interventions
         p = self.params.practitioners
         self.fatigue *= 0.5 ** (1.0 / p.fatigue_half_life)
-        launched = sched.launches(week)
-        if launched is not None:
-            spill = p.fatigue_spillover * (launched.sum() - launched)
-            self.fatigue += launched + spill
+        for landed in sched.launches(week):
+            # A launch tires the localities it lands in, and (less) the others that watch it.
+            self.fatigue += np.where(landed, 1.0, p.fatigue_spillover)
         for i in sched.starting(week, "champions"):
             sched.champions[i] = choose_champions(
-                sched.interventions[i], sched.masks[i], self.pop, self.ties, self.streams.rng("selection")
+                sched.interventions[i],
+                sched.masks[i],
+                self.pop,
+                self.ties,
+                self.streams.rng("selection"),
             )
         for i in sched.starting(week, "learning_transfer"):
             self._transfer_learning(sched.interventions[i], sched.masks[i])
@@ -158,7 +185,9 @@ class IntegrationModel(mesa.Model):
         src = np.isin(pop.locality, [pop.locality_names.index(n) for n in iv.source_localities])
         if not src.any() or iv.transfer <= 0:
             return
-        gain_c = np.maximum(pop.capability[src].mean(axis=0) - pop.base_capability[src].mean(axis=0), 0.0)
+        gain_c = np.maximum(
+            pop.capability[src].mean(axis=0) - pop.base_capability[src].mean(axis=0), 0.0
+        )
         gain_m = max(pop.motivation[src].mean() - pop.base_motivation[src].mean(), 0.0)
         pop.capability[target] = np.minimum(pop.capability[target] + iv.transfer * gain_c, 1.0)
         pop.motivation[target] = np.minimum(pop.motivation[target] + iv.transfer * gain_m, 1.0)
@@ -173,13 +202,20 @@ class IntegrationModel(mesa.Model):
         funded = np.mean([exposure.strength[k] for k in exposure.strength], axis=0)
         staff = np.maximum(np.bincount(pop.organisation, minlength=n_org), 1)
         funded_share = np.bincount(pop.organisation, weights=funded, minlength=n_org) / staff
-        pooled = np.bincount(pop.organisation, weights=exposure.strength["pooled_budget"], minlength=n_org) / staff
+        pooled = (
+            np.bincount(
+                pop.organisation, weights=exposure.strength["pooled_budget"], minlength=n_org
+            )
+            / staff
+        )
         trust = self._mean_cross_trust_by_organisation()
         u = self.streams.rng("organisations").random(n_org)
         o, b = self.params.organisations, self.params.behaviour
         for k, agent in enumerate(self.organisations):
             agent.update_leadership(funded_share[k], o.funded_leadership_boost, o.leadership_return)
-            agent.decide_pooling(self.pooling_rule, pooled[k], trust[k], u[k], b.habit_gain, b.habit_decay)
+            agent.decide_pooling(
+                self.pooling_rule, pooled[k], trust[k], u[k], b.habit_gain, b.habit_decay
+            )
 
     def _mean_cross_trust_by_organisation(self) -> np.ndarray:
         t, org = self.ties, self.pop.organisation
@@ -195,7 +231,9 @@ class IntegrationModel(mesa.Model):
         """Opportunity (0-1) of each practitioner from context this week."""
         o = self.params.opportunity
         s = exposure.strength
-        pooling = np.array([a.pooling for a in self.organisations], dtype=float)[self.pop.organisation]
+        pooling = np.array([a.pooling for a in self.organisations], dtype=float)[
+            self.pop.organisation
+        ]
         value = (
             o.base
             + o.co_location * s["co_location"]
@@ -210,28 +248,52 @@ class IntegrationModel(mesa.Model):
         pop, bp, pp = self.pop, self.params.behaviour, self.params.practitioners
         previous = pop.performed
         share = rules.social_share(self.ties, previous, self.params.network.mixing)
-        counts = (rules.neighbour_counts(self.ties, previous, self.rule.threshold_columns)
-                  if self.rule.uses_counts else None)
+        counts = (
+            rules.neighbour_counts(self.ties, previous, self.rule.threshold_columns)
+            if self.rule.uses_counts
+            else None
+        )
         champion = exposure.champion
         if champion.any():  # champions are kept capable and motivated while active
             pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
             pop.capability[champion] = np.maximum(pop.capability[champion], 0.9)
-        p = rules.perform_probability(self.rule, pop.capability, opportunity, pop.motivation,
-                                      pop.habit, share, counts, bp.noise)
-        encountered, performed = rules.perform(self.rule, pop.eligible, p, self.streams.rng("behaviour"))
+        p = rules.perform_probability(
+            self.rule,
+            pop.capability,
+            opportunity,
+            pop.motivation,
+            pop.habit,
+            share,
+            counts,
+            bp.noise,
+        )
+        encountered, performed = rules.perform(
+            self.rule, pop.eligible, p, self.streams.rng("behaviour")
+        )
         rules.update_habit(pop.habit, performed, pop.eligible, bp.habit_gain, bp.habit_decay)
-        rules.update_capability(pop.capability, performed, pp.learning_by_doing,
-                                exposure.strength["training"], pp.training_rate)
+        rules.update_capability(
+            pop.capability,
+            performed,
+            pp.learning_by_doing,
+            exposure.strength["training"],
+            pp.training_rate,
+        )
         peers = share.mean(axis=1) if share.size else np.zeros(pop.size)
         if self.reference_peers is None:  # motivation responds to change from the usual
             self.reference_peers = float(peers.mean())
         lead = np.array([a.leadership - a.baseline_leadership for a in self.organisations])
         fatigue = pp.fatigue_per_initiative * self.fatigue[pop.locality]
         benefit = pop.benefit - (self.reference_benefit or 0.0)
-        rules.update_motivation(pop.motivation, pop.base_motivation, lead[pop.organisation],
-                                peers - self.reference_peers, benefit, fatigue,
-                                (pp.leadership_weight, pp.peer_weight, pp.benefit_weight),
-                                pp.motivation_rate)
+        rules.update_motivation(
+            pop.motivation,
+            pop.base_motivation,
+            lead[pop.organisation],
+            peers - self.reference_peers,
+            benefit,
+            fatigue,
+            (pp.leadership_weight, pp.peer_weight, pp.benefit_weight),
+            pp.motivation_rate,
+        )
         pop.performed = performed
         pop.ever |= performed
         return encountered, performed
@@ -240,8 +302,9 @@ class IntegrationModel(mesa.Model):
     def _step_cases(self, week: int, performed: np.ndarray, pressure: float):
         s = self.scenario.drivers.seasonal
         demand = float(seasonal(week, 1.0, s.demand_amplitude, s.peak_week))
-        cases = self.cases.week(performed, pressure / s.base if s.base > 0 else 1.0, demand,
-                                self.streams.rng("cases"))
+        cases = self.cases.week(
+            performed, pressure / s.base if s.base > 0 else 1.0, demand, self.streams.rng("cases")
+        )
         # Seen benefit: an exponentially weighted share of one's own cases that went well.
         pop = self.pop
         if self.reference_benefit is None:  # seen benefit starts at the usual share integrated
@@ -265,7 +328,9 @@ class IntegrationModel(mesa.Model):
         # Joint work (both performed) or a shared base (both co-located) counts as interaction;
         # lost ties (layer LOST) never grow back.
         within, cross = t.layer == WITHIN, t.cross_index()
-        t.trust[within] += n.trust_growth * (1.0 - t.trust[within])  # teams work together every week
+        t.trust[within] += n.trust_growth * (
+            1.0 - t.trust[within]
+        )  # teams work together every week
         based = coloc > 0
         cu, cv, ct = t.u[cross], t.v[cross], t.trust[cross]
         together = (active[cu] & active[cv]) | (based[cu] & based[cv])
@@ -275,7 +340,11 @@ class IntegrationModel(mesa.Model):
         rng = self.streams.rng("ties")
         # Champions broker: they make new cross-boundary contacts as fast as co-located staff.
         brokering = np.maximum(coloc, exposure.champion)
-        rate = n.tie_formation + n.colocation_tie_formation * brokering + n.joint_work_tie_formation * active
+        rate = (
+            n.tie_formation
+            + n.colocation_tie_formation * brokering
+            + n.joint_work_tie_formation * active
+        )
         forms = rng.random(self.pop.size) < np.minimum(rate, 1.0)
         u, v = cross_boundary_candidates(self.pop, forms.astype(np.int64), rng)
         t.add(u, v, n.initial_trust, CROSS)

@@ -32,7 +32,9 @@ class TieTable:
     REBUILD_PENDING = 0.05  # rebuild when pending ties exceed this share of ties
     REBUILD_DEAD = 0.10  # ... or dead CSR slots exceed this share of slots
 
-    def __init__(self, n: int, u: np.ndarray, v: np.ndarray, trust: np.ndarray, layer: np.ndarray) -> None:
+    def __init__(
+        self, n: int, u: np.ndarray, v: np.ndarray, trust: np.ndarray, layer: np.ndarray
+    ) -> None:
         self.n = n
         lo, hi = np.minimum(u, v), np.maximum(u, v)
         self.u = lo.astype(np.int32)
@@ -60,28 +62,37 @@ class TieTable:
         order = np.argsort(rows * self.n + cols, kind="stable")
         ids = np.concatenate([np.arange(e), np.arange(e)])[order]
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.n))])
-        self._csr = sparse.csr_matrix((np.ones(2 * e, np.float32), cols[order].astype(np.int32), indptr),
-                                      shape=(self.n, self.n))
+        self._csr = sparse.csr_matrix(
+            (np.ones(2 * e, np.float32), cols[order].astype(np.int32), indptr),
+            shape=(self.n, self.n),
+        )
         self._perm = ids.astype(np.int64)
         self._slot_keys = (rows * self.n + cols)[order]  # sorted, for existence checks
         self.structure, self._dead = e, 0
 
     def _fresh(self) -> sparse.csr_matrix:
         pending = self.size - self.structure
-        if (self._csr is None or pending > self.REBUILD_PENDING * max(self.size, 1)
-                or self._dead > self.REBUILD_DEAD * max(self.size, 1)):
+        if (
+            self._csr is None
+            or pending > self.REBUILD_PENDING * max(self.size, 1)
+            or self._dead > self.REBUILD_DEAD * max(self.size, 1)
+        ):
             self._rebuild()
         return self._csr
 
-    def _product(self, slot_values: np.ndarray, tie_values: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def _product(
+        self, slot_values: np.ndarray, tie_values: np.ndarray, x: np.ndarray
+    ) -> np.ndarray:
         csr = self._fresh()
         csr.data = slot_values
         out = csr @ x
         if self.size > self.structure:  # pending ties, both directions, as a small sparse matrix
-            pu, pv = self.u[self.structure:], self.v[self.structure:]
-            w = tie_values[self.structure:].astype(np.float32)
-            pending = sparse.csr_matrix((np.concatenate([w, w]), (np.concatenate([pu, pv]),
-                                         np.concatenate([pv, pu]))), shape=(self.n, self.n))
+            pu, pv = self.u[self.structure :], self.v[self.structure :]
+            w = tie_values[self.structure :].astype(np.float32)
+            pending = sparse.csr_matrix(
+                (np.concatenate([w, w]), (np.concatenate([pu, pv]), np.concatenate([pv, pu]))),
+                shape=(self.n, self.n),
+            )
             out = out + pending @ x
         return np.asarray(out, dtype=float)
 
@@ -106,7 +117,10 @@ class TieTable:
     def degree(self) -> np.ndarray:
         """Number of ties per practitioner [N]."""
         live = (self.layer >= 0).astype(float)
-        return (np.bincount(self.u, live, minlength=self.n) + np.bincount(self.v, live, minlength=self.n)).astype(int)
+        return (
+            np.bincount(self.u, live, minlength=self.n)
+            + np.bincount(self.v, live, minlength=self.n)
+        ).astype(int)
 
     def live(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(u, v, trust, layer) of the ties that still exist."""
@@ -183,11 +197,14 @@ class TieTable:
         self._fresh()
         pos = np.searchsorted(self._slot_keys, keys)
         pos_ok = np.minimum(pos, max(self._slot_keys.size - 1, 0))
-        found = (pos < self._slot_keys.size) & (self._slot_keys[pos_ok] == keys) if self._slot_keys.size else (
-            np.zeros(keys.size, dtype=bool))
+        found = (
+            (pos < self._slot_keys.size) & (self._slot_keys[pos_ok] == keys)
+            if self._slot_keys.size
+            else (np.zeros(keys.size, dtype=bool))
+        )
         if self._perm.size:
             found &= self.layer[self._perm[pos_ok]] >= 0
-        pending = self.u[self.structure:].astype(np.int64) * self.n + self.v[self.structure:]
+        pending = self.u[self.structure :].astype(np.int64) * self.n + self.v[self.structure :]
         return found | np.isin(keys, pending)
 
     def copy(self) -> TieTable:
@@ -234,11 +251,15 @@ def generate_ties(pop: Population, params: NetworkParameters, rng: np.random.Gen
     dst = unit_start[src] + np.floor(rng.random(src.size) * unit_size[src]).astype(np.int64)
     us.append(src)
     vs.append(dst)
-    table = TieTable(n, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int8))
+    table = TieTable(
+        n, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int8)
+    )
     u = np.concatenate(us)
     v = np.concatenate(vs)
     table.add(u, v, params.team_trust, WITHIN)
-    cu, cv = cross_boundary_candidates(pop, rng.poisson(params.cross_boundary_ties / 2.0, size=n), rng)
+    cu, cv = cross_boundary_candidates(
+        pop, rng.poisson(params.cross_boundary_ties / 2.0, size=n), rng
+    )
     table.add(cu, cv, params.initial_trust, CROSS)
     return table
 

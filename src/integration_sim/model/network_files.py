@@ -39,10 +39,20 @@ class MeasuredNetwork:
         e = self.edges
         u, v = e["source_row"].to_numpy(), e["target_row"].to_numpy()
         same = pop.organisation[u] == pop.organisation[v]
-        layer = np.where(e["layer"].to_numpy() >= 0, e["layer"].to_numpy(), np.where(same, WITHIN, CROSS))
+        layer = np.where(
+            e["layer"].to_numpy() >= 0, e["layer"].to_numpy(), np.where(same, WITHIN, CROSS)
+        )
         default = np.where(layer == WITHIN, params.team_trust, params.initial_trust)
-        trust = np.where(e["weight"].notna(), e["weight"].to_numpy(dtype=float, na_value=np.nan), default)
-        table = TieTable(pop.size, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int8))
+        trust = np.where(
+            e["weight"].notna(), e["weight"].to_numpy(dtype=float, na_value=np.nan), default
+        )
+        table = TieTable(
+            pop.size,
+            np.zeros(0, np.int32),
+            np.zeros(0, np.int32),
+            np.zeros(0),
+            np.zeros(0, np.int8),
+        )
         for lay in (WITHIN, CROSS):
             sel = layer == lay
             table.add(u[sel], v[sel], 0.5, lay)
@@ -62,8 +72,10 @@ def load_network(scenario: Scenario, spec: NetworkFile) -> MeasuredNetwork:
         people_file = path
     else:
         if spec.practitioners is None:
-            raise InputError("a CSV edge list needs a practitioner table (system.network.practitioners)",
-                             field="system.network.practitioners")
+            raise InputError(
+                "a CSV edge list needs a practitioner table (system.network.practitioners)",
+                field="system.network.practitioners",
+            )
         people_file = Path(spec.practitioners)
         people = _read_csv(people_file)
         edges = _read_csv(path)
@@ -87,9 +99,14 @@ def _read_graphml(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         raise InputError("file not found", file=path) from None
     except Exception as exc:  # networkx raises several parser types
         raise InputError(f"not a readable GraphML file: {exc}", file=path) from None
-    people = pd.DataFrame([{"id": str(n), **{k: str(v) for k, v in d.items()}} for n, d in g.nodes(data=True)])
+    people = pd.DataFrame(
+        [{"id": str(n), **{k: str(v) for k, v in d.items()}} for n, d in g.nodes(data=True)]
+    )
     edges = pd.DataFrame(
-        [{"source": str(a), "target": str(b), **{k: str(v) for k, v in d.items()}} for a, b, d in g.edges(data=True)],
+        [
+            {"source": str(a), "target": str(b), **{k: str(v) for k, v in d.items()}}
+            for a, b, d in g.edges(data=True)
+        ],
         columns=["source", "target"],
     )
     return people, edges
@@ -102,8 +119,11 @@ def _row(i: int) -> int:
 def _check_people(df: pd.DataFrame, path: Path, scenario: Scenario) -> pd.DataFrame:
     missing = [c for c in PRACTITIONER_COLUMNS if c not in df.columns]
     if missing:
-        raise InputError(f"missing column(s): {', '.join(missing)} (need {', '.join(PRACTITIONER_COLUMNS)})",
-                         file=path, line=1)
+        raise InputError(
+            f"missing column(s): {', '.join(missing)} (need {', '.join(PRACTITIONER_COLUMNS)})",
+            file=path,
+            line=1,
+        )
     role_types = _role_types(scenario)
     errors: list[InputError] = []
     types = []
@@ -112,22 +132,46 @@ def _check_people(df: pd.DataFrame, path: Path, scenario: Scenario) -> pd.DataFr
             if not str(getattr(row, col)).strip():
                 errors.append(InputError("missing value", file=path, line=_row(i), field=col))
         if row.locality and row.locality not in scenario.locality_names:
-            errors.append(InputError(f"unknown locality {row.locality!r} (scenario has "
-                                     f"{', '.join(scenario.locality_names)})", file=path, line=_row(i), field="locality"))
+            errors.append(
+                InputError(
+                    f"unknown locality {row.locality!r} (scenario has "
+                    f"{', '.join(scenario.locality_names)})",
+                    file=path,
+                    line=_row(i),
+                    field="locality",
+                )
+            )
         otype = getattr(row, "organisation_type", "") if "organisation_type" in df.columns else ""
         if not otype:
             candidates = role_types.get(row.role, [])
             if len(candidates) != 1:
-                errors.append(InputError(f"cannot tell the organisation type of role {row.role!r}; "
-                                         "add an organisation_type column", file=path, line=_row(i), field="role"))
+                errors.append(
+                    InputError(
+                        f"cannot tell the organisation type of role {row.role!r}; "
+                        "add an organisation_type column",
+                        file=path,
+                        line=_row(i),
+                        field="role",
+                    )
+                )
             otype = candidates[0] if candidates else ""
         elif otype not in scenario.organisation_types:
-            errors.append(InputError(f"unknown organisation type {otype!r}", file=path, line=_row(i),
-                                     field="organisation_type"))
+            errors.append(
+                InputError(
+                    f"unknown organisation type {otype!r}",
+                    file=path,
+                    line=_row(i),
+                    field="organisation_type",
+                )
+            )
         types.append(otype)
     dupes = df["id"][df["id"].duplicated()]
     for i in dupes.index:
-        errors.append(InputError(f"duplicate practitioner id {df['id'][i]!r}", file=path, line=_row(i), field="id"))
+        errors.append(
+            InputError(
+                f"duplicate practitioner id {df['id'][i]!r}", file=path, line=_row(i), field="id"
+            )
+        )
     if errors:
         raise InputErrors(errors[:50])
     return df.assign(organisation_type=types)
@@ -144,37 +188,65 @@ def _role_types(scenario: Scenario) -> dict[str, list[str]]:
 def _check_edges(df: pd.DataFrame, path: Path, ids: set[str]) -> pd.DataFrame:
     for col in ("source", "target"):
         if col not in df.columns:
-            raise InputError(f"missing column {col!r} (need source, target[, weight, layer])", file=path, line=1)
+            raise InputError(
+                f"missing column {col!r} (need source, target[, weight, layer])", file=path, line=1
+            )
     errors: list[InputError] = []
     weights, layers = [], []
     for i, row in enumerate(df.itertuples(index=False)):
         for col in ("source", "target"):
             if str(getattr(row, col)) not in ids:
-                errors.append(InputError(f"practitioner {getattr(row, col)!r} is not in the practitioner table",
-                                         file=path, line=_row(i), field=col))
+                errors.append(
+                    InputError(
+                        f"practitioner {getattr(row, col)!r} is not in the practitioner table",
+                        file=path,
+                        line=_row(i),
+                        field=col,
+                    )
+                )
         w = str(getattr(row, "weight", "") or "").strip()
         try:
             wv = float(w) if w else np.nan
             if w and not 0.0 < wv <= 1.0:
                 raise ValueError
         except ValueError:
-            errors.append(InputError(f"weight must be a number in (0, 1], got {w!r}", file=path, line=_row(i),
-                                     field="weight"))
+            errors.append(
+                InputError(
+                    f"weight must be a number in (0, 1], got {w!r}",
+                    file=path,
+                    line=_row(i),
+                    field="weight",
+                )
+            )
             wv = np.nan
         weights.append(wv)
         lay = str(getattr(row, "layer", "") or "").strip().lower()
         if lay not in ("", "within", "cross"):
-            errors.append(InputError(f"layer must be 'within' or 'cross', got {lay!r}", file=path,
-                                     line=_row(i), field="layer"))
+            errors.append(
+                InputError(
+                    f"layer must be 'within' or 'cross', got {lay!r}",
+                    file=path,
+                    line=_row(i),
+                    field="layer",
+                )
+            )
         layers.append({"within": WITHIN, "cross": CROSS}.get(lay, -1))
     if errors:
         raise InputErrors(errors[:50])
-    return pd.DataFrame({"source": df["source"].astype(str), "target": df["target"].astype(str),
-                         "weight": weights, "layer": layers})
+    return pd.DataFrame(
+        {
+            "source": df["source"].astype(str),
+            "target": df["target"].astype(str),
+            "weight": weights,
+            "layer": layers,
+        }
+    )
 
 
 def _assemble(people: pd.DataFrame, edges: pd.DataFrame, scenario: Scenario) -> MeasuredNetwork:
-    people = people.sort_values(["organisation", "locality", "role", "id"], kind="stable").reset_index(drop=True)
+    people = people.sort_values(
+        ["organisation", "locality", "role", "id"], kind="stable"
+    ).reset_index(drop=True)
     org_names = list(dict.fromkeys(people["organisation"]))
     organisations = []
     for k, name in enumerate(org_names):

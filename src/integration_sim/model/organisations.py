@@ -45,8 +45,15 @@ class OrganisationAgent(mesa.Agent):
         target = min(1.0, self.baseline_leadership + boost * funded_share)
         self.leadership += return_rate * (target - self.leadership)
 
-    def decide_pooling(self, rule: Behaviour | None, pooled_support: float, trust: float,
-                       u: float, habit_gain: float, habit_decay: float) -> None:
+    def decide_pooling(
+        self,
+        rule: Behaviour | None,
+        pooled_support: float,
+        trust: float,
+        u: float,
+        habit_gain: float,
+        habit_decay: float,
+    ) -> None:
         """Pool budget this week with a COM-B style probability (organisation level).
 
         Leadership stands in for motivation, the pooled-budget intervention for

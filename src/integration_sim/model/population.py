@@ -75,7 +75,9 @@ def role_counts(roles: dict[str, float], staff: int) -> list[tuple[str, int]]:
     return [(r, int(c)) for r, c in zip(names, counts, strict=True) if c > 0]
 
 
-def organisation_layout(scenario: Scenario) -> tuple[list[Organisation], list[tuple[int, str, str, int]]]:
+def organisation_layout(
+    scenario: Scenario,
+) -> tuple[list[Organisation], list[tuple[int, str, str, int]]]:
     """The organisations of a place and its posts as (organisation, locality, role, count) blocks."""
     orgs: list[Organisation] = []
     blocks: list[tuple[int, str, str, int]] = []
@@ -98,8 +100,13 @@ def organisation_layout(scenario: Scenario) -> tuple[list[Organisation], list[tu
     return orgs, blocks
 
 
-def eligibility(scenario: Scenario, types: np.ndarray, roles: np.ndarray,
-                type_names: list[str], role_names: list[str]) -> np.ndarray:
+def eligibility(
+    scenario: Scenario,
+    types: np.ndarray,
+    roles: np.ndarray,
+    type_names: list[str],
+    role_names: list[str],
+) -> np.ndarray:
     """bool [N, B]: which practitioners can perform each practitioner-level behaviour."""
     behaviours = scenario.practitioner_behaviours
     out = np.zeros((types.shape[0], len(behaviours)), dtype=bool)
@@ -134,7 +141,9 @@ def build_population(
     org = np.repeat([p[0] for p in posts], counts).astype(np.int32)
     loc = np.repeat([locality_names.index(p[1]) for p in posts], counts).astype(np.int16)
     role = np.repeat([role_names.index(p[2]) for p in posts], counts).astype(np.int16)
-    otype = np.array([org_type[o] for o in org], dtype=np.int16) if org.size else np.zeros(0, np.int16)
+    otype = (
+        np.array([org_type[o] for o in org], dtype=np.int16) if org.size else np.zeros(0, np.int16)
+    )
     elig = eligibility(scenario, otype, role, type_names, role_names)
     n, b = elig.shape
     p = scenario.parameters.practitioners

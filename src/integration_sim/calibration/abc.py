@@ -1,0 +1,315 @@
+"""ABC-SMC calibration with pyabc: exact-likelihood acceptance, reproducible parallel sampling.
+
+The simulator is the real engine (:func:`integration_sim.runner.simulate`)
+run with the candidate parameters; its tallies give every measurement's
+simulated statistic (:mod:`.observation`). Acceptance is pyabc's
+``StochasticAcceptor`` with the measurements' log-likelihood as kernel and a
+temperature falling to 1 (Wilkinson 2013): the final population is then a
+weighted sample from the posterior that integrates over both the model's own
+randomness and measurement noise, with no tolerance to tune.
+
+Reproducibility: pyabc's multicore and Dask samplers reseed workers from the
+operating system, so their results differ run to run. :class:`SeededMappingSampler`
+instead draws one seed per task in the main process (from the seeded global
+NumPy stream pyabc itself uses) and maps tasks with an order-preserving map, so
+the same config and seed give the same posterior with 1 worker, N local workers
+or a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyabc
+from pyabc.sampler.mapping import MappingSampler
+from pydantic import BaseModel, ValidationError
+
+from integration_sim.calibration.observation import ObservationModel
+from integration_sim.errors import InputError
+from integration_sim.scenario import Scenario
+
+
+class SimulationModel:
+    """pyabc model: parameters -> each measurement's simulated statistic (picklable)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        names: list[str],
+        observation: ObservationModel,
+        strategy: str | None = None,
+    ) -> None:
+        self.scenario, self.names, self.observation, self.strategy = (
+            scenario,
+            names,
+            observation,
+            strategy,
+        )
+
+    def overrides(self, par: dict) -> dict[str, float]:
+        """pyabc's parameter names (p0, p1, ...) -> dotted scenario paths."""
+        return {name: float(par[f"p{i}"]) for i, name in enumerate(self.names)}
+
+    def statistics(self, overrides: dict[str, float], seed: int) -> np.ndarray:
+        """Simulate once with ``overrides`` and run seed ``seed``; NaN if the values are invalid."""
+        try:
+            scenario = set_parameters(self.scenario, overrides)
+        except (ValidationError, InputError):
+            # A draw outside a parameter's valid range (e.g. a share above 1) has no model.
+            return np.full(len(self.observation.keys), np.nan)
+        return self.observation.statistics(run_tallies(scenario, self.strategy, seed))
+
+    def __call__(self, par: dict) -> dict[str, float]:
+        # pyabc seeds the global stream per task (SeededMappingSampler), so this is reproducible.
+        seed = int(np.random.randint(0, 2**62, dtype=np.int64))
+        values = self.statistics(self.overrides(par), seed)
+        return dict(zip(self.observation.keys, values.tolist(), strict=True))
+
+
+def set_parameters(scenario: Scenario, overrides: dict[str, float]) -> Scenario:
+    """A copy of ``scenario`` with numeric parameters set, each checked against its field's bounds.
+
+    Equivalent to :func:`integration_sim.scenario.apply_overrides` for numeric
+    leaves (which :mod:`.config` checks once), but validates only the changed
+    fields: re-validating the whole scenario would dominate a short run's time.
+    """
+    out = scenario.model_copy(deep=True)
+    for path, value in overrides.items():
+        *parents, last = path.split(".")
+        node = out
+        for part in parents:
+            node = _child(node, part)
+        if isinstance(node, BaseModel):
+            node.__pydantic_validator__.validate_assignment(node, last, value)
+        elif isinstance(node, dict):
+            node[last] = value
+        else:
+            raise InputError("path goes through a value that has no keys", field=path)
+    return out
+
+
+def _child(node, part: str):
+    if isinstance(node, BaseModel):
+        return getattr(node, part)
+    if isinstance(node, dict):
+        return node[part]
+    if isinstance(node, list):
+        if part.lstrip("-").isdigit():
+            return node[int(part)]
+        return next(item for item in node if getattr(item, "name", None) == part)
+    raise InputError(f"cannot go through {part!r}")
+
+
+def run_tallies(scenario: Scenario, strategy: str | None, seed: int):
+    """One run's tallies, skipping the weekly records and summary calibration does not use."""
+    try:
+        from integration_sim.model import IntegrationModel
+    except ImportError:  # pragma: no cover - engine layout changed: use the public entry point
+        IntegrationModel = None  # noqa: N806
+    strategy = strategy or next(iter(scenario.strategies))
+    if IntegrationModel is None or not hasattr(IntegrationModel, "release"):
+        from integration_sim import runner
+
+        return runner.simulate(scenario, strategy, seed=seed, tallies=True).tallies
+    model = IntegrationModel(scenario, strategy, seed, tallies=True)
+    try:
+        model.run()
+        return model.recorder.tallies.build()
+    finally:
+        model.release()
+
+
+class LogLikelihoodKernel:
+    """pyabc kernel function: total log-likelihood of the measurements given simulated statistics."""
+
+    def __init__(self, observation: ObservationModel) -> None:
+        self.observation = observation
+
+    def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
+        values = np.array([x[k] for k in self.observation.keys], dtype=float)
+        return self.observation.log_likelihood(values)
+
+
+class SeededMappingSampler(MappingSampler):
+    """pyabc's MappingSampler, but each task's seed comes from the main process: reproducible."""
+
+    def map_function(self, simulate_one, task):  # noqa: D102 - pyabc hook
+        seed, cap = task
+        np.random.seed(seed)
+        random.seed(seed)
+        simulate_one = self.unpickle(simulate_one)
+        sample = self._create_empty_sample()
+        n = 0
+        while n < cap:  # the cap enforces pyabc's min_acceptance_rate
+            particle = simulate_one()
+            n += 1
+            sample.append(particle)
+            if particle.accepted:
+                break
+        return sample, n
+
+    def sample_until_n_accepted(
+        self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
+    ):  # noqa: D102 - pyabc hook
+        import functools
+
+        cap = int(np.ceil(max_eval / n)) if np.isfinite(max_eval) else 2**62
+        tasks = [(s, cap) for s in np.random.randint(0, 2**31 - 1, size=n).tolist()]
+        fn = functools.partial(self.map_function, self.pickle(simulate_one))
+        results = list(self.map_(fn, tasks))
+        self.nr_evaluations_ = sum(r[1] for r in results)
+        sample = self._create_empty_sample()
+        for r in results:
+            sample += r[0]
+        if sample.n_accepted < n:
+            sample.ok = False  # pyabc stops: acceptance fell below min_acceptance_rate
+        return sample
+
+
+@dataclass
+class Mapper:
+    """An order-preserving map over local processes or a Dask cluster; a context manager."""
+
+    workers: int = 1
+    scheduler: str | None = None
+
+    def __enter__(self) -> Callable[[Callable, Iterable], Iterable]:
+        self._pool = self._client = None
+        if self.scheduler:
+            from distributed import Client
+
+            try:
+                self._client = Client(self.scheduler)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot reach the Dask scheduler: {exc}", field="--scheduler"
+                ) from None
+            client = self._client
+            return lambda f, xs: client.gather(client.map(f, list(xs), pure=False))
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            return self._pool.map
+        return map
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+        if self._client is not None:
+            self._client.close()
+
+
+def make_prior(priors: dict) -> pyabc.Distribution:
+    """pyabc prior over p0, p1, ... from the config's priors (same order)."""
+    rvs = {}
+    for i, prior in enumerate(priors.values()):
+        name, args = prior.scipy_args()
+        rvs[f"p{i}"] = pyabc.RV(name, *args)
+    return pyabc.Distribution(**rvs)
+
+
+def build_abc(model: SimulationModel, priors: dict, population_size: int, sampler) -> pyabc.ABCSMC:
+    """The ABCSMC object: likelihood kernel, temperature schedule and stochastic acceptor."""
+    kernel = pyabc.distance.FunctionKernel(
+        LogLikelihoodKernel(model.observation),
+        ret_scale=pyabc.distance.SCALE_LOG,
+        pdf_max=model.observation.max_log_likelihood(),
+    )
+    return pyabc.ABCSMC(
+        model,
+        make_prior(priors),
+        kernel,
+        population_size=population_size,
+        eps=pyabc.Temperature(),
+        acceptor=pyabc.StochasticAcceptor(),
+        sampler=sampler,
+    )
+
+
+def run_abc(
+    model: SimulationModel,
+    priors: dict,
+    settings,
+    db_path: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = False,
+) -> pyabc.History:
+    """Run (or resume) ABC-SMC, storing every generation in the SQLite file ``db_path``."""
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # the CLI prints its own progress
+    db = f"sqlite:///{db_path.resolve()}"
+    with Mapper(workers, scheduler) as map_:
+        abc = build_abc(model, priors, settings.population_size, SeededMappingSampler(map_))
+        if resume and db_path.exists():
+            history = abc.load(db, 1)
+            done = history.max_t + 1
+            np.random.seed([settings.seed, done])  # deterministic given where it stopped
+            remaining = settings.max_generations - done
+            if remaining <= 0 or _finished(history):
+                return history
+        else:
+            if db_path.exists():
+                raise InputError(
+                    f"{db_path} exists: use --resume to continue it, or another -o folder"
+                )
+            np.random.seed(settings.seed)
+            random.seed(settings.seed)
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            observed = {k: 0.0 for k in model.observation.keys}  # the kernel reads the data itself
+            abc.new(db, observed)
+            remaining = settings.max_generations
+        return abc.run(
+            max_nr_populations=remaining,
+            min_acceptance_rate=settings.min_acceptance_rate,
+            max_total_nr_simulations=settings.max_simulations or np.inf,
+        )
+
+
+def predict_task(args: tuple[SimulationModel, dict[str, float], int]) -> np.ndarray:
+    """One posterior-predictive simulation (top level so worker processes can run it)."""
+    model, overrides, seed = args
+    return model.statistics(overrides, seed)
+
+
+def _finished(history: pyabc.History) -> bool:
+    """True when the last generation ran at temperature 1 (the exact posterior)."""
+    pops = history.get_all_populations()
+    return bool(len(pops) and float(pops["epsilon"].iloc[-1]) <= 1.0)
+
+
+def posterior_table(history: pyabc.History, names: list[str], t: int | None = None) -> pd.DataFrame:
+    """Generation ``t`` (default: last) as a posterior table: dotted-path columns and ``weight``."""
+    df, w = history.get_distribution(m=0, t=t)  # w is aligned with df's rows
+    out = pd.DataFrame({name: df[f"p{i}"].to_numpy(dtype=float) for i, name in enumerate(names)})
+    out["weight"] = np.asarray(w, dtype=float)
+    return out
+
+
+def generations(history: pyabc.History) -> pd.DataFrame:
+    """Per generation: temperature, simulations, acceptance rate and effective sample size."""
+    from integration_sim.calibration.posterior import effective_sample_size
+
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    rows = []
+    for _, p in pops.iterrows():
+        _, w = history.get_distribution(m=0, t=int(p["t"]))
+        rows.append(
+            {
+                "generation": int(p["t"]),
+                "temperature": float(p["epsilon"]),
+                "simulations": int(p["samples"]),
+                "accepted": int(p["particles"]),
+                "acceptance_rate": p["particles"] / p["samples"],
+                "ess": effective_sample_size(w),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,175 @@
+"""Calibration diagnostics: posterior marginals and pairs, ESS per generation, predictive check.
+
+Each chart is written as PNG under ``<out>/diagnostics/`` and embedded in the
+self-contained page ``<out>/diagnostics.html``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from integration_sim.calibration.html import esc, img, page, png_bytes, save_png, table
+from integration_sim.calibration.posterior import WEIGHT, parameters
+from integration_sim.files import write_text
+
+
+def short(name: str) -> str:
+    """A dotted path shortened for axis labels (last three parts)."""
+    return ".".join(name.split(".")[-3:])
+
+
+def marginals(
+    post: pd.DataFrame, priors: dict, truth: dict[str, float] | None = None
+) -> plt.Figure:
+    """Weighted posterior histogram per parameter, prior density and 90% interval."""
+    names = parameters(post)
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False)
+    w = post[WEIGHT].to_numpy()
+    for ax, name in zip(axes[0], names, strict=True):
+        x = post[name].to_numpy()
+        ax.hist(x, bins=25, weights=w, density=True, color="#1f5f99", alpha=0.7, label="posterior")
+        prior = priors[name].frozen()
+        lo, hi = prior.ppf(0.005), prior.ppf(0.995)
+        grid = np.linspace(min(lo, x.min()), max(hi, x.max()), 200)
+        ax.plot(grid, prior.pdf(grid), color="#888888", lw=1.5, label="prior")
+        from integration_sim.calibration.posterior import weighted_quantile
+
+        for q in weighted_quantile(x, w, np.array([0.05, 0.95])):
+            ax.axvline(q, color="#1f5f99", ls=":", lw=1)
+        if truth and name in truth:
+            ax.axvline(truth[name], color="#c0392b", lw=2, label="truth")
+        ax.set_title(short(name), fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def pairs(post: pd.DataFrame) -> plt.Figure | None:
+    """Scatter of each pair of parameters, point size by weight (None for one parameter)."""
+    names = parameters(post)
+    if len(names) < 2:
+        return None
+    k = len(names)
+    fig, axes = plt.subplots(k - 1, k - 1, figsize=(3 * (k - 1), 3 * (k - 1)), squeeze=False)
+    size = 200 * post[WEIGHT].to_numpy() / post[WEIGHT].max()
+    for i in range(1, k):
+        for j in range(k - 1):
+            ax = axes[i - 1][j]
+            if j >= i:
+                ax.axis("off")
+                continue
+            ax.scatter(post[names[j]], post[names[i]], s=size, alpha=0.4, color="#1f5f99")
+            if i == k - 1:
+                ax.set_xlabel(short(names[j]), fontsize=8)
+            if j == 0:
+                ax.set_ylabel(short(names[i]), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def ess_chart(gens: pd.DataFrame) -> plt.Figure:
+    """Effective sample size and temperature per generation."""
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.plot(gens["generation"], gens["ess"], "o-", color="#1f5f99")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("effective sample size", color="#1f5f99")
+    ax.set_ylim(0, None)
+    ax2 = ax.twinx()
+    ax2.semilogy(gens["generation"], gens["temperature"].clip(lower=1), "s--", color="#d9822b")
+    ax2.set_ylabel("temperature (1 = exact posterior)", color="#d9822b")
+    fig.tight_layout()
+    return fig
+
+
+def predictive_chart(pred: pd.DataFrame) -> plt.Figure:
+    """Observed estimate against the posterior predictive 90% interval, per measurement."""
+    pred = pred.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 1 + 0.3 * len(pred)))
+    for y, r in pred.iterrows():
+        colour = "#1f5f99" if r["inside_90"] else "#c0392b"
+        ax.plot([r["predicted_q05"], r["predicted_q95"]], [y, y], color="#999999", lw=4, alpha=0.6)
+        ax.plot(r["observed"], y, "o", color=colour)
+    labels = [
+        str(f"{r['measurement_id']} ({r['kind']})").replace("$", r"\$") for _, r in pred.iterrows()
+    ]
+    ax.set_yticks(range(len(pred)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("estimate (grey: posterior predictive 90% interval; dot: observed)")
+    fig.tight_layout()
+    return fig
+
+
+def write_diagnostics(
+    result, priors: dict, measurements: pd.DataFrame, truth: dict[str, float] | None = None
+) -> list[Path]:
+    """Write every chart and the diagnostics page; return the paths written."""
+    out = Path(result.out_dir)
+    charts: list[tuple[str, str, bytes]] = [
+        (
+            "marginals",
+            "Posterior marginals (bars), prior (grey line), 90% interval (dotted)",
+            png_bytes(marginals(result.posterior, priors, truth)),
+        ),
+    ]
+    fig = pairs(result.posterior)
+    if fig is not None:
+        charts.append(("pairs", "Posterior pairs (point size: weight)", png_bytes(fig)))
+    charts.append(
+        (
+            "ess",
+            "Effective sample size and temperature per generation",
+            png_bytes(ess_chart(result.generations)),
+        )
+    )
+    if "inside_90" in result.predictive:
+        charts.append(
+            (
+                "predictive",
+                "Posterior predictive check of every measurement",
+                png_bytes(predictive_chart(result.predictive)),
+            )
+        )
+    paths = []
+    for name, _, png in charts:
+        save_png(png, out / "diagnostics" / f"{name}.png")
+        paths.append(out / "diagnostics" / f"{name}.png")
+    write_text(out / "diagnostics.html", diagnostics_html(result, charts, measurements))
+    return [*paths, out / "diagnostics.html"]
+
+
+def diagnostics_html(
+    result, charts: list[tuple[str, str, bytes]], measurements: pd.DataFrame
+) -> str:
+    """The diagnostics page: summary, generations, charts and the predictive table."""
+    parts = [
+        "<h2>Posterior summary</h2>",
+        table(result.summary),
+        '<p class="note">shrinkage = 1 - posterior sd / prior sd: near 0, the measurements say '
+        "little about that parameter; near 1, they pin it down.</p>",
+        "<h2>Generations</h2>",
+        table(result.generations),
+    ]
+    last = result.generations["temperature"].iloc[-1] if len(result.generations) else float("nan")
+    if last > 1:
+        parts.append(
+            f'<p class="warn">The last generation ran at temperature {last:.3g} &gt; 1, so the '
+            "posterior is wider than the exact one: run more generations (--resume).</p>"
+        )
+    for name, caption, png in charts:
+        parts.append(f"<h2>{esc(caption)}</h2>{img(png, name)}")
+    if "inside_90" in result.predictive:
+        pred = result.predictive
+        parts.append(
+            f"<h2>Posterior predictive check</h2><p>{int(pred['inside_90'].sum())} of {len(pred)} "
+            "observed estimates fall inside their 90% predictive interval.</p>"
+        )
+        parts.append(table(pred, flag=~pred["inside_90"]))
+    parts.append(
+        f"<h2>Measurements used</h2><p>{len(measurements)} measurements from "
+        f"{measurements['locator'].nunique()} locators.</p>"
+    )
+    return page("Calibration diagnostics", parts)

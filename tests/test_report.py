@@ -1,0 +1,183 @@
+"""The comparison report: self-contained, escaped, every chart present (synthetic results)."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from integration_sim import charts, report
+from integration_sim.strategies import Intervention, Target
+
+EVIL = "<script>alert(1)</script>"
+
+
+def synthetic_results(
+    strategies: tuple[str, ...] = ("pilot", "system_wide", "staged"),
+    localities: tuple[str, ...] = ("North", "South", "East", "West"),
+    replicates: int = 5,
+    horizon: int = 120,
+    name: str = "synthetic",
+) -> SimpleNamespace:
+    """Results that follow the records/summary contract of docs/architecture.md, without the engine."""
+    weeks = np.arange(horizon)
+    rec, summ, interventions = [], [], {}
+    for si, s in enumerate(strategies):
+        pilot_locs = list(localities[:2]) if si == 0 else "all"
+        interventions[s] = [
+            Intervention(
+                kind="co_location",
+                start_week=10,
+                end_week=50,
+                cost_per_week=2000.0,
+                target=Target(localities=pilot_locs),
+                phase="pilot" if si == 0 else "system_wide",
+            ),
+        ]
+        if si == 0:
+            interventions[s].append(
+                Intervention(
+                    kind="training",
+                    start_week=50,
+                    end_week=70,
+                    cost_per_week=500.0,
+                    target=Target(localities=list(localities[2:])),
+                    phase="scale_up",
+                )
+            )
+        for r in range(replicates):
+            rng = np.random.default_rng([si, r])
+            tot_c, tot_i = np.zeros(horizon), np.zeros(horizon)
+            for li, loc in enumerate(localities):
+                level = 0.2 + (0.1 + 0.05 * si) / (1 + np.exp(-(weeks - 40 - 3 * li) / 6))
+                cases = rng.poisson(20, horizon).astype(float)
+                integ = np.round(cases * np.clip(level + rng.normal(0, 0.02, horizon), 0, 1))
+                tot_c += cases
+                tot_i += integ
+                for metric, v in (
+                    ("integration_index", integ / np.maximum(cases, 1)),
+                    ("cases", cases),
+                    ("integrated_cases", integ),
+                ):
+                    rec.append(
+                        pd.DataFrame(
+                            {
+                                "week": weeks,
+                                "replicate": r,
+                                "strategy": s,
+                                "locality": loc,
+                                "organisation_type": "all",
+                                "behaviour": "all",
+                                "metric": metric,
+                                "value": v,
+                            }
+                        )
+                    )
+            index = tot_i / tot_c
+            rec.append(
+                pd.DataFrame(
+                    {
+                        "week": weeks,
+                        "replicate": r,
+                        "strategy": s,
+                        "locality": "all",
+                        "organisation_type": "all",
+                        "behaviour": "all",
+                        "metric": "integration_index",
+                        "value": index,
+                    }
+                )
+            )
+            summ.append(
+                {
+                    "strategy": s,
+                    "replicate": r,
+                    "seed": 100 + r,
+                    "integration_final": index[-13:].mean(),
+                    "integration_gain": index[-13:].mean() - index[:13].mean(),
+                    "sustainability": 0.9 + 0.02 * si + rng.normal(0, 0.02),
+                    "total_spend": 80000.0 + 1000 * si,
+                    "delay_days": 5000 - 100 * si + rng.normal(0, 30),
+                    "care_cost": 2e6 - 1e4 * si + rng.normal(0, 1e3),
+                }
+            )
+    return SimpleNamespace(
+        records=pd.concat(rec, ignore_index=True),
+        summary=pd.DataFrame(summ),
+        manifest={"scenario": name, "replicates": replicates},
+        interventions=interventions,
+        scenario=None,
+    )
+
+
+def test_report_is_self_contained_with_captioned_charts(tmp_path):
+    path = report.write_report(synthetic_results(), tmp_path)
+    html = path.read_text(encoding="utf-8")
+    images = re.findall(r"<img src='([^']*)'", html)
+    assert len(images) == 6  # over time, pilot vs rest, sustainability, differences, cost, heatmap
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert html.count("<figcaption>") == len(images)
+    assert not re.search(r"(src|href)=['\"]?(https?:)?//", html)  # nothing fetched from a network
+    assert "<script" not in html.lower() and "<link" not in html.lower()
+    assert len(list((tmp_path / "charts").glob("*.png"))) == 6
+    diffs = pd.read_csv(tmp_path / "differences.csv")
+    assert set(diffs["strategy"]) == {"system_wide", "staged"}
+
+
+def test_report_escapes_user_supplied_names(tmp_path):
+    evil_loc = 'Old <b>Town</b> & "Quay"'
+    res = synthetic_results(
+        strategies=("pilot", EVIL),
+        localities=("North", evil_loc, "East"),
+        name="<img src=x onerror=alert(2)>",
+    )
+    res.scenario = SimpleNamespace(
+        name="<img src=x onerror=alert(2)>",
+        description="<i>desc</i>",
+        horizon_weeks=120,
+        locality_names=["North", evil_loc, "East"],
+        strategies={
+            "pilot": SimpleNamespace(label="Pilot <u>one</u>"),
+            EVIL: SimpleNamespace(label=""),
+        },
+    )
+    html = report.write_report(res, tmp_path).read_text(encoding="utf-8")
+    assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "Pilot <u>one</u>" not in html and "Pilot &lt;u&gt;one&lt;/u&gt;" in html
+    assert "<i>desc</i>" not in html
+    assert (
+        "<b>Town</b>" not in html and "Old &lt;b&gt;Town&lt;/b&gt; &amp; &quot;Quay&quot;" in html
+    )
+
+
+def test_every_chart_has_title_caption_and_axis_labels():
+    res = synthetic_results()
+    for chart in charts.comparison_charts(res.records, res.summary, res.interventions):
+        assert chart.title and chart.caption and len(chart.caption) < 300
+        visible = [
+            ax for ax in chart.figure.axes if ax.get_visible() and ax.get_label() != "<colorbar>"
+        ]
+        assert visible
+        for ax in visible:
+            if (
+                ax.axison
+                and ax.get_subplotspec() is not None
+                and ax.get_subplotspec().is_first_col()
+            ):
+                assert ax.get_ylabel() or ax.get_yticklabels(), chart.name
+
+
+def test_single_strategy_report(tmp_path):
+    res = synthetic_results(strategies=("only",))
+    html = report.write_report(res, tmp_path).read_text(encoding="utf-8")
+    assert "Outcomes at a glance" in html and "Differences from" not in html
+
+
+def test_format_helpers():
+    assert report.fmt(0.4567, "integration_final") == "45.7"
+    assert report.fmt(1234567.0, "total_spend") == "£1,234,567"
+    assert report.fmt_diff(-2500.0, "care_cost") == "-£2,500"
+    assert report.fmt(float("nan"), "x") == "–"
