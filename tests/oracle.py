@@ -22,7 +22,7 @@ class Practitioner(mesa.Agent):
     """One practitioner with per-behaviour capability, habit and last week's performance."""
 
     def __init__(
-        self, model: OracleModel, capability, motivation, opportunity, habit, eligible
+        self, model: OracleModel, capability, motivation, opportunity, habit, eligible, performed=None
     ) -> None:
         super().__init__(model)
         self.capability = list(capability)
@@ -30,7 +30,7 @@ class Practitioner(mesa.Agent):
         self.opportunity = float(opportunity)
         self.habit = list(habit)
         self.eligible = list(eligible)
-        self.performed = [False] * len(self.habit)
+        self.performed = list(performed) if performed is not None else [False] * len(self.habit)
         self.next_performed = list(self.performed)
         self.neighbours: list[tuple[Practitioner, float]] = []
 
@@ -149,6 +149,7 @@ def oracle_from_engine(model, seed: int) -> OracleModel:
             opportunity,
             pop.habit[i].tolist(),
             pop.eligible[i].tolist(),
+            pop.performed[i].tolist(),
         )
         for i in range(pop.size)
     ]

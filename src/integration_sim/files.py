@@ -24,6 +24,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes owner-only files; give the result the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
@@ -50,7 +54,7 @@ def write_table(df: pd.DataFrame, path_stem: str | Path, csv: bool = True) -> li
     written.append(stem.with_suffix(".parquet"))
     if csv:
         with atomic_path(stem.with_suffix(".csv")) as tmp:
-            df.to_csv(tmp, index=False, float_format="%.10g")
+            df.to_csv(tmp, index=False, float_format="%.8g")
         written.append(stem.with_suffix(".csv"))
     return written
 

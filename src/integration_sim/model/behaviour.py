@@ -238,8 +238,9 @@ def stationary_habit(
     decay: float,
     noise: float,
     iterations: int = 30,
-) -> np.ndarray:
-    """Habit each practitioner would hold after a long spell in the starting context [N, B].
+) -> tuple[np.ndarray, np.ndarray]:
+    """Habit each practitioner would hold after a long spell in the starting context [N, B],
+    and the weekly chance of performing that goes with it [N, B].
 
     Solves H = q*g / (q*g + (1 - q)*d) by fixed-point iteration, where q is the
     weekly chance of performing (encounter rate times the rule's probability
@@ -257,4 +258,4 @@ def stationary_habit(
         habit = q * gain / np.maximum(q * gain + (1.0 - q) * decay, 1e-12)
         mean_q = q.sum(axis=0) / np.maximum(eligible.sum(axis=0), 1)
         share = np.broadcast_to(mean_q, q.shape)
-    return np.where(eligible, habit, 0.0)
+    return np.where(eligible, habit, 0.0), q

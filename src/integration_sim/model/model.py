@@ -96,7 +96,7 @@ class IntegrationModel(mesa.Model):
             pop.size, np.clip(o.base - o.pressure * self.scenario.drivers.seasonal.base, 0.0, 1.0)
         )
         if bp.initial_habit == "stationary":
-            pop.habit[:] = rules.stationary_habit(
+            pop.habit[:], weekly = rules.stationary_habit(
                 self.rule,
                 pop.capability,
                 usual,
@@ -106,6 +106,9 @@ class IntegrationModel(mesa.Model):
                 bp.habit_decay,
                 bp.noise,
             )
+            # A plausible "last week" too, so social influence in week 0 is not zero.
+            draw = self.streams.rng("population").random(weekly.shape)
+            pop.performed = pop.eligible & (draw < weekly)
         self.reference_peers: float | None = None
         self.reference_benefit: float | None = None
 
