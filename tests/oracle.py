@@ -22,7 +22,14 @@ class Practitioner(mesa.Agent):
     """One practitioner with per-behaviour capability, habit and last week's performance."""
 
     def __init__(
-        self, model: OracleModel, capability, motivation, opportunity, habit, eligible, performed=None
+        self,
+        model: OracleModel,
+        capability,
+        motivation,
+        opportunity,
+        habit,
+        eligible,
+        performed=None,
     ) -> None:
         super().__init__(model)
         self.capability = list(capability)

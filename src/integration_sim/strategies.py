@@ -343,9 +343,8 @@ def _expand_pilot(
         start += s.funding.duration_weeks
     if s.scale_up is not None:
         rest = [n for n in place.localities if n not in piloted]
-        if rest:
-            bundle = s.scale_up.bundle or s.funding.bundle
-            out += _funded(s.scale_up, rest, start, place, scale, "scale_up", bundle=bundle)
+        if rest and s.scale_up.learning_transfer > 0:
+            # Handing on the pilots' learning is part of the scale-up launch.
             out.append(
                 Intervention(
                     kind="learning_transfer",
@@ -358,6 +357,9 @@ def _expand_pilot(
                     phase="scale_up",
                 )
             )
+        if rest:
+            bundle = s.scale_up.bundle or s.funding.bundle
+            out += _funded(s.scale_up, rest, start, place, scale, "scale_up", bundle=bundle)
     return out
 
 

@@ -29,14 +29,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyabc
-from pyabc.acceptor import ScaledPDFNorm
 from pyabc.sampler.mapping import MappingSampler
 from pydantic import BaseModel, ValidationError
 
 from integration_sim.calibration.observation import ObservationModel
 from integration_sim.errors import InputError
 from integration_sim.scenario import Scenario
-
 
 PDF_NORM_FACTOR = 10.0
 """Acceptance is raised up to this factor once it gets low; importance weights keep the result exact

@@ -105,6 +105,8 @@ class IntegrationModel(mesa.Model):
                 bp.habit_gain,
                 bp.habit_decay,
                 bp.noise,
+                degree=self.ties.degree(),
+                leave=self.weekly_leave,
             )
             # A plausible "last week" too, so social influence in week 0 is not zero.
             draw = self.streams.rng("population").random(weekly.shape)
@@ -146,8 +148,8 @@ class IntegrationModel(mesa.Model):
     def step(self) -> None:
         """Advance one week."""
         week = self.week
+        self._start_interventions(week)  # first, so champions chosen now act this week
         exposure = self.schedule_of_interventions.exposure(week)
-        self._start_interventions(week)
         pressure = self._pressure(week)
         self._step_organisations(exposure)
         opportunity = self._opportunity(exposure, pressure)
@@ -202,7 +204,8 @@ class IntegrationModel(mesa.Model):
     # ------------------------------------------------------------ organisations
     def _step_organisations(self, exposure) -> None:
         pop, n_org = self.pop, len(self.organisations)
-        funded = np.mean([exposure.strength[k] for k in exposure.strength], axis=0)
+        # Leaders respond to the strongest funded support reaching their staff.
+        funded = np.max([exposure.strength[k] for k in exposure.strength], axis=0)
         staff = np.maximum(np.bincount(pop.organisation, minlength=n_org), 1)
         funded_share = np.bincount(pop.organisation, weights=funded, minlength=n_org) / staff
         pooled = (
@@ -363,7 +366,8 @@ class IntegrationModel(mesa.Model):
         pop.habit[leave] = 0.0
         pop.capability[leave] = pop.base_capability[leave]
         pop.motivation[leave] = pop.base_motivation[leave]
-        pop.benefit[leave] = 0.0
+        pop.benefit[leave] = self.reference_benefit or 0.0  # joiners expect the usual
+        pop.performed[leave] = False  # last week's behaviour left with the leaver
         pop.tenure[leave] = 0
         pop.ever[leave] = False
         touched = t.ties_of(np.flatnonzero(leave))

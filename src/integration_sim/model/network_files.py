@@ -102,13 +102,12 @@ def _read_graphml(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     people = pd.DataFrame(
         [{"id": str(n), **{k: str(v) for k, v in d.items()}} for n, d in g.nodes(data=True)]
     )
-    edges = pd.DataFrame(
-        [
-            {"source": str(a), "target": str(b), **{k: str(v) for k, v in d.items()}}
-            for a, b, d in g.edges(data=True)
-        ],
-        columns=["source", "target"],
-    )
+    rows = [
+        {"source": str(a), "target": str(b), **{k: str(v) for k, v in d.items()}}
+        for a, b, d in g.edges(data=True)
+    ]
+    # Keep weight and layer attributes when present; columns= would drop them.
+    edges = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["source", "target"])
     return people, edges
 
 

@@ -1,0 +1,222 @@
+"""Calibration: posterior files, config validation, observation models on real tallies, the ABC driver."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from integration_sim.calibration import abc as cabc
+from integration_sim.calibration.adoption import read_adoption
+from integration_sim.calibration.config import AbcSettings, Adoption, Prior, load_config
+from integration_sim.calibration.observation import ObservationModel
+from integration_sim.calibration.posterior import (
+    draw,
+    load_posterior,
+    summarise_posterior,
+    weighted_quantile,
+    write_posterior,
+)
+from integration_sim.cli import main
+from integration_sim.errors import InputError, InputErrors
+from integration_sim.scenario import parse_scenario
+
+TINY = {
+    "name": "tiny", "seed": 5, "horizon_weeks": 16,
+    "system": {"localities": [{"name": "North"}],
+               "organisations": [{"type": "acute_trust", "staff": 12}, {"type": "community_health", "staff": 10},
+                                 {"type": "adult_social_care", "staff": 12}]},
+    "behaviour_set": ["joint_assessment"],
+    "strategies": {"baseline": {"kind": "custom"}},
+}
+
+PARAM = "behaviours.joint_assessment.coefficients.intercept"
+
+
+def tiny_scenario():
+    return parse_scenario(TINY)
+
+
+def write_yaml(path: Path, text: str) -> Path:
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+# ----------------------------------------------------------------------- posterior
+
+
+def test_posterior_round_trip_and_draw(tmp_path):
+    df = pd.DataFrame({PARAM: [-5.0, -4.0, -3.0], "weight": [0.0, 3.0, 1.0]})
+    write_posterior(df, tmp_path / "posterior")
+    post = load_posterior(tmp_path / "posterior.parquet")
+    assert post["weight"].tolist() == pytest.approx([0, 0.75, 0.25])
+    rng = np.random.default_rng(0)
+    values = [draw(post, rng)[PARAM] for _ in range(4000)]
+    assert -5.0 not in values  # zero weight is never drawn
+    assert np.mean(np.array(values) == -4.0) == pytest.approx(0.75, abs=0.03)
+    assert load_posterior(tmp_path / "posterior.csv")[PARAM].tolist() == [-5.0, -4.0, -3.0]
+
+
+@pytest.mark.parametrize("frame, message", [
+    (pd.DataFrame({PARAM: [1.0]}), "no 'weight' column"),
+    (pd.DataFrame({"intercept": [1.0], "weight": [1.0]}), "dotted scenario paths"),
+    (pd.DataFrame({PARAM: [1.0], "weight": [-1.0]}), "weights must be finite"),
+    (pd.DataFrame({PARAM: [np.nan], "weight": [1.0]}), "finite numbers"),
+])
+def test_bad_posterior_files(tmp_path, frame, message):
+    frame.to_parquet(tmp_path / "p.parquet")
+    with pytest.raises(InputError, match=message) as info:
+        load_posterior(tmp_path / "p.parquet")
+    assert "p.parquet" in str(info.value)
+
+
+def test_summary_quantiles():
+    x = np.linspace(0, 1, 1001)
+    df = pd.DataFrame({PARAM: x, "weight": np.ones_like(x)})
+    s = summarise_posterior(df, {PARAM: 0.5}).iloc[0]
+    assert (s["mean"], s["median"], s["q05"], s["q95"]) == pytest.approx((0.5, 0.5, 0.05, 0.95), abs=1e-3)
+    assert weighted_quantile(np.array([1.0, 2.0]), np.array([1.0, 0.0]), 0.5) == pytest.approx(1.0)
+
+
+# -------------------------------------------------------------------------- config
+
+
+def test_config_errors_name_file_field_and_line(tmp_path):
+    (tmp_path / "s.yaml").write_text(_yaml_scenario(), encoding="utf-8")
+    cfg = write_yaml(tmp_path / "c.yaml", """\
+        scenario: s.yaml
+        measurements: [m.csv]
+        parameters:
+          behaviours.joint_assessment.coefficients.intercept: {distribution: uniform, low: -3, high: -7}
+          behaviours.joint_assessment.coefficients.nonsense: {distribution: normal, mean: 0, sd: 1}
+        """)
+    (tmp_path / "m.csv").write_text("x\n", encoding="utf-8")
+    with pytest.raises(InputErrors) as info:
+        load_config(cfg)
+    assert f"{cfg}:4: parameters.{PARAM}: low must be below high" in str(info.value)
+    fixed = cfg.read_text().replace("low: -3, high: -7", "low: -7, high: -3")
+    cfg.write_text(fixed)
+    with pytest.raises(InputErrors) as info:
+        load_config(cfg)
+    assert f"{cfg}:5: parameters.behaviours.joint_assessment.coefficients.nonsense: no such key" in str(info.value)
+
+
+def test_cli_calibrate_bad_config_exits_2(tmp_path, capsys):
+    cfg = write_yaml(tmp_path / "c.yaml", "scenario: s.yaml\nparameterz: {}\n")
+    assert main(["calibrate", str(cfg), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert f"{cfg}:2: parameterz: unknown key" in err
+
+
+def _yaml_scenario() -> str:
+    import yaml
+
+    return yaml.safe_dump(TINY)
+
+
+# ------------------------------------------------------------- observation models
+
+
+def test_statistics_match_tallies():
+    from integration_sim import runner
+
+    scenario = tiny_scenario()
+    t = runner.simulate(scenario, tallies=True).tallies
+    rows = pd.DataFrame([
+        _row("a", "proportion", "adult_social_care", "acute_trust", numerator=1, denominator=2),
+        _row("b", "rate", "all", "all", count=1, exposure=10),
+        _row("c", "tie_density", "adult_social_care", "acute_trust", behaviour="all", numerator=1, denominator=9),
+        _row("d", "score", "acute_trust", "all", scale="habit", mean=0.3, sd=0.2, n=10),
+    ])
+    values = ObservationModel(rows).statistics(t)
+    types = t.organisation_types
+    a, c = types.index("adult_social_care"), types.index("acute_trust")
+    w = slice(4, 12)  # weeks 4-11 (record_every 1)
+    assert values[0] == pytest.approx(t.performed[w, 0, 0, a, c].sum() / t.encounters[w, 0, 0, a, c].sum())
+    assert values[1] == pytest.approx(t.performed[w, 0, 0].sum() / t.practitioners[w, 0].sum())
+    assert values[2] == pytest.approx(t.ties[w, 0, a, c].sum() / t.pairs[w, 0, a, c].sum())
+    assert values[3] == pytest.approx(t.habit_sum[w, 0, 0, c].sum() / t.practitioners[w, 0, c].sum())
+    assert values.min() >= 0 and values.max() <= 1
+
+
+def _row(mid, kind, from_type, to_type, behaviour="joint_assessment", scale="", **values):
+    base = {"measurement_id": mid, "locator": "L", "behaviour": behaviour, "from": from_type, "to": to_type,
+            "from_type": from_type, "to_type": to_type, "locality": "North", "start_week": 4, "end_week": 11,
+            "kind": kind, "scale": scale, "numerator": np.nan, "denominator": np.nan, "count": np.nan,
+            "exposure": np.nan, "mean": np.nan, "sd": np.nan, "n": np.nan}
+    return {**base, **values}
+
+
+def test_measurement_outside_recorded_weeks_is_input_error():
+    from integration_sim import runner
+
+    t = runner.simulate(tiny_scenario(), tallies=True).tallies
+    rows = pd.DataFrame([_row("late", "proportion", "all", "all", numerator=1, denominator=2)])
+    rows.loc[0, ["start_week", "end_week"]] = [100, 110]
+    with pytest.raises(InputError, match="late: no recorded week"):
+        ObservationModel(rows).statistics(t)
+
+
+def test_adoption_cumulative_counts_become_hazards(tmp_path):
+    path = tmp_path / "adopt.csv"
+    path.write_text("locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,10,20\nNorth,11,10,20\n")
+    spec = Adoption(file=str(path), behaviour="joint_assessment", format="cumulative")
+    rows = read_adoption(spec, tiny_scenario(), path)
+    assert rows[["start_week", "end_week", "numerator", "denominator"]].values.tolist() == [
+        [0, 3, 4, 20], [4, 7, 6, 16], [8, 11, 0, 10]]
+    path.write_text("locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,2,20\n")
+    with pytest.raises(InputErrors, match="row 3, column 'adopters': cumulative adopters fall"):
+        read_adoption(spec, tiny_scenario(), path)
+
+
+# ------------------------------------------------------------------ the ABC driver
+
+
+class CheapModel(cabc.SimulationModel):
+    """A fast stand-in for the engine (driver tests only): proportion = expit(intercept) + noise."""
+
+    def statistics(self, overrides, seed):
+        rng = np.random.default_rng(seed)
+        p = expit(overrides[PARAM]) + rng.normal(0, 0.01)
+        return np.full(len(self.observation.keys), float(np.clip(p, 0, 1)))
+
+
+def _cheap_setup(k=30, n=100):
+    rows = pd.DataFrame([_row("m", "proportion", "all", "all", numerator=k, denominator=n)])
+    model = CheapModel(None, [PARAM], ObservationModel(rows))
+    priors = {PARAM: Prior(distribution="uniform", low=-4, high=2)}
+    return model, priors
+
+
+def test_abc_is_reproducible_across_workers(tmp_path):
+    model, priors = _cheap_setup()
+    settings = AbcSettings(population_size=40, max_generations=3, seed=7)
+    tables = []
+    for i, workers in enumerate([1, 1, 2]):
+        h = cabc.run_abc(model, priors, settings, tmp_path / f"h{i}.db", workers=workers)
+        tables.append(cabc.posterior_table(h, [PARAM]))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    pd.testing.assert_frame_equal(tables[0], tables[2])
+
+
+def test_abc_matches_exact_posterior_and_resumes(tmp_path):
+    from scipy import stats
+
+    model, priors = _cheap_setup(k=30, n=100)
+    db = tmp_path / "h.db"
+    cabc.run_abc(model, priors, AbcSettings(population_size=200, max_generations=2, seed=3), db)
+    with pytest.raises(InputError, match="--resume"):
+        cabc.run_abc(model, priors, AbcSettings(population_size=200, max_generations=2, seed=3), db)
+    h = cabc.run_abc(model, priors, AbcSettings(population_size=200, max_generations=6, seed=3), db, resume=True)
+    gens = cabc.generations(h)
+    assert gens["temperature"].iloc[-1] == pytest.approx(1.0)
+    post = cabc.posterior_table(h, [PARAM])
+    s = summarise_posterior(post).iloc[0]
+    # Exact posterior of the logit under a flat prior on it: Beta(31, 71) on expit scale (approximately).
+    exact = stats.beta(31, 71)
+    assert expit(s["median"]) == pytest.approx(exact.median(), abs=0.02)
+    assert expit(s["q95"]) - expit(s["q05"]) == pytest.approx(exact.ppf(0.95) - exact.ppf(0.05), rel=0.3)
