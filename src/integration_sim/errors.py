@@ -51,6 +51,11 @@ class InputErrors(InputError):
     def __init__(self, errors: list[InputError]) -> None:
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
+        # The first problem's location, for callers that look at one.
+        first = errors[0] if errors else None
+        self.file = first.file if first else None
+        self.field = first.field if first else None
+        self.line = first.line if first else None
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)

@@ -15,7 +15,6 @@ exact betweenness is O(nodes x ties) and takes minutes on a whole system.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from integration_sim.errors import InputError
+from integration_sim.model import network_files
+from integration_sim.model.network_files import read_network_files
 
 ATTRIBUTES = ("organisation", "organisation_type", "role", "locality")
 UNKNOWN = "unknown"
@@ -80,93 +80,45 @@ def graph_from_population(pop: Any, ties: Any) -> nx.Graph:
     return graph_from_arrays(u, v, table, trust, layer)
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable CSV file: {exc}", file=path) from None
-    df.columns = [c.strip() for c in df.columns]
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(df.columns)})",
-            file=path,
-            line=1,
-        )
-    return df
-
-
 def read_practitioners(path: str | Path) -> pd.DataFrame:
-    """Practitioner table (CSV: ``id, organisation, role, locality[, organisation_type]``)."""
-    path = Path(path)
-    df = _read_csv(path, ("id", "organisation", "role", "locality"))
-    dupes = df["id"][df["id"].duplicated()]
-    if len(dupes):
-        line = int(dupes.index[0]) + 2  # header is line 1
-        raise InputError(
-            f"duplicate practitioner id {dupes.iloc[0]!r}", file=path, field="id", line=line
-        )
-    if "organisation_type" not in df:
-        df["organisation_type"] = df["organisation"]  # best available stand-in; said so in docs
-    return df.set_index("id")
+    """Practitioner table (CSV: ``id, organisation, role, locality[, organisation_type]``),
+    indexed by id; without ``organisation_type`` the organisation stands in for it."""
+    return _with_type(network_files.read_practitioners(path)).set_index("id")
 
 
-def read_edgelist(
-    path: str | Path, practitioners: str | Path | pd.DataFrame | None = None
-) -> nx.Graph:
+def read_edgelist(path: str | Path, practitioners: str | Path | None = None) -> nx.Graph:
     """A measured network: CSV edge list (``source,target[,weight,layer]``) or GraphML.
 
-    Node attributes come from ``practitioners`` (a CSV path or a table from
-    :func:`read_practitioners`); without it they are "unknown" unless a
-    GraphML file carries them. Ids in the edge list that are not in the
-    practitioner table are an error (they usually mean a typo).
+    Read by the same checks as a scenario's measured network
+    (:func:`integration_sim.model.network_files.read_network_files`). Node
+    attributes come from ``practitioners`` or the GraphML nodes; without them
+    they are "unknown".
     """
-    path = Path(path)
-    if path.suffix.lower() in (".graphml", ".xml"):
-        try:
-            g = nx.Graph(nx.read_graphml(path))
-        except FileNotFoundError:
-            raise InputError("file not found", file=path) from None
-        except Exception as exc:  # networkx raises several parser types
-            raise InputError(f"not a readable GraphML file: {exc}", file=path) from None
-    else:
-        edges = _read_csv(path, ("source", "target"))
-        g = nx.Graph()
-        for i, row in enumerate(edges.itertuples(index=False), start=2):
-            data = row._asdict()
-            attrs: dict[str, Any] = {}
-            for key, kind in (("weight", float), ("layer", int)):
-                if data.get(key, "") != "":
-                    try:
-                        attrs[key] = kind(data[key])
-                    except ValueError:
-                        raise InputError(
-                            f"expected a number, got {data[key]!r}", file=path, field=key, line=i
-                        ) from None
-            if data["source"] != data["target"]:
-                g.add_edge(data["source"], data["target"], **attrs)
-    table = (
-        read_practitioners(practitioners)
-        if isinstance(practitioners, str | Path)
-        else practitioners
-    )
-    if table is not None:
-        unknown = [n for n in g.nodes if str(n) not in table.index]
-        if unknown:
-            raise InputError(
-                f"{len(unknown)} id(s) in the edge list are not in the practitioner table, e.g. {unknown[0]!r}",
-                file=path,
-            )
-        g.add_nodes_from(str(i) for i in table.index)  # practitioners with no ties still count
-        for node in g.nodes:
-            row = table.loc[str(node)]
-            g.nodes[node].update({a: str(row[a]) for a in ATTRIBUTES if a in row.index})
+    people, edges = read_network_files(path, practitioners)
+    g = nx.Graph()
+    if people is not None:
+        people = _with_type(people)
+        for row in people.itertuples(index=False):
+            g.add_node(str(row.id), **{a: str(getattr(row, a)) for a in ATTRIBUTES})
+    for row in edges.itertuples(index=False):
+        if row.source == row.target:
+            continue
+        attrs: dict[str, Any] = {}
+        if not np.isnan(row.weight):
+            attrs["weight"] = float(row.weight)
+        if row.layer >= 0:
+            attrs["layer"] = int(row.layer)
+        g.add_edge(row.source, row.target, **attrs)
     for _, data in g.nodes(data=True):
         for a in ATTRIBUTES:
             data.setdefault(a, UNKNOWN)
     return g
+
+
+def _with_type(people: pd.DataFrame) -> pd.DataFrame:
+    if "organisation_type" not in people or (people["organisation_type"] == "").all():
+        return people.assign(organisation_type=people["organisation"])  # stand-in; said so in docs
+    return people
 
 
 # --------------------------------------------------------------------- measures

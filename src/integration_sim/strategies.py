@@ -16,7 +16,7 @@ less than proportionally; that assumption is explicit and sweepable.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +28,7 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Week = Annotated[int, Field(ge=0)]
 
-PRIMITIVES = (
+Primitive = Literal[
     "co_location",
     "pooled_budget",
     "backfill",
@@ -36,7 +36,8 @@ PRIMITIVES = (
     "shared_records",
     "champions",
     "learning_transfer",
-)
+]
+PRIMITIVES: tuple[str, ...] = get_args(Primitive)
 FUNDED_PRIMITIVES = ("co_location", "pooled_budget", "backfill", "training", "shared_records")
 
 
@@ -55,15 +56,7 @@ class Target(_Strict):
 class Intervention(_Strict):
     """One intervention primitive on the timeline (weeks; end is exclusive)."""
 
-    kind: Literal[
-        "co_location",
-        "pooled_budget",
-        "backfill",
-        "training",
-        "shared_records",
-        "champions",
-        "learning_transfer",
-    ]
+    kind: Primitive
     start_week: Week = 0
     end_week: Week | None = Field(None, description="exclusive; default: to the horizon")
     target: Target = Field(default_factory=Target)

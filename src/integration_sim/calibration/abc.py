@@ -166,9 +166,14 @@ class SeededMappingSampler(MappingSampler):
         import functools
 
         cap = int(np.ceil(max_eval / n)) if np.isfinite(max_eval) else 2**62
-        tasks = [(s, cap) for s in np.random.randint(0, 2**31 - 1, size=n).tolist()]
+        seeds = np.random.randint(0, 2**31 - 1, size=n + 1).tolist()
+        tasks = [(s, cap) for s in seeds[1:]]
         fn = functools.partial(self.map_function, self.pickle(simulate_one))
         results = list(self.map_(fn, tasks))
+        # A plain map runs the tasks in this process, reseeding its global stream:
+        # restore a state that does not depend on where the tasks ran.
+        np.random.seed(seeds[0])
+        random.seed(seeds[0])
         self.nr_evaluations_ = sum(r[1] for r in results)
         sample = self._create_empty_sample()
         for r in results:

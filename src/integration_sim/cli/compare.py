@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_workers, non_negative_int, positive_int
+from integration_sim.cli.options import add_run_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,13 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="output folder (default: results/<scenario name>-compare)",
     )
     p.add_argument(
-        "--replicates",
-        type=positive_int,
-        default=None,
-        help="runs per strategy (default: the scenario's)",
-    )
-    p.add_argument("--seed", type=non_negative_int, default=None, help="override the scenario seed")
-    p.add_argument(
         "--baseline",
         default=None,
         metavar="STRATEGY",
@@ -44,12 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="leave out the network before/after figure (saves one run per strategy)",
     )
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="keep the runs an interrupted job already finished in DIR/.runs and do the rest",
-    )
-    add_workers(p)
+    add_run_options(p)
     p.set_defaults(handler=handle)
 
 

@@ -6,26 +6,21 @@ import argparse
 import os
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
+def _whole_number_at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        return value
+
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
+positive_int = _whole_number_at_least(1)  # argparse type: an integer >= 1
+non_negative_int = _whole_number_at_least(0)  # argparse type: an integer >= 0
 
 
 def add_workers(parser: argparse.ArgumentParser) -> None:
@@ -36,3 +31,22 @@ def add_workers(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"worker processes (default: all cores, here {os.cpu_count()})",
     )
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that runs a scenario shares: seed, replicates, resume, workers."""
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=None, help="override the scenario seed"
+    )
+    parser.add_argument(
+        "--replicates",
+        type=positive_int,
+        default=None,
+        help="runs per strategy (default: the scenario's)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs an interrupted job already finished in DIR/.runs and do the rest",
+    )
+    add_workers(parser)

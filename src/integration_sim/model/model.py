@@ -333,15 +333,15 @@ class IntegrationModel(mesa.Model):
         # or share a co-located base.
         # Joint work (both performed) or a shared base (both co-located) counts as interaction;
         # lost ties (layer LOST) never grow back.
-        within, cross = t.layer == WITHIN, t.cross_index()
-        t.trust[within] += n.trust_growth * (
-            1.0 - t.trust[within]
-        )  # teams work together every week
+        # Teams work together every week; cross-boundary ties interact through joint
+        # work (both performed) or a shared base (both co-located). Lost ties stay at 0.
+        cross = t.cross_index()
         based = coloc > 0
-        cu, cv, ct = t.u[cross], t.v[cross], t.trust[cross]
-        together = (active[cu] & active[cv]) | (based[cu] & based[cv])
-        ct += np.where(together, n.trust_growth * (1.0 - ct), -n.trust_decay * ct)
-        t.trust[cross] = ct
+        cu, cv = t.u[cross], t.v[cross]
+        grow = t.layer == WITHIN
+        grow[cross] = (active[cu] & active[cv]) | (based[cu] & based[cv])
+        t.trust += np.where(grow, n.trust_growth * (1.0 - t.trust), -n.trust_decay * t.trust)
+        ct = t.trust[cross]
         t.lose_at(cross[ct < n.tie_loss_trust])
         rng = self.streams.rng("ties")
         # Champions broker: they make new cross-boundary contacts as fast as co-located staff.

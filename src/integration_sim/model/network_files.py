@@ -66,30 +66,62 @@ class MeasuredNetwork:
 
 def load_network(scenario: Scenario, spec: NetworkFile) -> MeasuredNetwork:
     """Read and check a measured network against the scenario's localities and types."""
-    path = Path(spec.edges)
-    if path.suffix.lower() == ".graphml":
-        people, edges = _read_graphml(path)
-        people_file = path
+    if Path(spec.edges).suffix.lower() != ".graphml" and spec.practitioners is None:
+        raise InputError(
+            "a CSV edge list needs a practitioner table (system.network.practitioners)",
+            field="system.network.practitioners",
+        )
+    people, edges = read_network_files(spec.edges, spec.practitioners)
+    people_file = Path(spec.practitioners or spec.edges)
+    return _assemble(_check_people(people, people_file, scenario), edges, scenario)
+
+
+def read_network_files(
+    edges: str | Path, practitioners: str | Path | None = None
+) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Read a measured network without reference to any scenario.
+
+    Returns (practitioner table or None, edges with columns source, target,
+    weight (NaN if absent) and layer (-1 if absent)). A GraphML file carries
+    its own practitioner attributes; a CSV edge list takes them from
+    ``practitioners``. Every problem names the file, row and column.
+    """
+    path = Path(edges)
+    if path.suffix.lower() in (".graphml", ".xml"):
+        people, raw = _read_graphml(path)
+        people = _check_people_columns(people, path) if len(people.columns) > 1 else None
     else:
-        if spec.practitioners is None:
-            raise InputError(
-                "a CSV edge list needs a practitioner table (system.network.practitioners)",
-                field="system.network.practitioners",
-            )
-        people_file = Path(spec.practitioners)
-        people = _read_csv(people_file)
-        edges = _read_csv(path)
-    people = _check_people(people, people_file, scenario)
-    return _assemble(people, _check_edges(edges, path, set(people["id"])), scenario)
+        raw = read_table(path, ("source", "target"))
+        people = None
+        if practitioners is not None:
+            people = read_practitioners(practitioners)
+    ids = set(people["id"]) if people is not None else None
+    return people, _check_edges(raw, path, ids)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def read_practitioners(path: str | Path) -> pd.DataFrame:
+    """A practitioner table (CSV), checked: columns, missing values, duplicate ids."""
+    return _check_people_columns(read_table(Path(path), PRACTITIONER_COLUMNS), Path(path))
+
+
+def read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV file as strings, with its ``required`` columns checked."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable CSV file: {exc}", file=path) from None
+    df.columns = [c.strip() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)} (need {', '.join(required)}; "
+            f"found: {', '.join(df.columns)})",
+            file=path,
+            line=1,
+        )
+    return df
 
 
 def _read_graphml(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -115,21 +147,39 @@ def _row(i: int) -> int:
     return i + 2  # 1-based, after the header line
 
 
-def _check_people(df: pd.DataFrame, path: Path, scenario: Scenario) -> pd.DataFrame:
+def _check_people_columns(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Scenario-free checks of a practitioner table: columns, missing values, duplicate ids."""
     missing = [c for c in PRACTITIONER_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(
-            f"missing column(s): {', '.join(missing)} (need {', '.join(PRACTITIONER_COLUMNS)})",
+            f"missing column(s) {', '.join(missing)} (need {', '.join(PRACTITIONER_COLUMNS)})",
             file=path,
             line=1,
         )
+    errors = [
+        InputError("missing value", file=path, line=_row(i), field=col)
+        for i, row in enumerate(df.itertuples(index=False))
+        for col in PRACTITIONER_COLUMNS
+        if not str(getattr(row, col)).strip()
+    ]
+    dupes = df["id"][df["id"].duplicated()]
+    errors += [
+        InputError(
+            f"duplicate practitioner id {df['id'][i]!r}", file=path, line=_row(i), field="id"
+        )
+        for i in dupes.index
+    ]
+    if errors:
+        raise InputErrors(errors[:50])
+    return df
+
+
+def _check_people(df: pd.DataFrame, path: Path, scenario: Scenario) -> pd.DataFrame:
+    """Localities and organisation types of a practitioner table against a scenario."""
     role_types = _role_types(scenario)
     errors: list[InputError] = []
     types = []
     for i, row in enumerate(df.itertuples(index=False)):
-        for col in PRACTITIONER_COLUMNS:
-            if not str(getattr(row, col)).strip():
-                errors.append(InputError("missing value", file=path, line=_row(i), field=col))
         if row.locality and row.locality not in scenario.locality_names:
             errors.append(
                 InputError(
@@ -164,13 +214,6 @@ def _check_people(df: pd.DataFrame, path: Path, scenario: Scenario) -> pd.DataFr
                 )
             )
         types.append(otype)
-    dupes = df["id"][df["id"].duplicated()]
-    for i in dupes.index:
-        errors.append(
-            InputError(
-                f"duplicate practitioner id {df['id'][i]!r}", file=path, line=_row(i), field="id"
-            )
-        )
     if errors:
         raise InputErrors(errors[:50])
     return df.assign(organisation_type=types)
@@ -184,17 +227,13 @@ def _role_types(scenario: Scenario) -> dict[str, list[str]]:
     return out
 
 
-def _check_edges(df: pd.DataFrame, path: Path, ids: set[str]) -> pd.DataFrame:
-    for col in ("source", "target"):
-        if col not in df.columns:
-            raise InputError(
-                f"missing column {col!r} (need source, target[, weight, layer])", file=path, line=1
-            )
+def _check_edges(df: pd.DataFrame, path: Path, ids: set[str] | None) -> pd.DataFrame:
+    """Row-by-row checks of an edge list; ``ids`` (if given) are the known practitioners."""
     errors: list[InputError] = []
     weights, layers = [], []
     for i, row in enumerate(df.itertuples(index=False)):
         for col in ("source", "target"):
-            if str(getattr(row, col)) not in ids:
+            if ids is not None and str(getattr(row, col)) not in ids:
                 errors.append(
                     InputError(
                         f"practitioner {getattr(row, col)!r} is not in the practitioner table",
@@ -211,7 +250,7 @@ def _check_edges(df: pd.DataFrame, path: Path, ids: set[str]) -> pd.DataFrame:
         except ValueError:
             errors.append(
                 InputError(
-                    f"weight must be a number in (0, 1], got {w!r}",
+                    f"expected a number in (0, 1] for the weight, got {w!r}",
                     file=path,
                     line=_row(i),
                     field="weight",
@@ -220,16 +259,16 @@ def _check_edges(df: pd.DataFrame, path: Path, ids: set[str]) -> pd.DataFrame:
             wv = np.nan
         weights.append(wv)
         lay = str(getattr(row, "layer", "") or "").strip().lower()
-        if lay not in ("", "within", "cross"):
+        if lay not in ("", "within", "cross", "0", "1"):
             errors.append(
                 InputError(
-                    f"layer must be 'within' or 'cross', got {lay!r}",
+                    f"layer must be 'within' (0) or 'cross' (1), got {lay!r}",
                     file=path,
                     line=_row(i),
                     field="layer",
                 )
             )
-        layers.append({"within": WITHIN, "cross": CROSS}.get(lay, -1))
+        layers.append({"within": WITHIN, "cross": CROSS, "0": WITHIN, "1": CROSS}.get(lay, -1))
     if errors:
         raise InputErrors(errors[:50])
     return pd.DataFrame(
