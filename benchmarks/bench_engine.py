@@ -75,6 +75,40 @@ def engine_rate(n: int, weeks: int, core_only: bool = False, degree_scale: float
     return out
 
 
+def rule_kernel_rate(n: int, weeks: int) -> dict:
+    """The engine's vectorised behaviour rule alone, doing exactly the oracle's work:
+    social signal from last week, probability, encounters and performance, habit."""
+    import numpy as np
+
+    from integration_sim.model import behaviour as rules
+
+    scenario = apply_overrides(scaled_scenario(n, horizon_weeks=weeks + 1), CORE_ONLY)
+    model = IntegrationModel(scenario, seed=1)
+    pop, rule, bp = model.pop, model.rule, scenario.parameters.behaviour
+    o = scenario.parameters.opportunity
+    opportunity = np.full(
+        pop.size, np.clip(o.base - o.pressure * scenario.drivers.seasonal.base, 0, 1)
+    )
+    rng = np.random.default_rng(3)
+    start = time.perf_counter()
+    for _ in range(weeks):
+        share = rules.social_share(model.ties, pop.performed)
+        counts = rules.neighbour_counts(model.ties, pop.performed, rule.threshold_columns)
+        p = rules.perform_probability(
+            rule, pop.capability, opportunity, pop.motivation, pop.habit, share, counts, bp.noise
+        )
+        _, pop.performed = rules.perform(rule, pop.eligible, p, rng)
+        rules.update_habit(pop.habit, pop.performed, pop.eligible, bp.habit_gain, bp.habit_decay)
+    seconds = time.perf_counter() - start
+    model.release()
+    return {
+        "practitioners": n,
+        "weeks": weeks,
+        "seconds": seconds,
+        "practitioner_weeks_per_second": n * weeks / seconds,
+    }
+
+
 def oracle_rate(n: int, weeks: int) -> dict:
     """Practitioner-weeks per second of the per-agent Mesa oracle on the same place."""
     scenario = apply_overrides(scaled_scenario(n, horizon_weeks=weeks + 1), CORE_ONLY)
@@ -118,10 +152,14 @@ def main() -> None:
     figures["engine_100k"] = engine_rate(100_000, weeks)
     figures["engine_10k_core_only"] = engine_rate(10_000, weeks, core_only=True)
     figures["engine_10k_half_degree"] = engine_rate(10_000, weeks, degree_scale=0.5)
+    figures["rule_kernel_10k"] = rule_kernel_rate(10_000, weeks)
     figures["oracle_10k"] = oracle_rate(10_000, 1 if args.quick else 2)
     figures["memory_100k"] = peak_memory_per_practitioner(100_000, 3)
     e10, e100 = figures["engine_10k"], figures["engine_100k"]
     figures["ratios"] = {
+        # Like for like: the same rule, state and network, vectorised vs one agent at a time.
+        "rule_kernel_vs_oracle_10k": figures["rule_kernel_10k"]["practitioner_weeks_per_second"]
+        / figures["oracle_10k"]["practitioner_weeks_per_second"],
         "engine_core_vs_oracle_10k": figures["engine_10k_core_only"][
             "practitioner_weeks_per_second"
         ]
@@ -149,6 +187,9 @@ def main() -> None:
     )
     print(
         f"engine core rule only, 10k:  {figures['engine_10k_core_only']['practitioner_weeks_per_second']:>12,.0f}"
+    )
+    print(
+        f"engine rule kernel, 10k:     {figures['rule_kernel_10k']['practitioner_weeks_per_second']:>12,.0f}"
     )
     print(
         f"per-agent Mesa oracle, 10k:  {figures['oracle_10k']['practitioner_weeks_per_second']:>12,.0f}"
