@@ -40,13 +40,25 @@ def main() -> None:
     measured, truth = simulate_measurements(scenario, plan, seed=SEED)
     for source, part in measured.groupby("source_file", sort=True):
         write_measurements(part, out_dir / Path(source).name)
-    (HERE / "truth.json").write_text(json.dumps({
-        "note": "SYNTHETIC: parameter values the example measurements were simulated from",
-        "seed": SEED, "parameters": TRUTH,
-        "true_statistics": dict(zip(truth["measurement_id"], truth["true_value"].round(4), strict=True)),
-    }, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {len(measured)} synthetic measurements for {measured['locator'].nunique()} locators "
-          f"into {out_dir}")
+    (HERE / "truth.json").write_text(
+        json.dumps(
+            {
+                "note": "SYNTHETIC: parameter values the example measurements were simulated from",
+                "seed": SEED,
+                "parameters": TRUTH,
+                "true_statistics": dict(
+                    zip(truth["measurement_id"], truth["true_value"].round(4), strict=True)
+                ),
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(
+        f"wrote {len(measured)} synthetic measurements for {measured['locator'].nunique()} locators "
+        f"into {out_dir}"
+    )
 
 
 if __name__ == "__main__":

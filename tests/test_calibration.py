@@ -26,10 +26,17 @@ from integration_sim.errors import InputError, InputErrors
 from integration_sim.scenario import parse_scenario
 
 TINY = {
-    "name": "tiny", "seed": 5, "horizon_weeks": 16,
-    "system": {"localities": [{"name": "North"}],
-               "organisations": [{"type": "acute_trust", "staff": 12}, {"type": "community_health", "staff": 10},
-                                 {"type": "adult_social_care", "staff": 12}]},
+    "name": "tiny",
+    "seed": 5,
+    "horizon_weeks": 16,
+    "system": {
+        "localities": [{"name": "North"}],
+        "organisations": [
+            {"type": "acute_trust", "staff": 12},
+            {"type": "community_health", "staff": 10},
+            {"type": "adult_social_care", "staff": 12},
+        ],
+    },
     "behaviour_set": ["joint_assessment"],
     "strategies": {"baseline": {"kind": "custom"}},
 }
@@ -61,12 +68,15 @@ def test_posterior_round_trip_and_draw(tmp_path):
     assert load_posterior(tmp_path / "posterior.csv")[PARAM].tolist() == [-5.0, -4.0, -3.0]
 
 
-@pytest.mark.parametrize("frame, message", [
-    (pd.DataFrame({PARAM: [1.0]}), "no 'weight' column"),
-    (pd.DataFrame({"intercept": [1.0], "weight": [1.0]}), "dotted scenario paths"),
-    (pd.DataFrame({PARAM: [1.0], "weight": [-1.0]}), "weights must be finite"),
-    (pd.DataFrame({PARAM: [np.nan], "weight": [1.0]}), "finite numbers"),
-])
+@pytest.mark.parametrize(
+    "frame, message",
+    [
+        (pd.DataFrame({PARAM: [1.0]}), "no 'weight' column"),
+        (pd.DataFrame({"intercept": [1.0], "weight": [1.0]}), "dotted scenario paths"),
+        (pd.DataFrame({PARAM: [1.0], "weight": [-1.0]}), "weights must be finite"),
+        (pd.DataFrame({PARAM: [np.nan], "weight": [1.0]}), "finite numbers"),
+    ],
+)
 def test_bad_posterior_files(tmp_path, frame, message):
     frame.to_parquet(tmp_path / "p.parquet")
     with pytest.raises(InputError, match=message) as info:
@@ -78,7 +88,9 @@ def test_summary_quantiles():
     x = np.linspace(0, 1, 1001)
     df = pd.DataFrame({PARAM: x, "weight": np.ones_like(x)})
     s = summarise_posterior(df, {PARAM: 0.5}).iloc[0]
-    assert (s["mean"], s["median"], s["q05"], s["q95"]) == pytest.approx((0.5, 0.5, 0.05, 0.95), abs=1e-3)
+    assert (s["mean"], s["median"], s["q05"], s["q95"]) == pytest.approx(
+        (0.5, 0.5, 0.05, 0.95), abs=1e-3
+    )
     assert weighted_quantile(np.array([1.0, 2.0]), np.array([1.0, 0.0]), 0.5) == pytest.approx(1.0)
 
 
@@ -87,13 +99,16 @@ def test_summary_quantiles():
 
 def test_config_errors_name_file_field_and_line(tmp_path):
     (tmp_path / "s.yaml").write_text(_yaml_scenario(), encoding="utf-8")
-    cfg = write_yaml(tmp_path / "c.yaml", """\
+    cfg = write_yaml(
+        tmp_path / "c.yaml",
+        """\
         scenario: s.yaml
         measurements: [m.csv]
         parameters:
           behaviours.joint_assessment.coefficients.intercept: {distribution: uniform, low: -3, high: -7}
           behaviours.joint_assessment.coefficients.nonsense: {distribution: normal, mean: 0, sd: 1}
-        """)
+        """,
+    )
     (tmp_path / "m.csv").write_text("x\n", encoding="utf-8")
     with pytest.raises(InputErrors) as info:
         load_config(cfg)
@@ -102,7 +117,10 @@ def test_config_errors_name_file_field_and_line(tmp_path):
     cfg.write_text(fixed)
     with pytest.raises(InputErrors) as info:
         load_config(cfg)
-    assert f"{cfg}:5: parameters.behaviours.joint_assessment.coefficients.nonsense: no such key" in str(info.value)
+    assert (
+        f"{cfg}:5: parameters.behaviours.joint_assessment.coefficients.nonsense: no such key"
+        in str(info.value)
+    )
 
 
 def test_cli_calibrate_bad_config_exits_2(tmp_path, capsys):
@@ -126,28 +144,59 @@ def test_statistics_match_tallies():
 
     scenario = tiny_scenario()
     t = runner.simulate(scenario, tallies=True).tallies
-    rows = pd.DataFrame([
-        _row("a", "proportion", "adult_social_care", "acute_trust", numerator=1, denominator=2),
-        _row("b", "rate", "all", "all", count=1, exposure=10),
-        _row("c", "tie_density", "adult_social_care", "acute_trust", behaviour="all", numerator=1, denominator=9),
-        _row("d", "score", "acute_trust", "all", scale="habit", mean=0.3, sd=0.2, n=10),
-    ])
+    rows = pd.DataFrame(
+        [
+            _row("a", "proportion", "adult_social_care", "acute_trust", numerator=1, denominator=2),
+            _row("b", "rate", "all", "all", count=1, exposure=10),
+            _row(
+                "c",
+                "tie_density",
+                "adult_social_care",
+                "acute_trust",
+                behaviour="all",
+                numerator=1,
+                denominator=9,
+            ),
+            _row("d", "score", "acute_trust", "all", scale="habit", mean=0.3, sd=0.2, n=10),
+        ]
+    )
     values = ObservationModel(rows).statistics(t)
     types = t.organisation_types
     a, c = types.index("adult_social_care"), types.index("acute_trust")
     w = slice(4, 12)  # weeks 4-11 (record_every 1)
-    assert values[0] == pytest.approx(t.performed[w, 0, 0, a, c].sum() / t.encounters[w, 0, 0, a, c].sum())
+    assert values[0] == pytest.approx(
+        t.performed[w, 0, 0, a, c].sum() / t.encounters[w, 0, 0, a, c].sum()
+    )
     assert values[1] == pytest.approx(t.performed[w, 0, 0].sum() / t.practitioners[w, 0].sum())
     assert values[2] == pytest.approx(t.ties[w, 0, a, c].sum() / t.pairs[w, 0, a, c].sum())
-    assert values[3] == pytest.approx(t.habit_sum[w, 0, 0, c].sum() / t.practitioners[w, 0, c].sum())
+    assert values[3] == pytest.approx(
+        t.habit_sum[w, 0, 0, c].sum() / t.practitioners[w, 0, c].sum()
+    )
     assert values.min() >= 0 and values.max() <= 1
 
 
 def _row(mid, kind, from_type, to_type, behaviour="joint_assessment", scale="", **values):
-    base = {"measurement_id": mid, "locator": "L", "behaviour": behaviour, "from": from_type, "to": to_type,
-            "from_type": from_type, "to_type": to_type, "locality": "North", "start_week": 4, "end_week": 11,
-            "kind": kind, "scale": scale, "numerator": np.nan, "denominator": np.nan, "count": np.nan,
-            "exposure": np.nan, "mean": np.nan, "sd": np.nan, "n": np.nan}
+    base = {
+        "measurement_id": mid,
+        "locator": "L",
+        "behaviour": behaviour,
+        "from": from_type,
+        "to": to_type,
+        "from_type": from_type,
+        "to_type": to_type,
+        "locality": "North",
+        "start_week": 4,
+        "end_week": 11,
+        "kind": kind,
+        "scale": scale,
+        "numerator": np.nan,
+        "denominator": np.nan,
+        "count": np.nan,
+        "exposure": np.nan,
+        "mean": np.nan,
+        "sd": np.nan,
+        "n": np.nan,
+    }
     return {**base, **values}
 
 
@@ -157,17 +206,22 @@ def test_measurement_outside_recorded_weeks_is_input_error():
     t = runner.simulate(tiny_scenario(), tallies=True).tallies
     rows = pd.DataFrame([_row("late", "proportion", "all", "all", numerator=1, denominator=2)])
     rows.loc[0, ["start_week", "end_week"]] = [100, 110]
-    with pytest.raises(InputError, match="late: no recorded week"):
+    with pytest.raises(InputError, match="late: start_week: no recorded week"):
         ObservationModel(rows).statistics(t)
 
 
 def test_adoption_cumulative_counts_become_hazards(tmp_path):
     path = tmp_path / "adopt.csv"
-    path.write_text("locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,10,20\nNorth,11,10,20\n")
+    path.write_text(
+        "locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,10,20\nNorth,11,10,20\n"
+    )
     spec = Adoption(file=str(path), behaviour="joint_assessment", format="cumulative")
     rows = read_adoption(spec, tiny_scenario(), path)
     assert rows[["start_week", "end_week", "numerator", "denominator"]].values.tolist() == [
-        [0, 3, 4, 20], [4, 7, 6, 16], [8, 11, 0, 10]]
+        [0, 3, 4, 20],
+        [4, 7, 6, 16],
+        [8, 11, 0, 10],
+    ]
     path.write_text("locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,2,20\n")
     with pytest.raises(InputErrors, match="row 3, column 'adopters': cumulative adopters fall"):
         read_adoption(spec, tiny_scenario(), path)
@@ -194,7 +248,7 @@ def _cheap_setup(k=30, n=100):
 
 def test_abc_is_reproducible_across_workers(tmp_path):
     model, priors = _cheap_setup()
-    settings = AbcSettings(population_size=40, max_generations=3, seed=7)
+    settings = AbcSettings(population_size=20, max_generations=2, seed=7)
     tables = []
     for i, workers in enumerate([1, 1, 2]):
         h = cabc.run_abc(model, priors, settings, tmp_path / f"h{i}.db", workers=workers)
@@ -208,10 +262,12 @@ def test_abc_matches_exact_posterior_and_resumes(tmp_path):
 
     model, priors = _cheap_setup(k=30, n=100)
     db = tmp_path / "h.db"
-    cabc.run_abc(model, priors, AbcSettings(population_size=200, max_generations=2, seed=3), db)
+    cabc.run_abc(model, priors, AbcSettings(population_size=120, max_generations=2, seed=3), db)
     with pytest.raises(InputError, match="--resume"):
-        cabc.run_abc(model, priors, AbcSettings(population_size=200, max_generations=2, seed=3), db)
-    h = cabc.run_abc(model, priors, AbcSettings(population_size=200, max_generations=6, seed=3), db, resume=True)
+        cabc.run_abc(model, priors, AbcSettings(population_size=120, max_generations=2, seed=3), db)
+    h = cabc.run_abc(
+        model, priors, AbcSettings(population_size=120, max_generations=6, seed=3), db, resume=True
+    )
     gens = cabc.generations(h)
     assert gens["temperature"].iloc[-1] == pytest.approx(1.0)
     post = cabc.posterior_table(h, [PARAM])
@@ -219,4 +275,70 @@ def test_abc_matches_exact_posterior_and_resumes(tmp_path):
     # Exact posterior of the logit under a flat prior on it: Beta(31, 71) on expit scale (approximately).
     exact = stats.beta(31, 71)
     assert expit(s["median"]) == pytest.approx(exact.median(), abs=0.02)
-    assert expit(s["q95"]) - expit(s["q05"]) == pytest.approx(exact.ppf(0.95) - exact.ppf(0.05), rel=0.3)
+    assert expit(s["q95"]) - expit(s["q05"]) == pytest.approx(
+        exact.ppf(0.95) - exact.ppf(0.05), rel=0.3
+    )
+
+
+def test_adoption_times_on_measured_network(tmp_path):
+    import yaml
+
+    from integration_sim import runner
+    from integration_sim.calibration.plan import performers_of
+    from integration_sim.scenario import load_scenario
+
+    people = [
+        (f"{org}{i}", org, role, "North", typ)
+        for org, typ, role, n in [
+            ("Acute", "acute_trust", "ward_nurse", 12),
+            ("Comm", "community_health", "district_nurse", 10),
+            ("ASC", "adult_social_care", "social_worker", 12),
+        ]
+        for i in range(n)
+    ]
+    cols = ["id", "organisation", "role", "locality", "organisation_type"]
+    pd.DataFrame(people, columns=cols).to_csv(tmp_path / "people.csv", index=False)
+    ids = [p[0] for p in people]
+    edges = [(ids[i], ids[(i * 7 + 3) % len(ids)]) for i in range(len(ids))]
+    pd.DataFrame(edges, columns=["source", "target"]).to_csv(tmp_path / "edges.csv", index=False)
+    data = {
+        **TINY,
+        "system": {
+            **TINY["system"],
+            "network": {"edges": "edges.csv", "practitioners": "people.csv"},
+        },
+    }
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    scenario = load_scenario(tmp_path / "s.yaml")
+    path = tmp_path / "times.csv"
+    path.write_text("practitioner,week\nAcute0,0\nAcute1,5\nASC3,9\nComm2,9\n", encoding="utf-8")
+    spec = Adoption(file=str(path), behaviour="joint_assessment", format="times", period_weeks=8)
+    rows = read_adoption(spec, scenario, path)
+    # 34 eligible practitioners; weeks 0-7: 2 of 34 adopt; weeks 8-15: 2 of the remaining 32.
+    assert rows[["numerator", "denominator"]].values.tolist() == [[2, 34], [2, 32]]
+    t = runner.simulate(scenario, tallies=True).tallies
+    values = ObservationModel(rows, 0.0, performers_of(scenario)).statistics(t)
+    assert np.all((values >= 0) & (values <= 1))
+    path.write_text("practitioner,week\nNobody,3\n", encoding="utf-8")
+    with pytest.raises(InputErrors, match="row 2, column 'practitioner': practitioner 'Nobody'"):
+        read_adoption(spec, scenario, path)
+
+
+def test_cli_calibrate_check_names_bad_measurement(tmp_path, capsys):
+    import yaml
+
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(TINY), encoding="utf-8")
+    (tmp_path / "m.csv").write_text(
+        "locator,behaviour,from,to,locality,start_week,end_week,kind,numerator,denominator\n"
+        "A,joint_assessment,acute_trust,all,North,0,40,proportion,3,10\n",
+        encoding="utf-8",
+    )
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"scenario: s.yaml\nmeasurements: [m.csv]\nparameters:\n  {PARAM}: "
+        "{distribution: uniform, low: -7, high: -3}\n",
+        encoding="utf-8",
+    )
+    assert main(["calibrate", str(cfg), "--check"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'm.csv'}: row 2, column 'end_week': week 40 is outside the horizon" in err

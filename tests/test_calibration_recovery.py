@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from test_calibration import PARAM, TINY  # sibling test module (tests/ is on sys.path)
 
 from integration_sim.calibration.measurements import write_measurements
 from integration_sim.calibration.plan import read_plan, simulate_measurements
@@ -19,8 +20,6 @@ from integration_sim.calibration.posterior import load_posterior
 from integration_sim.calibration.workflow import calibrate
 from integration_sim.cli import main
 from integration_sim.scenario import apply_overrides, load_scenario
-
-from test_calibration import PARAM, TINY  # noqa: I001 - sibling test module
 
 TRUTH = -5.0
 
@@ -40,11 +39,22 @@ def recovery(tmp_path_factory):
     scenario = apply_overrides(load_scenario(d / "scenario.yaml"), {PARAM: TRUTH})
     measured, _ = simulate_measurements(scenario, read_plan([d / "plan.csv"], scenario), seed=11)
     write_measurements(measured, d / "measured.csv")
-    (d / "config.yaml").write_text(yaml.safe_dump({
-        "scenario": "scenario.yaml", "measurements": ["measured.csv"],
-        "parameters": {PARAM: {"distribution": "uniform", "low": -7.0, "high": -3.0}},
-        "abc": {"population_size": 30, "max_generations": 4, "seed": 2, "predictive_draws": 4},
-    }), encoding="utf-8")
+    (d / "config.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "scenario": "scenario.yaml",
+                "measurements": ["measured.csv"],
+                "parameters": {PARAM: {"distribution": "uniform", "low": -7.0, "high": -3.0}},
+                "abc": {
+                    "population_size": 30,
+                    "max_generations": 4,
+                    "seed": 2,
+                    "predictive_draws": 4,
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     result = calibrate(d / "config.yaml", d / "out", workers=1, log=lambda *_: None)
     return d, result
 
@@ -53,7 +63,9 @@ def test_truth_inside_90_percent_interval(recovery):
     _, result = recovery
     s = result.summary.set_index("parameter").loc[PARAM]
     assert s["q05"] <= TRUTH <= s["q95"], s.to_dict()
-    assert s["shrinkage"] > 0.3  # the measurements are informative: the posterior is narrower than the prior
+    assert (
+        s["shrinkage"] > 0.3
+    )  # the measurements are informative: the posterior is narrower than the prior
     assert result.generations["temperature"].iloc[-1] == pytest.approx(1.0)
 
 
@@ -65,8 +77,15 @@ def test_outputs_written(recovery):
     assert post["weight"].sum() == pytest.approx(1.0)
     summary = pd.read_csv(out / "summary.csv")
     assert {"mean", "median", "q05", "q95"} <= set(summary.columns)
-    for name in ("diagnostics.html", "diagnostics/marginals.png", "diagnostics/ess.png",
-                 "diagnostics/predictive.png", "predictive.csv", "generations.csv", "history.db"):
+    for name in (
+        "diagnostics.html",
+        "diagnostics/marginals.png",
+        "diagnostics/ess.png",
+        "diagnostics/predictive.png",
+        "predictive.csv",
+        "generations.csv",
+        "history.db",
+    ):
         assert (out / name).exists(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 2 and "posterior.parquet" in manifest["files"]
@@ -90,8 +109,24 @@ def test_posterior_feeds_scenario_runs(recovery):
 def test_cli_pinpoint_simulate(recovery, tmp_path):
     d, _ = recovery
     out = tmp_path / "sim.csv"
-    assert main(["pinpoint", "simulate", str(d / "scenario.yaml"), "--plan", str(d / "plan.csv"),
-                 "-o", str(out), "--seed", "3", "--truth", str(tmp_path / "truth.csv")]) == 0
+    assert (
+        main(
+            [
+                "pinpoint",
+                "simulate",
+                str(d / "scenario.yaml"),
+                "--plan",
+                str(d / "plan.csv"),
+                "-o",
+                str(out),
+                "--seed",
+                "3",
+                "--truth",
+                str(tmp_path / "truth.csv"),
+            ]
+        )
+        == 0
+    )
     df = pd.read_csv(out)
     assert df["numerator"].notna().sum() == 2 and df["count"].notna().sum() == 1
     assert df["notes"].str.startswith("SYNTHETIC").all()

@@ -1,7 +1,8 @@
 """ABC-SMC calibration with pyabc: exact-likelihood acceptance, reproducible parallel sampling.
 
-The simulator is the real engine (:func:`integration_sim.runner.simulate`)
-run with the candidate parameters; its tallies give every measurement's
+The simulator is the real engine (the model behind :func:`integration_sim.runner.simulate`,
+run without its weekly records and summary, see :func:`run_tallies`) with the
+candidate parameters; its tallies give every measurement's
 simulated statistic (:mod:`.observation`). Acceptance is pyabc's
 ``StochasticAcceptor`` with the measurements' log-likelihood as kernel and a
 temperature falling to 1 (Wilkinson 2013): the final population is then a
@@ -251,9 +252,13 @@ def run_abc(
     workers: int = 1,
     scheduler: str | None = None,
     resume: bool = False,
+    verbose: bool = False,
 ) -> pyabc.History:
-    """Run (or resume) ABC-SMC, storing every generation in the SQLite file ``db_path``."""
-    logging.getLogger("ABC").setLevel(logging.WARNING)  # the CLI prints its own progress
+    """Run (or resume) ABC-SMC, storing every generation in the SQLite file ``db_path``.
+
+    ``verbose`` keeps pyabc's one-line-per-generation log (temperature, acceptance, ESS).
+    """
+    _quiet_pyabc(verbose)
     db = f"sqlite:///{db_path.resolve()}"
     with Mapper(workers, scheduler) as map_:
         abc = build_abc(model, priors, settings.population_size, SeededMappingSampler(map_))
@@ -280,6 +285,20 @@ def run_abc(
             min_acceptance_rate=settings.min_acceptance_rate,
             max_total_nr_simulations=settings.max_simulations or np.inf,
         )
+
+
+class _NoTiming(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Timing")
+
+
+def _quiet_pyabc(verbose: bool) -> None:
+    """pyabc logs every step at INFO; keep only generation lines, and only when asked."""
+    log = logging.getLogger("ABC")
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+    if not any(isinstance(f, _NoTiming) for f in log.filters):
+        log.addFilter(_NoTiming())
+    logging.getLogger("ABC.History").setLevel(logging.WARNING)
 
 
 def predict_task(args: tuple[SimulationModel, dict[str, float], int]) -> np.ndarray:

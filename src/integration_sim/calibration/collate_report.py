@@ -95,7 +95,8 @@ def _overview(c: Collated) -> str:
 
 
 def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -> str:
-    parts = [f"<h2>{esc(behaviour)}</h2>"]
+    title = "Relationships (tie density, trust)" if behaviour == "all" else behaviour
+    parts = [f"<h2>{esc(title)}</h2>"]
     s = summary[summary["behaviour"] == behaviour]
     if len(s):
         parts.append("<h3>Pooled by relationship</h3>")
@@ -147,7 +148,8 @@ def _forest(g: pd.DataFrame, kind: str) -> plt.Figure:
         f"{r['locator']}: {r['from']}\u2192{r['to']}, {r['locality']}, wk {r['start_week']}-{r['end_week']}"
         for _, r in g.iterrows()
     ]
-    ax.set_yticks(range(len(g)), labels, fontsize=8)
+    # Escape "$" so matplotlib does not read user text as mathtext.
+    ax.set_yticks(range(len(g)), [t.replace("$", r"\$") for t in labels], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(_UNITS.get(kind, kind))
     ax.grid(axis="x", alpha=0.3)

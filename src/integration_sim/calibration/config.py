@@ -143,6 +143,10 @@ class CalibrationConfig(_Strict):
     parameters: dict[str, Prior]
     observation: Observation = Field(default_factory=Observation)
     abc: AbcSettings = Field(default_factory=AbcSettings)
+    truth: dict[str, float] = Field(
+        default_factory=dict,
+        description="known parameter values (synthetic checks only): drawn on the charts",
+    )
 
     @model_validator(mode="after")
     def _some(self) -> CalibrationConfig:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from integration_sim.calibration.html import esc, img, page, png_bytes, save_png, table
-from integration_sim.calibration.posterior import WEIGHT, parameters
+from integration_sim.calibration.posterior import WEIGHT, parameters, weighted_quantile
 from integration_sim.files import write_text
 
 
@@ -31,13 +31,15 @@ def marginals(
     w = post[WEIGHT].to_numpy()
     for ax, name in zip(axes[0], names, strict=True):
         x = post[name].to_numpy()
-        ax.hist(x, bins=25, weights=w, density=True, color="#1f5f99", alpha=0.7, label="posterior")
+        ax.hist(x, bins=15, weights=w, density=True, color="#1f5f99", alpha=0.7, label="posterior")
         prior = priors[name].frozen()
-        lo, hi = prior.ppf(0.005), prior.ppf(0.995)
-        grid = np.linspace(min(lo, x.min()), max(hi, x.max()), 200)
+        # Show the posterior's region (with margin) rather than the whole prior support.
+        span = max(x.max() - x.min(), 1e-9)
+        lo = max(x.min() - 0.6 * span, prior.ppf(0.0005))
+        hi = min(x.max() + 0.6 * span, prior.ppf(0.9995))
+        grid = np.linspace(lo, hi, 200)
         ax.plot(grid, prior.pdf(grid), color="#888888", lw=1.5, label="prior")
-        from integration_sim.calibration.posterior import weighted_quantile
-
+        ax.set_xlim(lo, hi)
         for q in weighted_quantile(x, w, np.array([0.05, 0.95])):
             ax.axvline(q, color="#1f5f99", ls=":", lw=1)
         if truth and name in truth:

@@ -49,12 +49,12 @@ class Selector:
     before: int | None = None  # adoption: recorded week just before the period (None = none)
 
 
-def _index(names: list[str], value: str, what: str, mid: str) -> np.ndarray:
+def _index(names: list[str], value: str, what: str, column: str) -> np.ndarray:
     if value == "all":
         return np.arange(len(names))
     if value not in names:
         raise InputError(
-            f"{what} {value!r} is not in the simulated place ({', '.join(names)})", field=mid
+            f"{what} {value!r} is not in the simulated place ({', '.join(names)})", field=column
         )
     return np.array([names.index(value)])
 
@@ -63,20 +63,21 @@ def selector(
     row: pd.Series, tallies, performers_of: dict[str, list[str]] | None = None
 ) -> Selector:
     """Where in ``tallies`` the measurement in ``row`` looks; InputError if it cannot be found."""
-    mid = str(row["measurement_id"])
     weeks = np.asarray(tallies.weeks)
     inside = np.flatnonzero((weeks >= row["start_week"]) & (weeks <= row["end_week"]))
     if len(inside) == 0:
         raise InputError(
             f"no recorded week in weeks {row['start_week']}-{row['end_week']}: "
             "record every week (record_every: 1) or widen the period",
-            field=mid,
+            field="start_week",
         )
     types = list(tallies.organisation_types)
     behaviour = None
     if row["behaviour"] != "all":
-        behaviour = int(_index(list(tallies.behaviours), row["behaviour"], "behaviour", mid)[0])
-    performers = _index(types, row["from_type"], "organisation type", mid)
+        behaviour = int(
+            _index(list(tallies.behaviours), row["behaviour"], "behaviour", "behaviour")[0]
+        )
+    performers = _index(types, row["from_type"], "organisation type", "from")
     if row["kind"] == "adoption" and performers_of is not None:
         # Adoption hazards are over the behaviour's eligible practitioners.
         performers = np.array(
@@ -85,10 +86,10 @@ def selector(
     before = np.flatnonzero(weeks < row["start_week"])
     return Selector(
         inside,
-        _index(list(tallies.localities), row["locality"], "locality", mid),
+        _index(list(tallies.localities), row["locality"], "locality", "locality"),
         behaviour,
         performers,
-        _index(types, row["to_type"], "organisation type", mid),
+        _index(types, row["to_type"], "organisation type", "to"),
         int(before[-1]) if len(before) else None,
     )
 
@@ -221,10 +222,26 @@ class ObservationModel:
         """Each measurement's simulated statistic from one run's tallies."""
         if self._selectors is None:
             # Axes are the same in every run of one scenario, so index once.
-            self._selectors = [selector(r, tallies, self.performers_of) for r in self._rows]
+            self._selectors = [self._selector(r, tallies) for r in self._rows]
         return np.array(
             [statistic(r, s, tallies) for r, s in zip(self._rows, self._selectors, strict=True)]
         )
+
+    def _selector(self, row: pd.Series, tallies) -> Selector:
+        """Index one measurement; a failure names its file, row and column (or its id)."""
+        from integration_sim.calibration.format import MeasurementError
+
+        try:
+            return selector(row, tallies, self.performers_of)
+        except InputError as exc:
+            source = row.get("source_file")
+            if isinstance(source, str) and source:
+                raise MeasurementError(
+                    exc.message, file=source, line=int(row["source_row"]), field=exc.field
+                ) from None
+            raise InputError(
+                f"{exc.field}: {exc.message}", field=str(row["measurement_id"])
+            ) from None
 
     def log_likelihoods(self, values: np.ndarray) -> np.ndarray:
         """Per-measurement log-likelihoods of the observed values given simulated statistics."""

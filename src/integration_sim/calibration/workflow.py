@@ -85,6 +85,7 @@ def calibrate(
     scheduler: str | None = None,
     resume: bool = False,
     log=print,
+    verbose: bool = False,
 ) -> CalibrationResult:
     """Run the calibration described by ``config_path``; write everything to ``out_dir``.
 
@@ -110,6 +111,7 @@ def calibrate(
         workers=workers,
         scheduler=scheduler,
         resume=resume,
+        verbose=verbose,
     )
     gens = generations(history)
     log(
@@ -191,7 +193,7 @@ def _write(
     for name in ("summary", "generations", "predictive"):
         files += write_table(getattr(result, name), out / name, csv=True)
     files += write_table(measurements, out / "measurements", csv=True)
-    files += write_diagnostics(result, loaded.config.parameters, measurements)
+    files += write_diagnostics(result, loaded.config.parameters, measurements, loaded.config.truth)
     import pyabc
 
     inputs = [loaded.path, *loaded.measurement_files] + [

@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue the calibration stored in DIR/history.db"
     )
+    parser.add_argument("--quiet", action="store_true", help="no per-generation log")
     parser.add_argument(
         "--check",
         action="store_true",
@@ -53,7 +54,12 @@ def _calibrate(args: argparse.Namespace) -> int:
         return 0
     workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
     result = calibrate(
-        args.config, args.output, workers=workers, scheduler=args.scheduler, resume=args.resume
+        args.config,
+        args.output,
+        workers=workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        verbose=not args.quiet,  # pyabc's line per generation, on stderr
     )
     print(
         result.summary[["parameter", "mean", "median", "q05", "q95", "shrinkage"]].to_string(
