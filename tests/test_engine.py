@@ -96,7 +96,7 @@ def test_write_outputs_with_manifest_last(small, tmp_path: Path) -> None:
         "summary.parquet",
         "summary.csv",
         "manifest.json",
-        "integration_index.png",
+        "integration_over_time.png",
         "behaviours.png",
     ):
         assert (tmp_path / name).stat().st_size > 0, name

@@ -121,6 +121,10 @@ class Results:
     manifest: dict[str, Any]
     interventions: dict[str, list[Intervention]]
 
+    def write_charts(self, out_dir: str | Path) -> list[Path]:
+        """The charts every run writes: integration index and behaviours over time (PNG)."""
+        return _run_charts(self, Path(out_dir))
+
     def write(self, out_dir: str | Path, charts: bool = True, extra: list[Path] = ()) -> list[Path]:
         """Write records, summary, manifest (and basic charts) to ``out_dir``; return paths.
 
@@ -133,9 +137,7 @@ class Results:
         paths = write_table(self.records, out / "records")
         paths += write_table(self.summary, out / "summary")
         if charts:
-            from integration_sim.basic_charts import write_basic_charts
-
-            paths += write_basic_charts(self, out)
+            paths += self.write_charts(out)
         # The manifest goes last: its presence marks a complete output folder.
         names = sorted(str(Path(p).resolve().relative_to(out.resolve())) for p in [*paths, *extra])
         write_json(out / "manifest.json", {**self.manifest, "files": names})
@@ -147,6 +149,21 @@ def process_context() -> multiprocessing.context.BaseContext:
     guard. Results do not depend on the start method (each run is seeded alone)."""
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _run_charts(results: Results, out: Path) -> list[Path]:
+    from integration_sim import charts
+
+    common = {
+        "strategies": list(results.interventions),
+        "horizon": results.scenario.horizon_weeks,
+        "labels": {n: s.label for n, s in results.scenario.strategies.items() if s.label},
+    }
+    figures = [
+        charts.integration_over_time(results.records, results.interventions, **common),
+        charts.behaviour_performance(results.records, results.interventions, **common),
+    ]
+    return charts.write_charts(figures, out)
 
 
 def _one(args: tuple[Scenario, str, int]) -> RunResult:

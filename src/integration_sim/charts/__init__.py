@@ -25,6 +25,7 @@ from integration_sim.charts.outcomes import (
 )
 from integration_sim.charts.style import Chart, save_png
 from integration_sim.charts.time_series import (
+    behaviour_performance,
     integration_over_time,
     locality_heatmap,
     pilot_vs_rest,
@@ -33,6 +34,7 @@ from integration_sim.strategies import Intervention
 
 __all__ = [
     "Chart",
+    "behaviour_performance",
     "comparison_charts",
     "cost_effectiveness",
     "integration_over_time",

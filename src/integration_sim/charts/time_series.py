@@ -257,3 +257,54 @@ def locality_heatmap(
         "it fades after the dashed funding-end line; read down to see which localities are left behind."
     )
     return Chart("locality_heatmap", title, caption, fig)
+
+
+@styled
+def behaviour_performance(
+    records: pd.DataFrame,
+    interventions: Mapping[str, list[Intervention]],
+    *,
+    strategies: list[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    horizon: int | None = None,
+) -> Chart:
+    """One panel per behaviour: share of eligible practitioners performing it each week
+    (percent), median and 10-90% band per strategy."""
+    strategies = _order(records, strategies)
+    labels = labels or {}
+    horizon = horizon or int(records["week"].max()) + 1
+    rows = records[
+        (records["metric"] == "performance_rate")
+        & (records["locality"] == data.ALL)
+        & (records["organisation_type"] == data.ALL)
+    ]
+    rows = rows[["strategy", "replicate", "week", "behaviour", "value"]].astype(
+        {"strategy": str, "behaviour": str}
+    )
+    behaviours = list(dict.fromkeys(rows["behaviour"]))
+    look = looks(strategies)
+    fig, axes = _grid(len(behaviours), ncols=min(len(behaviours), 5), w=3.0, h=2.6)
+    for ax, name in zip(axes, behaviours, strict=True):
+        part = data.smooth(rows[rows["behaviour"] == name].drop(columns="behaviour"), SMOOTH)
+        b = data.bands(part, ["strategy", "week"])
+        for s in strategies:
+            _band(ax, b[b["strategy"] == s], look[s], label_of(s, labels, 30))
+        ax.set_title(name.replace("_", " "))
+        _week_axis(ax, horizon)
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel(f"% of eligible practitioners\nperforming ({SMOOTH}-week mean)")
+        ax.set_xlabel("Week of run")
+    axes[0].set_ylim(0, 100)
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=min(len(strategies), 4),
+        frameon=False,
+    )
+    title = "Behaviours performed, by strategy"
+    fig.suptitle(title, fontweight="bold")
+    caption = (
+        "Which behaviours a strategy moves, and whether they stay up once its funding ends; "
+        "bands are the 10-90% range across replicates."
+    )
+    return Chart("behaviours", title, caption, fig)
