@@ -46,8 +46,8 @@ def recovery(tmp_path_factory):
                 "measurements": ["measured.csv"],
                 "parameters": {PARAM: {"distribution": "uniform", "low": -7.0, "high": -3.0}},
                 "abc": {
-                    "population_size": 30,
-                    "max_generations": 4,
+                    "population_size": 20,
+                    "max_generations": 3,
                     "seed": 2,
                     "predictive_draws": 4,
                 },
@@ -73,7 +73,7 @@ def test_outputs_written(recovery):
     d, result = recovery
     out = d / "out"
     post = load_posterior(out / "posterior.parquet")
-    assert list(post.columns) == [PARAM, "weight"] and len(post) == 30
+    assert list(post.columns) == [PARAM, "weight"] and len(post) == 20
     assert post["weight"].sum() == pytest.approx(1.0)
     summary = pd.read_csv(out / "summary.csv")
     assert {"mean", "median", "q05", "q95"} <= set(summary.columns)

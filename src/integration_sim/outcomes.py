@@ -242,6 +242,7 @@ class _TallyBuilder:
         staff = np.zeros((L, T))
         np.add.at(staff, (pop.locality, pop.organisation_type), 1)
         self.staff = staff
+        self.pairs = self._pairs(pop, staff)
         # Partner type drawn in proportion to partner-type staff in the locality.
         weight = np.zeros((L, B, T))
         for b, name in enumerate(pop.behaviour_names):
@@ -264,6 +265,24 @@ class _TallyBuilder:
             )
         }
         self.weeks: list[int] = []
+
+    @staticmethod
+    def _pairs(pop, staff: np.ndarray) -> np.ndarray:
+        """Possible cross-organisation pairs [L, T, T], each pair counted once.
+
+        Different types: n_a * n_c. Same type: pairs of practitioners of that
+        type in different organisations, (n_a^2 - sum over its organisations of n^2) / 2.
+        """
+        L, T = staff.shape
+        pairs = staff[:, :, None] * staff[:, None, :]
+        per_org = np.zeros((L, len(pop.organisations)))
+        np.add.at(per_org, (pop.locality, pop.organisation), 1)
+        org_type = np.array([pop.type_names.index(o.type) for o in pop.organisations])
+        same_org = np.zeros((L, T))
+        np.add.at(same_org, (slice(None), org_type), per_org**2)
+        idx = np.arange(T)
+        pairs[:, idx, idx] = (staff**2 - same_org) / 2.0
+        return pairs
 
     def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
         pop = self.model.pop
@@ -300,7 +319,7 @@ class _TallyBuilder:
         sym = lambda x: x + np.transpose(x, (0, 2, 1)) - x * np.eye(T)[None]  # noqa: E731
         self.out["ties"].append(sym(tie))
         self.out["trust_sum"].append(sym(tr))
-        self.out["pairs"].append(self.staff[:, :, None] * self.staff[:, None, :])
+        self.out["pairs"].append(self.pairs)
         hab = np.zeros((L, B, T))
         for b in range(B):
             np.add.at(hab[:, b, :], (pop.locality, pop.organisation_type), pop.habit[:, b])

@@ -438,9 +438,15 @@ def _catalogue_text(name: str) -> str:
     return resources.files("integration_sim.catalogue").joinpath(f"{name}.yaml").read_text("utf-8")
 
 
+@cache
+def _catalogue_parsed(name: str) -> dict[str, Any]:
+    return yaml.safe_load(_catalogue_text(name))
+
+
 def catalogue(name: str) -> dict[str, Any]:
     """A fresh copy of a shipped catalogue: organisation_types, behaviours or case_types."""
-    return yaml.safe_load(_catalogue_text(name))
+    # Parsed once per process; copied so callers may change their copy.
+    return copy.deepcopy(_catalogue_parsed(name))
 
 
 def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

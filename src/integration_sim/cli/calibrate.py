@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from integration_sim.cli.options import add_workers
 
@@ -66,6 +67,13 @@ def _calibrate(args: argparse.Namespace) -> int:
             index=False, float_format=lambda x: f"{x:.3g}"
         )
     )
+    last = float(result.generations["temperature"].iloc[-1])
+    if last > 1.0:
+        print(
+            f"warning: the last generation ran at temperature {last:.3g} > 1, so intervals are "
+            "wider than the exact posterior's; continue with --resume (raise max_generations)",
+            file=sys.stderr,
+        )
     pred = result.predictive
     if "inside_90" in pred:
         print(
