@@ -41,6 +41,15 @@ CORE_ONLY = {
 }
 
 
+REPEATS = 3  # each figure is the best of this many timings: contention only ever slows a run
+
+
+def best_of(measure, *args, **kwargs) -> dict:
+    """Run ``measure`` REPEATS times and keep the fastest (least disturbed) timing."""
+    runs = [measure(*args, **kwargs) for _ in range(REPEATS)]
+    return max(runs, key=lambda r: r["practitioner_weeks_per_second"])
+
+
 def engine_rate(n: int, weeks: int, core_only: bool = False, degree_scale: float = 1.0) -> dict:
     """Practitioner-weeks per second of the engine stepping a place of ``n`` practitioners."""
     scenario = scaled_scenario(n, horizon_weeks=weeks + 1)
@@ -148,12 +157,12 @@ def main() -> None:
     args = parser.parse_args()
     weeks = 5 if args.quick else 20
     figures: dict = {"python": sys.version.split()[0], "machine": platform.machine()}
-    figures["engine_10k"] = engine_rate(10_000, weeks)
-    figures["engine_100k"] = engine_rate(100_000, weeks)
-    figures["engine_10k_core_only"] = engine_rate(10_000, weeks, core_only=True)
-    figures["engine_10k_half_degree"] = engine_rate(10_000, weeks, degree_scale=0.5)
-    figures["rule_kernel_10k"] = rule_kernel_rate(10_000, weeks)
-    figures["oracle_10k"] = oracle_rate(10_000, 1 if args.quick else 2)
+    figures["engine_10k"] = best_of(engine_rate, 10_000, weeks)
+    figures["engine_100k"] = best_of(engine_rate, 100_000, weeks)
+    figures["engine_10k_core_only"] = best_of(engine_rate, 10_000, weeks, core_only=True)
+    figures["engine_10k_half_degree"] = best_of(engine_rate, 10_000, weeks, degree_scale=0.5)
+    figures["rule_kernel_10k"] = best_of(rule_kernel_rate, 10_000, 5 * weeks)
+    figures["oracle_10k"] = best_of(oracle_rate, 10_000, 1 if args.quick else 4)
     figures["memory_100k"] = peak_memory_per_practitioner(100_000, 3)
     e10, e100 = figures["engine_10k"], figures["engine_100k"]
     figures["ratios"] = {

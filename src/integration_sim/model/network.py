@@ -47,6 +47,7 @@ class TieTable:
         self._slot_keys = np.zeros(0, dtype=np.int64)
         self._dead = 0
         self._cross: np.ndarray | None = None
+        self._live_cache: tuple | None = None
 
     @property
     def size(self) -> int:
@@ -103,9 +104,12 @@ class TieTable:
 
     def count_sum(self, x: np.ndarray) -> np.ndarray:
         """Unweighted sum over each practitioner's ties: A @ x, for x of shape [N, k]."""
-        self._fresh()
-        live = (self.layer >= 0).astype(np.float32)
-        return self._product(live[self._perm], live, x)
+        csr = self._fresh()
+        if self._live_cache is None or self._live_cache[0] is not csr:
+            # Depends only on which ties exist, so it is kept until ties are added or lost.
+            live = (self.layer >= 0).astype(np.float32)
+            self._live_cache = (csr, live[self._perm], live)
+        return self._product(self._live_cache[1], self._live_cache[2], x)
 
     def weights(self) -> sparse.csr_matrix:
         """Symmetric CSR matrix of trust weights [N, N] (a fresh copy)."""
@@ -139,7 +143,7 @@ class TieTable:
             self._dead += int(index.size)
             self.layer[index] = LOST
             self.trust[index] = 0.0
-            self._cross = None
+            self._cross = self._live_cache = None
 
     def cross_index(self) -> np.ndarray:
         """Positions of the live cross-boundary ties (cached until ties change)."""
@@ -167,7 +171,7 @@ class TieTable:
         if not keep.all():
             self.u, self.v = self.u[keep], self.v[keep]
             self.trust, self.layer = self.trust[keep], self.layer[keep]
-            self._cross = None
+            self._cross = self._live_cache = None
         self._dead = 0
 
     def add(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int | np.ndarray) -> int:
@@ -189,7 +193,7 @@ class TieTable:
         self.v = np.concatenate([self.v, hi.astype(np.int32)])
         self.trust = np.concatenate([self.trust, np.full(lo.size, trust)])
         self.layer = np.concatenate([self.layer, layer_arr])
-        self._cross = None
+        self._cross = self._live_cache = None
         return int(lo.size)
 
     def _exists(self, keys: np.ndarray) -> np.ndarray:
