@@ -185,3 +185,15 @@ def test_interrupted_run_resumes_with_identical_results(small, tmp_path: Path) -
     other = small.model_copy(update={"seed": small.seed + 1})
     with pytest.raises(InputError, match="different scenario"):
         run(other, replicates=3, workers=1, progress=False, checkpoint=ckpt, resume=True)
+
+
+def test_replicate_zero_keeps_its_network_which_matches_a_rerun(small) -> None:
+    from integration_sim.network_analysis import scenario_networks, snapshot_graphs
+
+    res = run(small, replicates=2, workers=2, progress=False)
+    assert set(res.networks) == set(small.strategies)  # replicate 0 of each strategy only
+    before, after = snapshot_graphs(res.networks["pilot"])
+    again_before, again_after = scenario_networks(small, "pilot", 0)
+    assert sorted(before.edges) == sorted(again_before.edges)
+    assert sorted(after.edges) == sorted(again_after.edges)
+    assert sorted(after.edges) != sorted(before.edges)  # ties did change over the run

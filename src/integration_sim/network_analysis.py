@@ -63,12 +63,12 @@ def graph_from_arrays(
     return g
 
 
-def graph_from_population(pop: Any, ties: Any) -> nx.Graph:
-    """A graph from the engine's ``Population`` and ``TieTable`` (``integration_sim.model``)."""
+def practitioner_table(pop: Any) -> pd.DataFrame:
+    """Organisation, type, role and locality of each practitioner row of a ``Population``."""
     org_names = [o.name for o in pop.organisations] or [
         str(i) for i in range(int(pop.organisation.max()) + 1)
     ]
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "organisation": np.asarray(org_names, dtype=object)[pop.organisation],
             "organisation_type": np.asarray(pop.type_names, dtype=object)[pop.organisation_type],
@@ -76,8 +76,20 @@ def graph_from_population(pop: Any, ties: Any) -> nx.Graph:
             "locality": np.asarray(pop.locality_names, dtype=object)[pop.locality],
         }
     )
+
+
+def graph_from_population(pop: Any, ties: Any) -> nx.Graph:
+    """A graph from the engine's ``Population`` and ``TieTable`` (``integration_sim.model``)."""
     u, v, trust, layer = ties.live()  # lost ties stay in the arrays until the next rebuild
-    return graph_from_arrays(u, v, table, trust, layer)
+    return graph_from_arrays(u, v, practitioner_table(pop), trust, layer)
+
+
+def snapshot_graphs(snapshot: Any) -> tuple[nx.Graph, nx.Graph]:
+    """(before, after) graphs from a run's ``runner.NetworkSnapshot``."""
+    return tuple(
+        graph_from_arrays(*ties[:2], snapshot.people, *ties[2:])
+        for ties in (snapshot.before, snapshot.after)
+    )
 
 
 def read_practitioners(path: str | Path) -> pd.DataFrame:
@@ -347,18 +359,11 @@ def scenario_networks(
     """The practitioner network of one run before week 0 and after the last week.
 
     Runs ``strategy`` (default: the scenario's first) once with replicate
-    ``replicate``'s seed, the same seed ``runner.run`` gives it.
+    ``replicate``'s seed, the same run ``runner.run`` makes.
     """
-    from integration_sim.model import IntegrationModel
-    from integration_sim.runner import run_seed
+    from integration_sim.runner import simulate
 
-    model = IntegrationModel(scenario, strategy, run_seed(scenario.seed, replicate))
-    try:
-        before = graph_from_population(model.pop, model.initial_ties)
-        model.run()
-        return before, graph_from_population(model.pop, model.ties)
-    finally:
-        model.release()
+    return snapshot_graphs(simulate(scenario, strategy, replicate, network=True).network)
 
 
 def stack(analyses: Mapping[str, Mapping[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:

@@ -268,19 +268,25 @@ def render_html(
 MAX_NETWORK_PANELS = 5  # before + this many runs keeps the figure legible
 
 
-def network_chart(scenario: Any, strategies: list[str], labels: Mapping[str, str]) -> Chart:
+def network_chart(results: Any, strategies: list[str], labels: Mapping[str, str]) -> Chart:
     """The practitioner network before the run and at the end of each strategy's replicate 0.
 
-    Re-runs replicate 0 of each strategy (same seed as in ``runner.run``, so the
-    same run). Under common random numbers the starting network is the same
-    for every strategy, so one "before" panel serves them all.
+    Uses the network replicate 0 of each strategy kept (``Results.networks``);
+    re-runs that replicate only for results that did not keep one. Under common
+    random numbers the starting network is the same for every strategy, so one
+    "before" panel serves them all.
     """
     from integration_sim.charts.network import network_before_after
-    from integration_sim.network_analysis import scenario_networks
+    from integration_sim.network_analysis import scenario_networks, snapshot_graphs
 
     before, after = None, {}
     for name in strategies[:MAX_NETWORK_PANELS]:
-        start, end = scenario_networks(scenario, name, 0)
+        snapshot = getattr(results, "networks", {}).get(name)
+        start, end = (
+            snapshot_graphs(snapshot)
+            if snapshot is not None
+            else scenario_networks(results.scenario, name, 0)
+        )
         before = before or start
         after[f"After: {labels.get(name, name)}"] = end
     return network_before_after(
@@ -306,7 +312,7 @@ def write_report(
         baseline: strategy the others are compared with (default: the first).
         extra_charts: further charts to include.
         network: add the practitioner network before and after each strategy
-            (needs ``results.scenario``; re-runs replicate 0 of each strategy).
+            (from ``results.networks``, kept by replicate 0 of each strategy).
 
     Returns:
         The path of ``report.html``.
@@ -335,7 +341,7 @@ def write_report(
         differences=table,
     ) + list(extra_charts or [])
     if network and hasattr(scenario, "system"):
-        chart_list.append(network_chart(scenario, list(dict.fromkeys(summary["strategy"])), labels))
+        chart_list.append(network_chart(results, list(dict.fromkeys(summary["strategy"])), labels))
     paths = charts.write_charts(chart_list, out / "charts")
     name = getattr(scenario, "name", None) or manifest.get("scenario") or "scenario"
     html = render_html(

@@ -35,6 +35,19 @@ def run_seed(base_seed: int, index: int) -> int:
 
 
 @dataclass
+class NetworkSnapshot:
+    """A run's practitioner network at the start and at the end.
+
+    ``people`` has one row per practitioner (organisation, organisation_type,
+    role, locality); ``before`` and ``after`` are (u, v, trust, layer) tie arrays.
+    """
+
+    people: pd.DataFrame
+    before: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    after: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass
 class RunResult:
     """One run: its records, summary, and what produced them."""
 
@@ -46,6 +59,7 @@ class RunResult:
     interventions: list[Intervention]
     tallies: Tallies | None = None
     parameter_draw: dict[str, float] = field(default_factory=dict)
+    network: NetworkSnapshot | None = None
 
 
 def posterior_draw(scenario: Scenario, seed: int) -> dict[str, float]:
@@ -69,6 +83,7 @@ def simulate(
     replicate: int = 0,
     seed: int | None = None,
     tallies: bool = False,
+    network: bool = False,
 ) -> RunResult:
     """Run one strategy once.
 
@@ -78,6 +93,7 @@ def simulate(
         replicate: replicate number, used for the seed when ``seed`` is None.
         seed: run seed; default ``run_seed(scenario.seed, replicate)``.
         tallies: also return raw counts for observation models.
+        network: also return the practitioner network at the start and the end.
     """
     from integration_sim.model import IntegrationModel
 
@@ -104,8 +120,15 @@ def simulate(
         ]
         summary = summarise(records, scenario.horizon_weeks, sched.funding_end(), first)
         tally = model.recorder.tallies.build() if tallies else None
+        snapshot = None
+        if network:
+            from integration_sim.network_analysis import practitioner_table
+
+            snapshot = NetworkSnapshot(
+                practitioner_table(model.pop), model.initial_ties.live(), model.ties.live()
+            )
         return RunResult(
-            strategy, replicate, seed, records, summary, model.interventions, tally, draw
+            strategy, replicate, seed, records, summary, model.interventions, tally, draw, snapshot
         )
     finally:
         model.release()
@@ -120,6 +143,7 @@ class Results:
     summary: pd.DataFrame
     manifest: dict[str, Any]
     interventions: dict[str, list[Intervention]]
+    networks: dict[str, NetworkSnapshot] = field(default_factory=dict)
 
     def write_charts(self, out_dir: str | Path) -> list[Path]:
         """The charts every run writes: integration index and behaviours over time (PNG)."""
@@ -168,7 +192,8 @@ def _run_charts(results: Results, out: Path) -> list[Path]:
 
 def _one(args: tuple[Scenario, str, int]) -> RunResult:
     scenario, strategy, replicate = args
-    return simulate(scenario, strategy, replicate)
+    # Replicate 0 of each strategy keeps its network for the before/after picture.
+    return simulate(scenario, strategy, replicate, network=replicate == 0)
 
 
 def run(
@@ -291,6 +316,7 @@ def _collect(
     interventions = {}
     for r in results:
         interventions.setdefault(r.strategy, r.interventions)
+    networks = {r.strategy: r.network for r in results if r.network is not None}
     manifest = {
         "package": "integration-sim",
         "version": __version__,
@@ -313,4 +339,4 @@ def _collect(
             "machine": platform.machine(),
         },
     }
-    return Results(scenario, records, summary, manifest, interventions)
+    return Results(scenario, records, summary, manifest, interventions, networks)

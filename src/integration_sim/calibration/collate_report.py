@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from integration_sim.calibration.collate import Collated, row_interval
+from integration_sim.calibration.format import WRITTEN_COLUMNS
 from integration_sim.calibration.html import esc, img, page, png_bytes, table
 from integration_sim.files import write_text
 
@@ -109,25 +110,10 @@ def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -
                 img(png_bytes(_forest(measured, str(kind))), f"{behaviour} {kind} estimates")
             )
     parts.append("<h3>Measurements</h3>")
-    cols = [
-        "measurement_id",
-        "locator",
-        "from",
-        "to",
-        "locality",
-        "start_week",
-        "end_week",
-        "kind",
-        "numerator",
-        "denominator",
-        "count",
-        "exposure",
-        "mean",
-        "sd",
-        "n",
-        "estimate",
-        "notes",
-    ]
+    # The file's own columns (behaviour is the section; scale only matters for scores),
+    # then the estimate this tool derived, then the locator's notes.
+    shown = [c for c in WRITTEN_COLUMNS if c not in ("behaviour", "scale", "notes")]
+    cols = [*shown, "estimate", "notes"]
     flag = (g["duplicate_of"] != "") | (g["conflicts_with"] != "")
     parts.append(table(g[cols].dropna(axis=1, how="all"), flag=flag.reset_index(drop=True)))
     return "\n".join(parts)

@@ -55,6 +55,9 @@ COLUMNS = [
 ]
 """Every column a measurement file may have, in documentation order."""
 
+WRITTEN_COLUMNS = [c for c in COLUMNS if c not in ("start_date", "end_date")]
+"""Columns of a measurement file this tool writes (periods always in weeks)."""
+
 REQUIRED = ("locator", "from", "to", "kind")
 NUMBER_COLUMNS = ("numerator", "denominator", "count", "exposure", "mean", "sd", "n")
 INTEGER_COLUMNS = ("numerator", "denominator", "count", "n")

@@ -26,6 +26,7 @@ from integration_sim.calibration.format import (  # noqa: F401 - re-exported for
     REQUIRED,
     SCALES,
     VALUE_COLUMNS,
+    WRITTEN_COLUMNS,
     Context,
     MeasurementError,
     context_from_scenario,
@@ -154,26 +155,6 @@ def write_measurements(df: pd.DataFrame, path: str | Path) -> None:
     """Write measurements back in the documented CSV format (weeks, not dates)."""
     from integration_sim.files import atomic_path
 
-    cols = [
-        "measurement_id",
-        "locator",
-        "behaviour",
-        "from",
-        "to",
-        "locality",
-        "start_week",
-        "end_week",
-        "kind",
-        "scale",
-        "numerator",
-        "denominator",
-        "count",
-        "exposure",
-        "mean",
-        "sd",
-        "n",
-        "notes",
-    ]
-    out = df.reindex(columns=cols)
+    out = df.reindex(columns=WRITTEN_COLUMNS)
     with atomic_path(path) as tmp:
         out.to_csv(tmp, index=False, float_format="%.10g")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_run_options
+from integration_sim.cli.options import add_run_options, run_with_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-network",
         action="store_true",
-        help="leave out the network before/after figure (saves one run per strategy)",
+        help="leave out the network before/after figure",
     )
     add_run_options(p)
     p.set_defaults(handler=handle)
@@ -45,7 +45,6 @@ def handle(args: argparse.Namespace) -> int:
     """Run, write results, then the comparison report; print where everything went."""
     from integration_sim.errors import InputError
     from integration_sim.report import write_report
-    from integration_sim.runner import run
     from integration_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -55,14 +54,7 @@ def handle(args: argparse.Namespace) -> int:
             field="--baseline",
         )
     out = args.out or Path("results") / f"{scenario.name}-compare"
-    results = run(
-        scenario,
-        replicates=args.replicates,
-        seed=args.seed,
-        workers=args.workers,
-        checkpoint=out / ".runs",
-        resume=args.resume,
-    )
+    results = run_with_options(scenario, args, out)
     # The report first: Results.write puts manifest.json last, marking the folder complete.
     report = write_report(results, out, baseline=args.baseline, network=not args.no_network)
     written = [report, *sorted((out / "charts").glob("*.png")), *sorted(out.glob("differences.*"))]

@@ -50,3 +50,21 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="keep the runs an interrupted job already finished in DIR/.runs and do the rest",
     )
     add_workers(parser)
+
+
+def run_with_options(scenario, args: argparse.Namespace, out, strategies: list[str] | None = None):
+    """Call ``runner.run`` with the options added by :func:`add_run_options`,
+    checkpointing finished runs in ``out/.runs`` so ``--resume`` can pick them up."""
+    from pathlib import Path
+
+    from integration_sim.runner import run
+
+    return run(
+        scenario,
+        strategies=strategies,
+        replicates=args.replicates,
+        seed=args.seed,
+        workers=args.workers,
+        checkpoint=Path(out) / ".runs",
+        resume=args.resume,
+    )

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_run_options
+from integration_sim.cli.options import add_run_options, run_with_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,20 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from integration_sim.runner import run
     from integration_sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / scenario.name
-    results = run(
-        scenario,
-        strategies=args.strategy,
-        replicates=args.replicates,
-        seed=args.seed,
-        workers=args.workers,
-        checkpoint=out / ".runs",
-        resume=args.resume,
-    )
+    results = run_with_options(scenario, args, out, strategies=args.strategy)
     results.write(out)
     print_summary(results, out)
     return 0

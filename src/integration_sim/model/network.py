@@ -111,13 +111,6 @@ class TieTable:
             self._live_cache = (csr, live[self._perm], live)
         return self._product(self._live_cache[1], self._live_cache[2], x)
 
-    def weights(self) -> sparse.csr_matrix:
-        """Symmetric CSR matrix of trust weights [N, N] (a fresh copy)."""
-        self._rebuild()
-        csr = self._csr.copy()
-        csr.data = self.trust[self._perm]
-        return csr
-
     def degree(self) -> np.ndarray:
         """Number of ties per practitioner [N]."""
         live = (self.layer >= 0).astype(float)
