@@ -24,8 +24,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from oracle import oracle_from_engine  # noqa: E402
 from scaled_place import scaled_scenario  # noqa: E402
 
-from integration_sim.model import IntegrationModel  # noqa: E402
-from integration_sim.scenario import apply_overrides  # noqa: E402
+from integration_sim.config.overrides import apply_overrides  # noqa: E402
+from integration_sim.engine.model import IntegrationModel  # noqa: E402
 
 # The same switches as tests/conftest.py FROZEN: only the core behaviour rule runs.
 CORE_ONLY = {
@@ -89,7 +89,7 @@ def rule_kernel_rate(n: int, weeks: int) -> dict:
     social signal from last week, probability, encounters and performance, habit."""
     import numpy as np
 
-    from integration_sim.model import behaviour as rules
+    from integration_sim.engine import behaviour as rules
 
     scenario = apply_overrides(scaled_scenario(n, horizon_weeks=weeks + 1), CORE_ONLY)
     model = IntegrationModel(scenario, seed=1)

@@ -42,7 +42,8 @@ def one_truth(args: tuple[int, float, int, int, int]) -> dict:
     from integration_sim.calibration.plan import read_plan, simulate_measurements
     from integration_sim.calibration.posterior import draws, weighted_quantile
     from integration_sim.calibration.workflow import calibrate
-    from integration_sim.scenario import apply_overrides, load_scenario
+    from integration_sim.config.load import load_scenario
+    from integration_sim.config.overrides import apply_overrides
 
     index, truth, population, generations, n_draws = args
     with tempfile.TemporaryDirectory() as tmp:

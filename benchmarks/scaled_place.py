@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from integration_sim.scenario import Scenario, parse_scenario
+from integration_sim.config.load import parse_scenario
+from integration_sim.config.scenario import Scenario
 
 # Share of each locality's practitioners by organisation type.
 MIX = {

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from integration_sim.calibration.measurements import write_measurements
 from integration_sim.calibration.plan import read_plan, simulate_measurements
-from integration_sim.scenario import apply_overrides, load_scenario
+from integration_sim.config.load import load_scenario
+from integration_sim.config.overrides import apply_overrides
 
 HERE = Path(__file__).parent / "example"
 

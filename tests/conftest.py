@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # for `import oracle`
 
-from integration_sim.scenario import Scenario, parse_scenario  # noqa: E402
+from integration_sim.config.load import parse_scenario  # noqa: E402
+from integration_sim.config.scenario import Scenario  # noqa: E402
 
 SMALL: dict[str, Any] = {
     "name": "small",

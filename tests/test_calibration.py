@@ -22,8 +22,8 @@ from integration_sim.calibration.posterior import (
     write_posterior,
 )
 from integration_sim.cli import main
+from integration_sim.config.load import parse_scenario
 from integration_sim.errors import InputError, InputErrors
-from integration_sim.scenario import parse_scenario
 
 TINY = {
     "name": "tiny",
@@ -140,7 +140,7 @@ def _yaml_scenario() -> str:
 
 
 def test_statistics_match_tallies():
-    from integration_sim import runner
+    from integration_sim import runs as runner
 
     scenario = tiny_scenario()
     t = runner.simulate(scenario, tallies=True).tallies
@@ -201,7 +201,7 @@ def _row(mid, kind, from_type, to_type, behaviour="joint_assessment", scale="", 
 
 
 def test_measurement_outside_recorded_weeks_is_input_error():
-    from integration_sim import runner
+    from integration_sim import runs as runner
 
     t = runner.simulate(tiny_scenario(), tallies=True).tallies
     rows = pd.DataFrame([_row("late", "proportion", "all", "all", numerator=1, denominator=2)])
@@ -283,9 +283,9 @@ def test_abc_matches_exact_posterior_and_resumes(tmp_path):
 def test_adoption_times_on_measured_network(tmp_path):
     import yaml
 
-    from integration_sim import runner
+    from integration_sim import runs as runner
     from integration_sim.calibration.plan import performers_of
-    from integration_sim.scenario import load_scenario
+    from integration_sim.config.load import load_scenario
 
     people = [
         (f"{org}{i}", org, role, "North", typ)

@@ -19,7 +19,8 @@ from integration_sim.calibration.plan import read_plan, simulate_measurements
 from integration_sim.calibration.posterior import load_posterior
 from integration_sim.calibration.workflow import calibrate
 from integration_sim.cli import main
-from integration_sim.scenario import apply_overrides, load_scenario
+from integration_sim.config.load import load_scenario
+from integration_sim.config.overrides import apply_overrides
 
 TRUTH = -5.0
 
@@ -93,7 +94,7 @@ def test_outputs_written(recovery):
 
 
 def test_posterior_feeds_scenario_runs(recovery):
-    from integration_sim import runner
+    from integration_sim import runs as runner
 
     d, _ = recovery
     scenario = load_scenario(d / "scenario.yaml").model_copy(deep=True)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from integration_sim import comparison
+from integration_sim.analysis import comparison
 from integration_sim.errors import InputError
 
 
@@ -145,9 +145,9 @@ COLOCATE = {
 
 @pytest.mark.slow
 def test_common_random_numbers_identical_strategies_identical_results(tmp_path):
-    pytest.importorskip("integration_sim.runner")
-    from integration_sim.runner import run
-    from integration_sim.scenario import load_scenario
+    pytest.importorskip("integration_sim.runs")
+    from integration_sim.config.load import load_scenario
+    from integration_sim.runs import run
 
     scenario = load_scenario(_tiny_scenario(tmp_path, {"first": COLOCATE, "twin": COLOCATE}))
     res = run(scenario, replicates=2, workers=1)
@@ -162,7 +162,7 @@ def test_common_random_numbers_identical_strategies_identical_results(tmp_path):
 
 @pytest.mark.slow
 def test_compare_pipeline_pilot_targets_and_spend(tmp_path):
-    pytest.importorskip("integration_sim.runner")
+    pytest.importorskip("integration_sim.runs")
     from integration_sim.cli import main
 
     strategies = {

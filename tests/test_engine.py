@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from conftest import make_scenario
 
+from integration_sim.config.load import parse_scenario
+from integration_sim.engine.recorder import RECORD_COLUMNS
 from integration_sim.errors import InputError
-from integration_sim.outcomes import RECORD_COLUMNS, SUMMARY_METRICS
-from integration_sim.runner import run, run_seed, simulate
-from integration_sim.scenario import parse_scenario
+from integration_sim.metrics import SUMMARY_METRICS
+from integration_sim.runs import run, run_seed, simulate
 
 
 def test_same_seed_gives_identical_records(small) -> None:
@@ -88,8 +89,10 @@ def test_run_seeds_are_distinct_and_stable() -> None:
 
 
 def test_write_outputs_with_manifest_last(small, tmp_path: Path) -> None:
+    from integration_sim.present.charts import write_run_charts
+
     res = run(small, replicates=2, workers=1, progress=False)
-    res.write(tmp_path)
+    res.write(tmp_path, extra=write_run_charts(res, tmp_path))
     for name in (
         "records.parquet",
         "records.csv",
@@ -104,6 +107,7 @@ def test_write_outputs_with_manifest_last(small, tmp_path: Path) -> None:
     assert manifest["scenario_hash"] == small.content_hash()
     assert manifest["seeds"] == {"0": run_seed(small.seed, 0), "1": run_seed(small.seed, 1)}
     assert {"version", "started", "finished", "platform"} <= set(manifest)
+    assert "behaviours.png" in manifest["files"]
     back = pd.read_parquet(tmp_path / "records.parquet")
     assert len(back) == len(res.records)
     assert not list(tmp_path.glob("*.part"))
@@ -137,7 +141,7 @@ def _measured_scenario(people: Path, edges: Path):
 
 
 def test_measured_network_replaces_the_generated_one(tmp_path: Path) -> None:
-    from integration_sim.model import IntegrationModel
+    from integration_sim.engine.model import IntegrationModel
 
     people, edges = _measured_files(tmp_path)
     m = IntegrationModel(_measured_scenario(people, edges), seed=3)
@@ -155,7 +159,7 @@ def test_bad_network_file_names_file_row_and_column(tmp_path: Path) -> None:
     people, edges = _measured_files(tmp_path)
     edges.write_text(edges.read_text() + "g1,nobody,0.5\ng2,g3,7\n")
     with pytest.raises(InputError) as err:
-        from integration_sim.model import IntegrationModel
+        from integration_sim.engine.model import IntegrationModel
 
         IntegrationModel(_measured_scenario(people, edges), seed=3)
     text = str(err.value)
@@ -188,12 +192,12 @@ def test_interrupted_run_resumes_with_identical_results(small, tmp_path: Path) -
 
 
 def test_replicate_zero_keeps_its_network_which_matches_a_rerun(small) -> None:
-    from integration_sim.network_analysis import scenario_networks, snapshot_graphs
+    from integration_sim.analysis.network import snapshot_graphs
 
     res = run(small, replicates=2, workers=2, progress=False)
     assert set(res.networks) == set(small.strategies)  # replicate 0 of each strategy only
     before, after = snapshot_graphs(res.networks["pilot"])
-    again_before, again_after = scenario_networks(small, "pilot", 0)
+    again_before, again_after = snapshot_graphs(simulate(small, "pilot", 0, network=True).network)
     assert sorted(before.edges) == sorted(again_before.edges)
     assert sorted(after.edges) == sorted(again_after.edges)
     assert sorted(after.edges) != sorted(before.edges)  # ties did change over the run

@@ -9,9 +9,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from integration_sim.model import IntegrationModel
-from integration_sim.runner import simulate
-from integration_sim.scenario import parse_scenario
+from integration_sim.config.load import parse_scenario
+from integration_sim.engine.model import IntegrationModel
+from integration_sim.runs import simulate
 
 WEEKS_PER_YEAR = 52
 

@@ -59,7 +59,7 @@ def test_every_problem_named_with_file_row_and_column(tmp_path):
             "X,trusted_assessment,housing,acute_trust,Nowhere,10,20,proportion,1,120,,,,,,",
         ],
     )
-    from integration_sim.scenario import parse_scenario
+    from integration_sim.config.load import parse_scenario
 
     scenario = parse_scenario(
         {

@@ -10,9 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from integration_sim import network_analysis as na
-from integration_sim.charts.network import network_before_after, network_measures, sample_nodes
+from integration_sim.analysis import network as na
 from integration_sim.errors import InputError
+from integration_sim.present.charts.network import (
+    network_before_after,
+    network_measures,
+    sample_nodes,
+)
 
 
 def _toy() -> nx.Graph:

@@ -7,7 +7,7 @@ from conftest import FROZEN, make_scenario
 from oracle import oracle_from_engine
 from scipy import stats
 
-from integration_sim.model import IntegrationModel
+from integration_sim.engine.model import IntegrationModel
 
 WEEKS, PAIRS = 15, 24
 

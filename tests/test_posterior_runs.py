@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from conftest import make_scenario
 
-from integration_sim.runner import run
+from integration_sim.runs import run
 
 PATH = "behaviours.joint_assessment.coefficients.social"
 

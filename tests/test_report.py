@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from integration_sim import charts, report
-from integration_sim.strategies import Intervention, Target
+from integration_sim.config.strategies import Intervention, Target
+from integration_sim.present import charts, report
 
 EVIL = "<script>alert(1)</script>"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_sim import report
+from integration_sim.present import report
 
 CHROMIUM = os.environ.get("INTEGRATION_SIM_CHROMIUM", "/usr/bin/chromium")
 ARGS = [

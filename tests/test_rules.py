@@ -7,10 +7,10 @@ import pytest
 from conftest import make_scenario
 from scipy import stats
 
-from integration_sim.model import behaviour as rules
-from integration_sim.model.cases import poisson_quantile, seasonal
-from integration_sim.model.network import CROSS, WITHIN, TieTable
-from integration_sim.model.population import role_counts
+from integration_sim.engine import behaviour as rules
+from integration_sim.engine.cases import poisson_quantile, seasonal
+from integration_sim.engine.network import CROSS, WITHIN, TieTable
+from integration_sim.engine.state import role_counts
 
 
 def _rule(contagion: str = "logistic", social: float = 2.0, threshold: int = 2) -> rules.Rule:
@@ -157,7 +157,7 @@ def test_role_counts_keep_staff_total() -> None:
 
 
 def test_turnover_removes_habits_and_cross_boundary_ties() -> None:
-    from integration_sim.model import IntegrationModel
+    from integration_sim.engine.model import IntegrationModel
 
     s = make_scenario({"drivers": {"turnover_scale": 0.0}})
     model = IntegrationModel(s, "none", seed=1)
@@ -176,7 +176,7 @@ def test_turnover_removes_habits_and_cross_boundary_ties() -> None:
 
 
 def test_co_location_forms_cross_boundary_ties_faster() -> None:
-    from integration_sim.model import IntegrationModel
+    from integration_sim.engine.model import IntegrationModel
 
     def cross_ties_after(strength_share: float) -> int:
         s = make_scenario(

@@ -11,8 +11,10 @@ import pytest
 from conftest import ROOT, make_scenario
 
 from integration_sim.cli import main
+from integration_sim.config.load import load_scenario
+from integration_sim.config.overrides import apply_overrides
+from integration_sim.config.scenario import schema_json
 from integration_sim.errors import InputError
-from integration_sim.scenario import apply_overrides, load_scenario, schema_json
 
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import make_scenario
 
-from integration_sim.strategies import (
+from integration_sim.engine.rollout import (
     Place,
     budget_scales,
     choose_localities,

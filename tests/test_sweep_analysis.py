@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sweep_helpers import ANALYTIC, REPO, write_experiment
 
-from integration_sim.scenario import load_scenario
+from integration_sim.config.load import load_scenario
 from integration_sim.sensitivity import sweep
 from integration_sim.sensitivity.discovery import prim
 from integration_sim.sensitivity.priorities import behaviour_of, relationship

@@ -25,11 +25,11 @@ __all__ = ["InputError", "__version__", "load_scenario", "run", "simulate"]
 def __getattr__(name: str):
     # Lazy imports keep `integration-sim --help` fast and avoid import cycles.
     if name == "load_scenario":
-        from integration_sim.scenario import load_scenario
+        from integration_sim.config.load import load_scenario
 
         return load_scenario
     if name in ("run", "simulate"):
-        from integration_sim import runner
+        from integration_sim import runs as runner
 
         return getattr(runner, name)
     raise AttributeError(name)

@@ -1,6 +1,6 @@
 """ABC-SMC calibration with pyabc: exact-likelihood acceptance, reproducible parallel sampling.
 
-The simulator is the real engine (the model behind :func:`integration_sim.runner.simulate`,
+The simulator is the real engine (the model behind :func:`integration_sim.runs.simulate`,
 run without its weekly records and summary, see :func:`run_tallies`) with the
 candidate parameters; its tallies give every measurement's
 simulated statistic (:mod:`.observation`). Acceptance is pyabc's
@@ -31,13 +31,14 @@ import numpy as np
 import pandas as pd
 import pyabc
 from pyabc.sampler.mapping import MappingSampler
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from integration_sim.calibration.observation import ObservationModel
+from integration_sim.config.overrides import set_fields
+from integration_sim.config.scenario import Scenario
+from integration_sim.engine.model import IntegrationModel
 from integration_sim.errors import InputError
-from integration_sim.scenario import Scenario
 
-PDF_NORM_FACTOR = 10.0
 """Acceptance is raised up to this factor once it gets low; importance weights keep the result exact
 (pyabc's rejection-control reweighting), at some cost in effective sample size."""
 
@@ -66,7 +67,7 @@ class SimulationModel:
     def statistics(self, overrides: dict[str, float], seed: int) -> np.ndarray:
         """Simulate once with ``overrides`` and run seed ``seed``; NaN if the values are invalid."""
         try:
-            scenario = set_parameters(self.scenario, overrides)
+            scenario = set_fields(self.scenario, overrides)
         except (ValidationError, InputError):
             # A draw outside a parameter's valid range (e.g. a share above 1) has no model.
             return np.full(len(self.observation.keys), np.nan)
@@ -79,51 +80,9 @@ class SimulationModel:
         return dict(zip(self.observation.keys, values.tolist(), strict=True))
 
 
-def set_parameters(scenario: Scenario, overrides: dict[str, float]) -> Scenario:
-    """A copy of ``scenario`` with numeric parameters set, each checked against its field's bounds.
-
-    Equivalent to :func:`integration_sim.scenario.apply_overrides` for numeric
-    leaves (which :mod:`.config` checks once), but validates only the changed
-    fields: re-validating the whole scenario would dominate a short run's time.
-    """
-    out = scenario.model_copy(deep=True)
-    for path, value in overrides.items():
-        *parents, last = path.split(".")
-        node = out
-        for part in parents:
-            node = _child(node, part)
-        if isinstance(node, BaseModel):
-            node.__pydantic_validator__.validate_assignment(node, last, value)
-        elif isinstance(node, dict):
-            node[last] = value
-        else:
-            raise InputError("path goes through a value that has no keys", field=path)
-    return out
-
-
-def _child(node, part: str):
-    if isinstance(node, BaseModel):
-        return getattr(node, part)
-    if isinstance(node, dict):
-        return node[part]
-    if isinstance(node, list):
-        if part.lstrip("-").isdigit():
-            return node[int(part)]
-        return next(item for item in node if getattr(item, "name", None) == part)
-    raise InputError(f"cannot go through {part!r}")
-
-
 def run_tallies(scenario: Scenario, strategy: str | None, seed: int):
     """One run's tallies, skipping the weekly records and summary calibration does not use."""
-    try:
-        from integration_sim.model import IntegrationModel
-    except ImportError:  # pragma: no cover - engine layout changed: use the public entry point
-        IntegrationModel = None  # noqa: N806
     strategy = strategy or next(iter(scenario.strategies))
-    if IntegrationModel is None or not hasattr(IntegrationModel, "release"):
-        from integration_sim import runner
-
-        return runner.simulate(scenario, strategy, seed=seed, tallies=True).tallies
     model = IntegrationModel(scenario, strategy, seed, tallies=True)
     try:
         model.run()
@@ -200,7 +159,7 @@ class Mapper:
                 self._client = Client(self.scheduler)
             except OSError as exc:
                 raise InputError(
-                    f"cannot reach the Dask scheduler: {exc}", field="--scheduler"
+                    f"cannot reach the Dask scheduler {self.scheduler!r}: {exc}"
                 ) from None
             client = self._client
             return lambda f, xs: client.gather(client.map(f, list(xs), pure=False))

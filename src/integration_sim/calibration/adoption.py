@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from integration_sim.calibration.measurements import OUTPUT_COLUMNS, MeasurementError
+from integration_sim.config.scenario import Scenario
 from integration_sim.errors import InputError, InputErrors
-from integration_sim.scenario import Scenario
 
 
 def read_adoption(spec, scenario: Scenario, path: Path) -> pd.DataFrame:
@@ -77,7 +77,7 @@ def _int_column(df: pd.DataFrame, path: Path, col: str, problems: list) -> np.nd
 
 def practitioner_table(scenario: Scenario) -> pd.DataFrame:
     """Measured network practitioners: id, locality, organisation_type (one row each)."""
-    from integration_sim.model.network_files import load_network
+    from integration_sim.engine.network_files import load_network
 
     if scenario.system.network is None:
         raise InputError(

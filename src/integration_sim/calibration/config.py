@@ -19,26 +19,18 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from scipy import stats
 
+from integration_sim.config.base import Strict
+from integration_sim.config.load import load_scenario
+from integration_sim.config.overrides import apply_overrides, get_path
+from integration_sim.config.scenario import Scenario
+from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.errors import InputError, InputErrors
-from integration_sim.scenario import (
-    Scenario,
-    apply_overrides,
-    get_path,
-    key_lines,
-    load_scenario,
-    read_yaml,
-    validation_errors,
-)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Prior(_Strict):
+class Prior(Strict):
     """A prior distribution for one parameter.
 
     uniform(low, high); normal(mean, sd); truncated_normal(mean, sd, low, high);
@@ -91,7 +83,7 @@ class Prior(_Strict):
         return getattr(stats, name)(*args)
 
 
-class Adoption(_Strict):
+class Adoption(Strict):
     """Observed adoption times: a CSV of practitioner and week, or cumulative counts by period."""
 
     file: str
@@ -103,7 +95,7 @@ class Adoption(_Strict):
     )
 
 
-class AbcSettings(_Strict):
+class AbcSettings(Strict):
     """ABC-SMC settings (pyabc)."""
 
     population_size: Annotated[int, Field(ge=10)] = 100
@@ -120,7 +112,7 @@ class AbcSettings(_Strict):
     )
 
 
-class Observation(_Strict):
+class Observation(Strict):
     """Observation-model settings shared by every measurement."""
 
     overdispersion: Annotated[float, Field(ge=0, lt=1)] = Field(
@@ -128,7 +120,7 @@ class Observation(_Strict):
     )
 
 
-class CalibrationConfig(_Strict):
+class CalibrationConfig(Strict):
     """A whole calibration config file."""
 
     scenario: str

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from integration_sim.config.catalogue import catalogue
 from integration_sim.errors import InputError
-from integration_sim.scenario import catalogue
 
 if TYPE_CHECKING:
-    from integration_sim.scenario import Scenario
+    from integration_sim.config.scenario import Scenario
 
 KINDS = ("proportion", "rate", "tie_density", "score", "adoption")
 """Measurement kinds. ``adoption`` rows are made by :mod:`.adoption`, not typed by hand."""

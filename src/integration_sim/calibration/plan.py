@@ -18,7 +18,9 @@ import pandas as pd
 
 from integration_sim.calibration.measurements import context_from_scenario, read_many
 from integration_sim.calibration.observation import ObservationModel
-from integration_sim.scenario import Scenario
+from integration_sim.config.scenario import Scenario
+from integration_sim.engine.seeds import run_seed, side_rng
+from integration_sim.runs import simulate
 
 
 def read_plan(
@@ -35,8 +37,7 @@ def performers_of(scenario: Scenario) -> dict[str, list[str]]:
 
 def observation_rng(seed: int, replicate: int) -> np.random.Generator:
     """The measurement-noise stream: separate from every stream the model uses."""
-    # spawn_key (replicate, 7919) cannot collide with runner.run_seed's (index,) keys.
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replicate, 7919)))
+    return side_rng(seed, "observation", replicate)
 
 
 def simulate_measurements(
@@ -53,12 +54,8 @@ def simulate_measurements(
     (notes say they are synthetic) and, per measurement, the simulated true value
     of the statistic it estimates.
     """
-    from integration_sim import runner  # the engine; imported late so validation works without it
-
     seed = scenario.seed if seed is None else seed
-    result = runner.simulate(
-        scenario, replicate=replicate, seed=runner.run_seed(seed, replicate), tallies=True
-    )
+    result = simulate(scenario, replicate=replicate, seed=run_seed(seed, replicate), tallies=True)
     model = ObservationModel(plan, overdispersion, performers_of(scenario))
     values = model.statistics(result.tallies)
     out = model.sample(values, observation_rng(seed, replicate))

@@ -37,6 +37,7 @@ from integration_sim.calibration.measurements import context_from_scenario, read
 from integration_sim.calibration.observation import ObservationModel, estimates
 from integration_sim.calibration.plan import observation_rng, performers_of
 from integration_sim.calibration.posterior import draws, summarise_posterior, write_posterior
+from integration_sim.engine.seeds import side_rng
 from integration_sim.files import content_hash, write_json, write_table
 
 
@@ -144,7 +145,7 @@ def posterior_predictive(
     m = obs.measurements
     if n == 0:
         return pd.DataFrame({"measurement_id": m["measurement_id"], "observed": m["estimate"]})
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(104729,)))
+    rng = side_rng(seed, "predictive")
     params = draws(posterior, n, rng)
     seeds = rng.integers(0, 2**62, size=n).tolist()
     tasks = [

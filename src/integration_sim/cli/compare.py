@@ -43,9 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, write results, then the comparison report; print where everything went."""
+    from integration_sim.config.load import load_scenario
     from integration_sim.errors import InputError
-    from integration_sim.report import write_report
-    from integration_sim.scenario import load_scenario
+    from integration_sim.present.report import write_report
 
     scenario = load_scenario(args.scenario)
     if args.baseline is not None and args.baseline not in scenario.strategies:
@@ -58,7 +58,7 @@ def handle(args: argparse.Namespace) -> int:
     # The report first: Results.write puts manifest.json last, marking the folder complete.
     report = write_report(results, out, baseline=args.baseline, network=not args.no_network)
     written = [report, *sorted((out / "charts").glob("*.png")), *sorted(out.glob("differences.*"))]
-    results.write(out, charts=False, extra=written)
+    results.write(out, extra=written)
     n = results.summary.groupby("strategy", observed=True).size().min()
     print(
         f"{scenario.name}: {len(scenario.strategies)} strategies x {n} replicates (common random numbers)"

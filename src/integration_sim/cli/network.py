@@ -66,15 +66,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Build or load the network(s), analyse, write tables and figures."""
-    from integration_sim import network_analysis as na
-    from integration_sim.charts import save_png
-    from integration_sim.charts.network import network_before_after, network_measures
+    from integration_sim.analysis import network as na
     from integration_sim.errors import InputError
     from integration_sim.files import write_table
+    from integration_sim.present.charts import save_png
+    from integration_sim.present.charts.network import network_before_after, network_measures
 
     is_scenario = args.source.suffix.lower() in SCENARIO_SUFFIXES
     if is_scenario:
-        from integration_sim.scenario import load_scenario
+        from integration_sim.config.load import load_scenario
+        from integration_sim.runs import simulate
 
         if args.practitioners is not None:
             raise InputError(
@@ -86,7 +87,8 @@ def handle(args: argparse.Namespace) -> int:
                 f"unknown strategy {args.strategy!r} (scenario has: {', '.join(scenario.strategies)})",
                 field="--strategy",
             )
-        before, after = na.scenario_networks(scenario, args.strategy, args.replicate)
+        run = simulate(scenario, args.strategy, args.replicate, network=True)
+        before, after = na.snapshot_graphs(run.network)
         graphs = {"before": before, "after": after}
         name = scenario.name
     else:

@@ -57,7 +57,7 @@ def run_with_options(scenario, args: argparse.Namespace, out, strategies: list[s
     checkpointing finished runs in ``out/.runs`` so ``--resume`` can pick them up."""
     from pathlib import Path
 
-    from integration_sim.runner import run
+    from integration_sim.runs import run
 
     return run(
         scenario,

@@ -86,7 +86,7 @@ def _collate(args: argparse.Namespace) -> int:
     from integration_sim.calibration.collate import collate
     from integration_sim.calibration.collate_report import write_report
     from integration_sim.calibration.measurements import context_from_scenario, read_many
-    from integration_sim.scenario import load_scenario
+    from integration_sim.config.load import load_scenario
 
     scenario = load_scenario(args.scenario) if args.scenario else None
     context = context_from_scenario(scenario, _date(args.start_date))
@@ -105,8 +105,8 @@ def _collate(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from integration_sim.calibration.measurements import write_measurements
     from integration_sim.calibration.plan import read_plan, simulate_measurements
+    from integration_sim.config.load import load_scenario
     from integration_sim.files import write_table
-    from integration_sim.scenario import load_scenario
 
     if not 0 <= args.overdispersion < 1:
         from integration_sim.errors import InputError

@@ -36,12 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from integration_sim.scenario import load_scenario
+    from integration_sim.config.load import load_scenario
 
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / scenario.name
     results = run_with_options(scenario, args, out, strategies=args.strategy)
-    results.write(out)
+    from integration_sim.present.charts import write_run_charts
+
+    results.write(out, extra=write_run_charts(results, out))
     print_summary(results, out)
     return 0
 

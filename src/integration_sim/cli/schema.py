@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from integration_sim.scenario import schema_json
+    from integration_sim.config.scenario import schema_json
 
     print(json.dumps(schema_json(), indent=2))
     return 0

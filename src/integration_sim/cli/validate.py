@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from integration_sim.scenario import load_scenario
+    from integration_sim.config.load import load_scenario
 
     bad = 0
     for path in args.files:

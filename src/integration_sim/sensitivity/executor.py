@@ -108,7 +108,7 @@ def _new_pool(spec: RunSpec, workers: int) -> cf.ProcessPoolExecutor:
         # The fork server imports these once; each worker forks from it already warm.
         preload = ["integration_sim.sensitivity.models"]
         ctx.set_forkserver_preload(
-            [*preload, "integration_sim.runner"] if spec.kind == "scenario" else preload
+            [*preload, "integration_sim.runs"] if spec.kind == "scenario" else preload
         )
     else:
         ctx = multiprocessing.get_context("spawn")

@@ -15,22 +15,18 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from integration_sim.config.base import Strict
+from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.errors import InputError, InputErrors
 from integration_sim.files import content_hash
-from integration_sim.scenario import key_lines, read_yaml, validation_errors
-from integration_sim.sensitivity.models import RESERVED_COLUMNS
 
-METHODS = ("sobol", "morris", "fast", "lhs")
-DISTRIBUTIONS = ("uniform", "loguniform", "normal", "lognormal", "triangular")
+# Columns every results row has; parameter and output names must not reuse them.
+RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "attempts", "error")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Parameter(_Strict):
+class Parameter(Strict):
     """One uncertain input: a dotted path into the scenario (or a name for a function model)."""
 
     path: str = Field(
@@ -72,7 +68,7 @@ class Parameter(_Strict):
         return self.name or self.path
 
 
-class Output(_Strict):
+class Output(Strict):
     """One measured output: a metric of one strategy, or the paired difference of two."""
 
     metric: str = Field(description="run summary metric (or a key the function returns)")
@@ -105,7 +101,7 @@ class Output(_Strict):
         return f"{self.metric}.{self.strategy}" if self.strategy else self.metric
 
 
-class Discovery(_Strict):
+class Discovery(Strict):
     """A yes/no question over the sweep: is ``output`` above (or below) a threshold?"""
 
     output: str
@@ -130,13 +126,13 @@ class Discovery(_Strict):
         return self
 
 
-class Priorities(_Strict):
+class Priorities(Strict):
     """Which outputs measurement priorities are ranked on (default: all)."""
 
     outputs: list[str] | None = None
 
 
-class Experiment(_Strict):
+class Experiment(Strict):
     """A whole experiment file."""
 
     name: str

@@ -16,18 +16,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-
+from integration_sim import runs as runner
+from integration_sim.config.load import load_scenario
+from integration_sim.config.overrides import apply_overrides, get_path
+from integration_sim.config.scenario import Scenario
+from integration_sim.engine.seeds import run_seed
 from integration_sim.errors import InputError
-
-if TYPE_CHECKING:
-    from integration_sim.sensitivity.experiment import Experiment
+from integration_sim.metrics import SUMMARY_METRICS
+from integration_sim.sensitivity.experiment import RESERVED_COLUMNS, Experiment, input_error
 
 ATTEMPTS = 2  # a failing run is retried once, then recorded as failed
-# Columns every results row has; parameter and output names must not reuse them.
-RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "attempts", "error")
 
 
 @dataclass(frozen=True)
@@ -59,32 +59,11 @@ class RunSpec:
         return list(seen)
 
 
-def run_seed(base_seed: int, index: int) -> int:
-    """Seed of run ``index``: ``runner.run_seed`` when the engine is present, same recipe otherwise."""
-    engine = _engine_run_seed()
-    if engine is not None:
-        return int(engine(base_seed, index))
-    seq = np.random.SeedSequence(base_seed, spawn_key=(index,))
-    # Halved so it fits a signed 64-bit Parquet column.
-    return int(seq.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-
-
-@cache
-def _engine_run_seed() -> Callable[[int, int], int] | None:
-    try:
-        from integration_sim.runner import run_seed as engine_run_seed
-    except ImportError:  # the engine is not built yet (cached: a failed import is slow)
-        return None
-    return engine_run_seed
-
-
 # --------------------------------------------------------------------------- binding
 
 
 def bind(experiment: Experiment, path: str | Path, text: str) -> RunSpec:
     """Check the experiment against its model and return the spec workers run."""
-    from integration_sim.sensitivity.experiment import input_error
-
     base = dict(
         seed=experiment.seed,
         replicates=experiment.replicates,
@@ -110,9 +89,6 @@ def bind(experiment: Experiment, path: str | Path, text: str) -> RunSpec:
 
 
 def _bind_scenario(experiment: Experiment, path: Path, text: str, base: dict[str, Any]) -> RunSpec:
-    from integration_sim.scenario import apply_overrides, get_path, load_scenario
-    from integration_sim.sensitivity.experiment import input_error
-
     scenario_path = (path.parent / experiment.scenario).resolve()
     if not scenario_path.exists():
         raise input_error(f"scenario file not found: {scenario_path}", path, text, "scenario")
@@ -162,13 +138,8 @@ def _bind_scenario(experiment: Experiment, path: Path, text: str, base: dict[str
 
 
 def _check_metric(metric: str, scenario: Any, path: Path, text: str, index: int) -> None:
-    from integration_sim.sensitivity.experiment import input_error
-
-    try:
-        from integration_sim.outcomes import SUMMARY_METRICS
-    except ImportError:
-        return  # engine not built yet: an unknown metric fails each run instead
-    per_behaviour = [f"final_{b}" for b in scenario.behaviours]  # final performance rate of each
+    # Final performance rate of each practitioner-level behaviour (see metrics.summarise).
+    per_behaviour = [f"final_{b}" for b in scenario.practitioner_behaviours]
     if metric not in SUMMARY_METRICS and metric not in per_behaviour:
         known = ", ".join([*SUMMARY_METRICS, *per_behaviour])
         raise input_error(
@@ -210,8 +181,6 @@ _SCENARIOS: dict[str, Any] = {}  # per-process cache: validated scenario by cont
 
 def _scenario(spec: RunSpec) -> Any:
     if spec.scenario_hash not in _SCENARIOS:
-        from integration_sim.scenario import Scenario
-
         _SCENARIOS[spec.scenario_hash] = Scenario.model_validate(spec.scenario_data)
     return _SCENARIOS[spec.scenario_hash]
 
@@ -225,9 +194,6 @@ def evaluate(
         fn = _function(spec.function or "", spec.search_path)
         result = fn(dict(zip(spec.param_keys, map(float, values), strict=True)), seed)
         return {label: float(result[metric]) for label, metric, _ in spec.outputs}
-    from integration_sim import runner
-    from integration_sim.scenario import apply_overrides
-
     scenario = apply_overrides(_scenario(spec), dict(zip(spec.param_keys, values, strict=True)))
     replicate = run % spec.replicates
     summaries = {

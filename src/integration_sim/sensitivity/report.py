@@ -81,7 +81,7 @@ def analyse(store: Store, exp: Experiment, spec: RunSpec) -> Analysis:
 def _scenario(spec: RunSpec) -> Any | None:
     if spec.scenario_data is None:
         return None
-    from integration_sim.scenario import Scenario
+    from integration_sim.config.scenario import Scenario
 
     return Scenario.model_validate(spec.scenario_data)
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from integration_sim.model.network import CROSS, TieTable
-from integration_sim.model.population import Population
-from integration_sim.strategies import FUNDED_PRIMITIVES, Intervention
+from integration_sim.config.strategies import FUNDED_PRIMITIVES, Intervention
+from integration_sim.engine.network import CROSS, TieTable
+from integration_sim.engine.state import Population
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from integration_sim.strategies import FUNDED_PRIMITIVES, Intervention
+from integration_sim.config.strategies import FUNDED_PRIMITIVES, Intervention
 
 ALL = "all"
 

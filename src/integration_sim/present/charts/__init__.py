@@ -18,19 +18,19 @@ from typing import Any
 
 import pandas as pd
 
-from integration_sim.charts.outcomes import (
+from integration_sim.config.strategies import Intervention
+from integration_sim.present.charts.outcomes import (
     cost_effectiveness,
     paired_difference_distributions,
     sustainability,
 )
-from integration_sim.charts.style import Chart, save_png
-from integration_sim.charts.time_series import (
+from integration_sim.present.charts.style import Chart, save_png
+from integration_sim.present.charts.time_series import (
     behaviour_performance,
     integration_over_time,
     locality_heatmap,
     pilot_vs_rest,
 )
-from integration_sim.strategies import Intervention
 
 __all__ = [
     "Chart",
@@ -44,6 +44,7 @@ __all__ = [
     "save_png",
     "sustainability",
     "write_charts",
+    "write_run_charts",
 ]
 
 
@@ -82,3 +83,17 @@ def write_charts(charts: list[Chart], directory: str | Path) -> list[Path]:
     """Save each chart as ``<directory>/<name>.png``; return the paths."""
     directory = Path(directory)
     return [save_png(c, directory / f"{c.name}.png") for c in charts]
+
+
+def write_run_charts(results, directory: str | Path) -> list[Path]:
+    """The charts every ``run`` writes: integration index and behaviours over time (PNG)."""
+    common = {
+        "strategies": list(results.interventions),
+        "horizon": results.scenario.horizon_weeks,
+        "labels": {n: s.label for n, s in results.scenario.strategies.items() if s.label},
+    }
+    figures = [
+        integration_over_time(results.records, results.interventions, **common),
+        behaviour_performance(results.records, results.interventions, **common),
+    ]
+    return write_charts(figures, directory)

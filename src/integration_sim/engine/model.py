@@ -17,23 +17,23 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from integration_sim.model import behaviour as rules
-from integration_sim.model.cases import CaseMix, seasonal
-from integration_sim.model.interventions import Schedule, choose_champions
-from integration_sim.model.network import (
+from integration_sim.config.scenario import Scenario
+from integration_sim.engine import behaviour as rules
+from integration_sim.engine.cases import CaseMix, seasonal
+from integration_sim.engine.network import (
     CROSS,
     WITHIN,
     TieTable,
     cross_boundary_candidates,
     generate_ties,
 )
-from integration_sim.model.network_files import load_network
-from integration_sim.model.organisations import OrganisationAgent
-from integration_sim.model.population import Population, build_population
-from integration_sim.model.streams import Streams
-from integration_sim.outcomes import Recorder
-from integration_sim.scenario import Scenario
-from integration_sim.strategies import Place, budget_scales, expand
+from integration_sim.engine.network_files import load_network
+from integration_sim.engine.organisations import OrganisationAgent
+from integration_sim.engine.recorder import Recorder
+from integration_sim.engine.rollout import Place, budget_scales, expand
+from integration_sim.engine.schedule import Schedule, choose_champions
+from integration_sim.engine.seeds import Streams
+from integration_sim.engine.state import Population, build_population
 
 
 class IntegrationModel(mesa.Model):
@@ -74,7 +74,13 @@ class IntegrationModel(mesa.Model):
         self.weekly_leave = self._weekly_leave_probability()
         self.initial_ties = self.ties.copy()
         self._start_in_equilibrium()
-        self.recorder = Recorder(self, tallies=tallies)
+        self.recorder = Recorder(
+            scenario,
+            self.pop,
+            self.ties,
+            self.pooling_rule,
+            self.streams.rng("observation") if tallies else None,
+        )
 
     # ------------------------------------------------------------------ building
     def _build_place(self) -> tuple[Population, TieTable]:
@@ -157,7 +163,8 @@ class IntegrationModel(mesa.Model):
         cases = self._step_cases(week, performed, pressure)
         self._step_ties(performed, exposure)
         self._step_turnover()
-        self.recorder.record(week, encountered, performed, cases, exposure)
+        pooling = np.array([a.pooling for a in self.organisations], dtype=float)
+        self.recorder.record(week, encountered, performed, cases, exposure, pooling)
         self.week += 1
 
     def run(self) -> None:

@@ -17,10 +17,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from integration_sim.config.scenario import Scenario
+from integration_sim.config.schema import NetworkFile, NetworkParameters
+from integration_sim.engine.network import CROSS, WITHIN, TieTable
+from integration_sim.engine.state import Organisation, Population
 from integration_sim.errors import InputError, InputErrors
-from integration_sim.model.network import CROSS, WITHIN, TieTable
-from integration_sim.model.population import Organisation, Population
-from integration_sim.scenario import NetworkFile, NetworkParameters, Scenario
 
 PRACTITIONER_COLUMNS = ("id", "organisation", "role", "locality")
 

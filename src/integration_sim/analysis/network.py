@@ -23,8 +23,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from integration_sim.model import network_files
-from integration_sim.model.network_files import read_network_files
+from integration_sim.engine import network_files
+from integration_sim.engine.network_files import read_network_files
 
 ATTRIBUTES = ("organisation", "organisation_type", "role", "locality")
 UNKNOWN = "unknown"
@@ -63,27 +63,6 @@ def graph_from_arrays(
     return g
 
 
-def practitioner_table(pop: Any) -> pd.DataFrame:
-    """Organisation, type, role and locality of each practitioner row of a ``Population``."""
-    org_names = [o.name for o in pop.organisations] or [
-        str(i) for i in range(int(pop.organisation.max()) + 1)
-    ]
-    return pd.DataFrame(
-        {
-            "organisation": np.asarray(org_names, dtype=object)[pop.organisation],
-            "organisation_type": np.asarray(pop.type_names, dtype=object)[pop.organisation_type],
-            "role": np.asarray(pop.role_names, dtype=object)[pop.role],
-            "locality": np.asarray(pop.locality_names, dtype=object)[pop.locality],
-        }
-    )
-
-
-def graph_from_population(pop: Any, ties: Any) -> nx.Graph:
-    """A graph from the engine's ``Population`` and ``TieTable`` (``integration_sim.model``)."""
-    u, v, trust, layer = ties.live()  # lost ties stay in the arrays until the next rebuild
-    return graph_from_arrays(u, v, practitioner_table(pop), trust, layer)
-
-
 def snapshot_graphs(snapshot: Any) -> tuple[nx.Graph, nx.Graph]:
     """(before, after) graphs from a run's ``runner.NetworkSnapshot``."""
     return tuple(
@@ -102,7 +81,7 @@ def read_edgelist(path: str | Path, practitioners: str | Path | None = None) -> 
     """A measured network: CSV edge list (``source,target[,weight,layer]``) or GraphML.
 
     Read by the same checks as a scenario's measured network
-    (:func:`integration_sim.model.network_files.read_network_files`). Node
+    (:func:`integration_sim.engine.network_files.read_network_files`). Node
     attributes come from ``practitioners`` or the GraphML nodes; without them
     they are "unknown".
     """
@@ -348,22 +327,6 @@ def compare(
         "type_density_change": td,
         "localities_change": loc,
     }
-
-
-# ------------------------------------------------------------- scenario networks
-
-
-def scenario_networks(
-    scenario: Any, strategy: str | None = None, replicate: int = 0
-) -> tuple[nx.Graph, nx.Graph]:
-    """The practitioner network of one run before week 0 and after the last week.
-
-    Runs ``strategy`` (default: the scenario's first) once with replicate
-    ``replicate``'s seed, the same run ``runner.run`` makes.
-    """
-    from integration_sim.runner import simulate
-
-    return snapshot_graphs(simulate(scenario, strategy, replicate, network=True).network)
 
 
 def stack(analyses: Mapping[str, Mapping[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from integration_sim.model.population import Population
-from integration_sim.scenario import NetworkParameters
+from integration_sim.config.schema import NetworkParameters
+from integration_sim.engine.state import Population
 
 WITHIN, CROSS, LOST = 0, 1, -1
 

@@ -16,8 +16,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from integration_sim.charts import data
-from integration_sim.charts.style import (
+from integration_sim.config.strategies import Intervention
+from integration_sim.present.charts import data
+from integration_sim.present.charts.style import (
     FUNDED_GREY,
     Chart,
     Look,
@@ -26,7 +27,6 @@ from integration_sim.charts.style import (
     new_figure,
     styled,
 )
-from integration_sim.strategies import Intervention
 
 PCT = 100.0  # proportion -> percent
 SMOOTH = 4  # weeks in the centred rolling mean: weekly case counts are small and noisy

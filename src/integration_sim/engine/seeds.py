@@ -44,3 +44,25 @@ class Streams:
     def seed_for(self, name: str) -> int:
         """A 63-bit integer seed derived from stream ``name`` (for libraries wanting ints)."""
         return int(self._seqs[name].generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def run_seed(base_seed: int, index: int) -> int:
+    """The seed of run ``index`` under ``base_seed`` (63-bit, via SeedSequence spawn keys).
+
+    Replicate ``r`` of every strategy uses ``run_seed(scenario.seed, r)``: common
+    random numbers. Sweeps use the run's index in the design.
+    """
+    seq = np.random.SeedSequence(int(base_seed), spawn_key=(int(index),))
+    return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+# Streams outside any run (measurement noise, predictive draws). Each has its own
+# spawn-key tag, so none can collide with ``run_seed``'s one-element keys.
+SIDE_STREAMS = {"observation": 7919, "predictive": 104729}
+
+
+def side_rng(seed: int, purpose: str, index: int | None = None) -> np.random.Generator:
+    """A generator for ``purpose`` (see SIDE_STREAMS), optionally per replicate ``index``."""
+    tag = SIDE_STREAMS[purpose]
+    key = (tag,) if index is None else (int(index), tag)
+    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=key))

@@ -1,4 +1,4 @@
-"""Running the model: seeds, one run (`simulate`), many runs in parallel (`run`), and `Results`.
+"""Running the model: one run (`simulate`), many runs in parallel (`run`), and `Results`.
 
 Replicate ``r`` of every strategy uses the same run seed (common random
 numbers), derived from the scenario seed and ``r`` alone, so results are
@@ -7,11 +7,11 @@ identical whatever the number of worker processes or the order runs finish in.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
 import platform
+import shutil
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,17 +21,19 @@ import numpy as np
 import pandas as pd
 
 from integration_sim import __version__
+from integration_sim.config.overrides import apply_overrides
+from integration_sim.config.posterior import draw, load_posterior
+from integration_sim.config.scenario import Scenario
+from integration_sim.config.strategies import Intervention
+from integration_sim.engine.model import IntegrationModel
+from integration_sim.engine.recorder import Tallies
+from integration_sim.engine.seeds import Streams, run_seed
+from integration_sim.engine.state import practitioner_table
 from integration_sim.errors import InputError
-from integration_sim.outcomes import Tallies, summarise
+from integration_sim.files import atomic_path, write_json, write_table, write_text
+from integration_sim.metrics import summarise
+from integration_sim.parallel import ordered_map
 from integration_sim.progress import Progress
-from integration_sim.scenario import Scenario, apply_overrides
-from integration_sim.strategies import Intervention
-
-
-def run_seed(base_seed: int, index: int) -> int:
-    """The seed of run ``index`` under ``base_seed`` (63-bit, via SeedSequence spawn keys)."""
-    seq = np.random.SeedSequence(int(base_seed), spawn_key=(int(index),))
-    return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 @dataclass
@@ -70,9 +72,6 @@ def posterior_draw(scenario: Scenario, seed: int) -> dict[str, float]:
     """
     if scenario.parameters.posterior is None:
         return {}
-    from integration_sim.calibration.posterior import draw, load_posterior
-    from integration_sim.model.streams import Streams
-
     table = load_posterior(scenario.parameters.posterior)
     return draw(table, Streams(seed).rng("posterior"))
 
@@ -95,13 +94,11 @@ def simulate(
         tallies: also return raw counts for observation models.
         network: also return the practitioner network at the start and the end.
     """
-    from integration_sim.model import IntegrationModel
-
     strategy = strategy or next(iter(scenario.strategies))
     if strategy not in scenario.strategies:
         raise InputError(
             f"no strategy {strategy!r} (scenario has: {', '.join(scenario.strategies)})",
-            field="--strategy",
+            field="strategy",
         )
     seed = run_seed(scenario.seed, replicate) if seed is None else int(seed)
     draw = posterior_draw(scenario, seed)
@@ -122,8 +119,6 @@ def simulate(
         tally = model.recorder.tallies.build() if tallies else None
         snapshot = None
         if network:
-            from integration_sim.network_analysis import practitioner_table
-
             snapshot = NetworkSnapshot(
                 practitioner_table(model.pop), model.initial_ties.live(), model.ties.live()
             )
@@ -145,49 +140,20 @@ class Results:
     interventions: dict[str, list[Intervention]]
     networks: dict[str, NetworkSnapshot] = field(default_factory=dict)
 
-    def write_charts(self, out_dir: str | Path) -> list[Path]:
-        """The charts every run writes: integration index and behaviours over time (PNG)."""
-        return _run_charts(self, Path(out_dir))
+    def write(self, out_dir: str | Path, extra: list[Path] = ()) -> list[Path]:
+        """Write records, summary and manifest to ``out_dir``; return the paths.
 
-    def write(self, out_dir: str | Path, charts: bool = True, extra: list[Path] = ()) -> list[Path]:
-        """Write records, summary, manifest (and basic charts) to ``out_dir``; return paths.
-
-        ``extra`` names files already written there (e.g. a report) for the manifest's list.
+        ``extra`` names files already written there (charts, a report) for the
+        manifest's list of files.
         """
-        from integration_sim.files import write_json, write_table
-
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         paths = write_table(self.records, out / "records")
         paths += write_table(self.summary, out / "summary")
-        if charts:
-            paths += self.write_charts(out)
         # The manifest goes last: its presence marks a complete output folder.
         names = sorted(str(Path(p).resolve().relative_to(out.resolve())) for p in [*paths, *extra])
         write_json(out / "manifest.json", {**self.manifest, "files": names})
         return [*paths, out / "manifest.json"]
-
-
-def process_context() -> multiprocessing.context.BaseContext:
-    """Fork where available: workers start fast and plain scripts need no ``__main__``
-    guard. Results do not depend on the start method (each run is seeded alone)."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
-def _run_charts(results: Results, out: Path) -> list[Path]:
-    from integration_sim import charts
-
-    common = {
-        "strategies": list(results.interventions),
-        "horizon": results.scenario.horizon_weeks,
-        "labels": {n: s.label for n, s in results.scenario.strategies.items() if s.label},
-    }
-    figures = [
-        charts.integration_over_time(results.records, results.interventions, **common),
-        charts.behaviour_performance(results.records, results.interventions, **common),
-    ]
-    return charts.write_charts(figures, out)
 
 
 def _one(args: tuple[Scenario, str, int]) -> RunResult:
@@ -225,7 +191,7 @@ def run(
         if s not in scenario.strategies:
             raise InputError(
                 f"no strategy {s!r} (scenario has: {', '.join(scenario.strategies)})",
-                field="--strategy",
+                field="strategies",
             )
     n_rep = replicates or scenario.replicates
     store = Checkpoints(checkpoint, scenario, resume) if checkpoint is not None else None
@@ -236,7 +202,7 @@ def run(
     workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
     started = datetime.now(UTC)
     with Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results)) as bar:
-        for result in _execute(tasks, workers):
+        for result in ordered_map(_one, tasks, workers):
             if store:
                 store.save(result)
             results.append(result)
@@ -244,18 +210,6 @@ def run(
     order = {s: i for i, s in enumerate(strategies)}
     results.sort(key=lambda r: (order[r.strategy], r.replicate))
     return _collect(scenario, results, n_rep, started, workers)
-
-
-def _execute(tasks: list[tuple[Scenario, str, int]], workers: int):
-    """Yield finished runs (in completion order) from this process or a pool."""
-    if workers <= 1:
-        for task in tasks:
-            yield _one(task)
-        return
-    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
-        futures = [pool.submit(_one, t) for t in tasks]
-        for fut in as_completed(futures):
-            yield fut.result()
 
 
 class Checkpoints:
@@ -267,36 +221,26 @@ class Checkpoints:
     """
 
     def __init__(self, folder: str | Path, scenario: Scenario, resume: bool) -> None:
-        import shutil
-
         self.folder = Path(folder)
         self.stamp = scenario.content_hash()
         stamp_file = self.folder / "scenario_hash"
         if resume and stamp_file.exists() and stamp_file.read_text().strip() != self.stamp:
             raise InputError(
                 "the saved runs in this folder come from a different scenario or seed; "
-                "run without --resume to start again",
+                "start again without resuming",
                 file=self.folder,
             )
         if not resume and self.folder.exists():
             shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        from integration_sim.files import write_text
-
         write_text(stamp_file, self.stamp + "\n")
 
     def load(self) -> list[RunResult]:
         """Every run saved so far."""
-        import pickle
-
         return [pickle.loads(p.read_bytes()) for p in sorted(self.folder.glob("*.pkl"))]
 
     def save(self, result: RunResult) -> None:
         """Save one finished run (atomically)."""
-        import pickle
-
-        from integration_sim.files import atomic_path
-
         with atomic_path(self.folder / f"{result.strategy}~{result.replicate}.pkl") as tmp:
             tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
-from integration_sim.scenario import Scenario
+from integration_sim.config.scenario import Scenario
 
 
 @dataclass
@@ -170,4 +171,19 @@ def build_population(
         locality_names=locality_names,
         behaviour_names=scenario.practitioner_behaviours,
         organisations=organisations,
+    )
+
+
+def practitioner_table(pop: Population) -> pd.DataFrame:
+    """Organisation, type, role and locality of each practitioner row (one row per post)."""
+    org_names = [o.name for o in pop.organisations] or [
+        str(i) for i in range(int(pop.organisation.max()) + 1)
+    ]
+    return pd.DataFrame(
+        {
+            "organisation": np.asarray(org_names, dtype=object)[pop.organisation],
+            "organisation_type": np.asarray(pop.type_names, dtype=object)[pop.organisation_type],
+            "role": np.asarray(pop.role_names, dtype=object)[pop.role],
+            "locality": np.asarray(pop.locality_names, dtype=object)[pop.locality],
+        }
     )

@@ -19,10 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from integration_sim import __version__, charts, comparison
-from integration_sim.charts import Chart
+from integration_sim import __version__
+from integration_sim.analysis import comparison
+from integration_sim.config.strategies import Intervention
 from integration_sim.files import write_table, write_text
-from integration_sim.strategies import Intervention
+from integration_sim.present import charts
+from integration_sim.present.charts import Chart
 
 # Metrics shown in the "at a glance" and differences tables, in this order.
 HEADLINE = [
@@ -265,28 +267,22 @@ def render_html(
     )
 
 
-MAX_NETWORK_PANELS = 5  # before + this many runs keeps the figure legible
-
-
 def network_chart(results: Any, strategies: list[str], labels: Mapping[str, str]) -> Chart:
     """The practitioner network before the run and at the end of each strategy's replicate 0.
 
-    Uses the network replicate 0 of each strategy kept (``Results.networks``);
-    re-runs that replicate only for results that did not keep one. Under common
-    random numbers the starting network is the same for every strategy, so one
-    "before" panel serves them all.
+    Uses the networks the runs kept (``Results.networks``, replicate 0 of each
+    strategy). Under common random numbers the starting network is the same for
+    every strategy, so one "before" panel serves them all.
     """
-    from integration_sim.charts.network import network_before_after
-    from integration_sim.network_analysis import scenario_networks, snapshot_graphs
+    from integration_sim.analysis.network import snapshot_graphs
+    from integration_sim.present.charts.network import network_before_after
 
     before, after = None, {}
-    for name in strategies[:MAX_NETWORK_PANELS]:
-        snapshot = getattr(results, "networks", {}).get(name)
-        start, end = (
-            snapshot_graphs(snapshot)
-            if snapshot is not None
-            else scenario_networks(results.scenario, name, 0)
-        )
+    for name in strategies:
+        snapshot = results.networks.get(name)
+        if snapshot is None:
+            continue
+        start, end = snapshot_graphs(snapshot)
         before = before or start
         after[f"After: {labels.get(name, name)}"] = end
     return network_before_after(

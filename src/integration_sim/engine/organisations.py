@@ -11,9 +11,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from integration_sim.model.behaviour import sigmoid
-from integration_sim.model.population import Organisation
-from integration_sim.scenario import Behaviour
+from integration_sim.config.schema import Behaviour
+from integration_sim.engine.behaviour import sigmoid
+from integration_sim.engine.state import Organisation
 
 
 class OrganisationAgent(mesa.Agent):

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from integration_sim.model.network import TieTable
-from integration_sim.scenario import Scenario
+from integration_sim.config.scenario import Scenario
+from integration_sim.engine.network import TieTable
 
 LOGISTIC, THRESHOLD, ADDITIVE = 0, 1, 2
 _CONTAGION = {"logistic": LOGISTIC, "threshold": THRESHOLD, "additive": ADDITIVE}

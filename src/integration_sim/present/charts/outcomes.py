@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from integration_sim import comparison
-from integration_sim.charts import data
-from integration_sim.charts.style import Chart, label_of, looks, new_figure, styled
-from integration_sim.strategies import Intervention
+from integration_sim.analysis import comparison
+from integration_sim.config.strategies import Intervention
+from integration_sim.present.charts import data
+from integration_sim.present.charts.style import Chart, label_of, looks, new_figure, styled
 
 PCT = 100.0
 # Windows match outcomes.SUMMARY_METRICS["sustainability"]: the 13 weeks before funding

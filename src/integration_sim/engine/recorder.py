@@ -1,21 +1,21 @@
-"""Outcomes: weekly records (tidy), raw tallies for observation models, and run summaries.
+"""Weekly records (tidy) and raw tallies for observation models.
 
 The recorder fixes a layout of keys (locality, organisation type, behaviour,
 metric) once, then stores one vector of values per recorded week; the tidy
-DataFrame is built once at the end. Summaries are computed from the tidy
-records alone, so anything a summary says can be checked against the records.
+DataFrame is built once at the end.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from integration_sim.model.model import IntegrationModel
+from integration_sim.config.scenario import Scenario
+from integration_sim.config.schema import Behaviour
+from integration_sim.engine.network import CROSS, TieTable
+from integration_sim.engine.state import Population
 
 ALL = "all"
 RECORD_COLUMNS = [
@@ -28,25 +28,6 @@ RECORD_COLUMNS = [
     "metric",
     "value",
 ]
-SUMMARY_WINDOW = 13  # weeks: a quarter, long enough to smooth weekly noise and seasonality
-
-SUMMARY_METRICS = {
-    "integration_final": "mean integration index (share of cases integrated, 0-1) over the last 13 weeks",
-    "integration_peak": "highest 13-week rolling mean of the integration index (0-1)",
-    "integration_auc": "area under the integration index curve (index-years)",
-    "integration_gain": "final minus baseline (first 13 weeks) integration index",
-    "sustainability": "integration index 39-52 weeks after funding ends over the 13 weeks before it ends",
-    "gain_retained": "share of the gain over baseline still there a year after funding ends",
-    "spread": "mean gain in localities outside the first ones reached (all localities if the first wave is everywhere)",
-    "equity": "standard deviation of the final integration index across localities (lower is more equal)",
-    "total_spend": "intervention spend over the horizon (pounds)",
-    "cost_per_point": "spend per percentage point of integration gain (pounds)",
-    "delay_days": "delayed days summed over all cases",
-    "emergency_admissions": "emergency admissions summed over all cases",
-    "care_cost": "cost of delays and emergency admissions (pounds)",
-    "cross_boundary_density_final": "cross-boundary ties per possible pair, last 13 weeks",
-    "mean_trust_final": "mean trust of cross-boundary ties (0-1), last 13 weeks",
-}
 
 
 @dataclass
@@ -76,13 +57,28 @@ class _Layout:
 
 
 class Recorder:
-    """Collects weekly records (and optionally tallies) from a model."""
+    """Collects weekly records (and optionally tallies) from a run's state.
 
-    def __init__(self, model: IntegrationModel, tallies: bool = False) -> None:
-        pop = model.pop
-        self.model = model
-        self.every = model.scenario.record_every
-        self.horizon = model.scenario.horizon_weeks
+    Args:
+        scenario: the run's scenario (record interval, horizon, unit costs, behaviours).
+        pop: practitioner state; read, never changed.
+        ties: the tie table; read, never changed.
+        pooling_rule: the organisation-level behaviour (budget pooling), if any.
+        tally_rng: random stream for tallies' partner draws; tallies are kept only if given.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        pop: Population,
+        ties: TieTable,
+        pooling_rule: Behaviour | None = None,
+        tally_rng: np.random.Generator | None = None,
+    ) -> None:
+        self.pop, self.ties = pop, ties
+        self.costs = scenario.drivers.costs
+        self.every = scenario.record_every
+        self.horizon = scenario.horizon_weeks
         self.locs, self.types, self.behs = pop.locality_names, pop.type_names, pop.behaviour_names
         L, T = len(self.locs), len(self.types)
         self.g_loc = pop.group_matrix(pop.locality, L)
@@ -99,18 +95,18 @@ class Recorder:
         self.pooling_types = [
             t
             for t in range(T)
-            if model.pooling_rule
-            and self.types[t] in model.pooling_rule.performers
+            if pooling_rule
+            and self.types[t] in pooling_rule.performers
             and (self.org_types == t).any()
         ]
         self.layout = self._layout()
         self.weeks: list[int] = []
         self.values: list[np.ndarray] = []
-        self.tallies = _TallyBuilder(model) if tallies else None
+        self.tallies = _TallyBuilder(scenario, pop, ties, tally_rng) if tally_rng else None
 
     def _cross_pairs(self) -> np.ndarray:
         """Possible cross-organisation pairs per locality [L]."""
-        pop = self.model.pop
+        pop = self.pop
         L = len(self.locs)
         unit = pop.organisation.astype(np.int64) * L + pop.locality
         per_unit = np.bincount(unit, minlength=(len(pop.organisations)) * L).reshape(-1, L)
@@ -146,14 +142,24 @@ class Recorder:
         return lay
 
     def record(
-        self, week: int, encountered: np.ndarray, performed: np.ndarray, cases, exposure
+        self,
+        week: int,
+        encountered: np.ndarray,
+        performed: np.ndarray,
+        cases,
+        exposure,
+        pooling: np.ndarray,
     ) -> None:
-        """Store this week's values (every ``record_every`` weeks and the last week)."""
+        """Store this week's values (every ``record_every`` weeks and the last week).
+
+        ``performed`` is what was decided this week (before turnover); ``pooling``
+        is each organisation's pooling state (0/1) [O].
+        """
         if self.tallies is not None:
             self.tallies.add_encounters(encountered, performed)
         if week % self.every and week != self.horizon - 1:
             return
-        m, pop = self.model, self.model.pop
+        pop = self.pop
         perf = performed.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate_loc = (self.g_loc @ perf) / self.elig_loc
@@ -164,7 +170,7 @@ class Recorder:
             parts.append(rate_loc[:, b])
             parts.append(rate_type[self.elig_type[:, b] > 0, b])
             parts.append([rate_all[b]])
-        costs = m.scenario.drivers.costs
+        costs = self.costs
         care = cases.delay_days * costs.delay_day + cases.admissions * costs.emergency_admission
         density, trust = self._tie_stats()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -187,7 +193,7 @@ class Recorder:
         ):
             parts.append(per_loc)
             parts.append([total])
-        pooling = np.array([a.pooling for a in m.organisations], dtype=float)
+        pooling = np.asarray(pooling, dtype=float)
         for t in self.pooling_types:
             parts.append([pooling[self.org_types == t].mean()])
         self.weeks.append(week)
@@ -196,8 +202,8 @@ class Recorder:
             self.tallies.add_state(week)
 
     def _tie_stats(self) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
-        ties, pop = self.model.ties, self.model.pop
-        cross = ties.layer == 1
+        ties, pop = self.ties, self.pop
+        cross = ties.layer == CROSS
         loc = pop.locality[ties.u[cross]]
         L = len(self.locs)
         count = np.bincount(loc, minlength=L).astype(float)
@@ -233,10 +239,10 @@ class Recorder:
 class _TallyBuilder:
     """Accumulates raw counts by locality, behaviour and the pair of organisation types."""
 
-    def __init__(self, model: IntegrationModel) -> None:
-        pop = model.pop
-        self.model = model
-        self.rng = model.streams.rng("observation")
+    def __init__(
+        self, scenario: Scenario, pop: Population, ties: TieTable, rng: np.random.Generator
+    ) -> None:
+        self.pop, self.ties, self.rng = pop, ties, rng
         L, B, T = len(pop.locality_names), len(pop.behaviour_names), len(pop.type_names)
         self.shape = (L, B, T, T)
         staff = np.zeros((L, T))
@@ -246,7 +252,7 @@ class _TallyBuilder:
         # Partner type drawn in proportion to partner-type staff in the locality.
         weight = np.zeros((L, B, T))
         for b, name in enumerate(pop.behaviour_names):
-            partners = [pop.type_names.index(t) for t in model.scenario.behaviours[name].partners]
+            partners = [pop.type_names.index(t) for t in scenario.behaviours[name].partners]
             weight[:, b, partners] = staff[:, partners]
         self.cum = np.cumsum(weight, axis=2)
         self.enc = np.zeros(self.shape, dtype=np.int64)
@@ -285,7 +291,7 @@ class _TallyBuilder:
         return pairs
 
     def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
-        pop = self.model.pop
+        pop = self.pop
         rows, beh = np.nonzero(encountered)
         loc = pop.locality[rows]
         total = self.cum[loc, beh, -1]
@@ -303,13 +309,13 @@ class _TallyBuilder:
         )
 
     def add_state(self, week: int) -> None:
-        pop, ties = self.model.pop, self.model.ties
+        pop, ties = self.pop, self.ties
         L, B, T, _ = self.shape
         self.out["encounters"].append(self.enc)
         self.out["performed"].append(self.perf)
         self.enc, self.perf = np.zeros(self.shape, np.int64), np.zeros(self.shape, np.int64)
         self.out["practitioners"].append(self.staff.copy())
-        cross = ties.layer == 1
+        cross = ties.layer == CROSS
         a, c = pop.organisation_type[ties.u[cross]], pop.organisation_type[ties.v[cross]]
         loc = pop.locality[ties.u[cross]]
         tie = np.zeros((L, T, T))
@@ -331,7 +337,7 @@ class _TallyBuilder:
         self.weeks.append(week)
 
     def build(self) -> Tallies:
-        pop = self.model.pop
+        pop = self.pop
         stack = {k: np.stack(v) if v else np.zeros((0,)) for k, v in self.out.items()}
         return Tallies(
             weeks=list(self.weeks),
@@ -340,70 +346,3 @@ class _TallyBuilder:
             behaviours=list(pop.behaviour_names),
             **stack,
         )
-
-
-# ---------------------------------------------------------------------- summaries
-
-
-def _window_mean(series: pd.Series, start: int, stop: int) -> float:
-    part = series[(series.index >= start) & (series.index < stop)]
-    return float(part.mean()) if len(part) else float("nan")
-
-
-def summarise(
-    records: pd.DataFrame, horizon: int, funding_end: int | None, first_localities: list[str]
-) -> dict[str, float]:
-    """Run summary metrics (see SUMMARY_METRICS) from one run's tidy records."""
-    agg = records[(records["organisation_type"] == ALL) & (records["behaviour"] == ALL)]
-    wide = agg.pivot_table(
-        index="week", columns=["metric", "locality"], values="value", observed=True, dropna=False
-    )
-    w = SUMMARY_WINDOW
-    index = wide[("integration_index", ALL)]
-    last = index.index.max() + 1 if len(index) else horizon
-    final = _window_mean(index, last - w, last)
-    baseline = _window_mean(index, 0, w)
-    out = {
-        "integration_final": final,
-        "integration_peak": float(index.rolling(w, min_periods=1).mean().max()),
-        "integration_auc": float(index.mean() * horizon / 52.0),
-        "integration_gain": final - baseline,
-    }
-    out.update(_sustainability(index, baseline, funding_end, last))
-    locs = [c for c in wide["integration_index"].columns if c != ALL]
-    finals = {loc: _window_mean(wide[("integration_index", loc)], last - w, last) for loc in locs}
-    bases = {loc: _window_mean(wide[("integration_index", loc)], 0, w) for loc in locs}
-    outside = [loc for loc in locs if loc not in first_localities] or locs
-    out["spread"] = float(np.mean([finals[n] - bases[n] for n in outside]))
-    out["equity"] = float(np.std(list(finals.values())))
-    spend = float(wide[("spend", ALL)].sum())
-    out["total_spend"] = spend
-    gain_points = 100.0 * out["integration_gain"]
-    out["cost_per_point"] = spend / gain_points if gain_points > 0 and spend > 0 else float("nan")
-    for metric in ("delay_days", "emergency_admissions", "care_cost"):
-        out[metric] = float(wide[(metric, ALL)].sum())
-    for metric in ("cross_boundary_density", "mean_trust"):
-        out[f"{metric}_final"] = _window_mean(wide[(metric, ALL)], last - w, last)
-    perf = records[
-        (records["metric"] == "performance_rate")
-        & (records["locality"] == ALL)
-        & (records["organisation_type"] == ALL)
-    ]
-    for b, group in perf.groupby("behaviour", observed=True):
-        out[f"final_{b}"] = _window_mean(group.set_index("week")["value"], last - w, last)
-    return out
-
-
-def _sustainability(
-    index: pd.Series, baseline: float, funding_end: int | None, last: int
-) -> dict[str, float]:
-    nan = float("nan")
-    if funding_end is None or funding_end + 52 > last:
-        return {"sustainability": nan, "gain_retained": nan}
-    at_end = _window_mean(index, funding_end - SUMMARY_WINDOW, funding_end)
-    after = _window_mean(index, funding_end + 52 - SUMMARY_WINDOW, funding_end + 52)
-    gain_end = at_end - baseline
-    return {
-        "sustainability": after / at_end if at_end > 0 else nan,
-        "gain_retained": (after - baseline) / gain_end if gain_end > 0.005 else nan,
-    }

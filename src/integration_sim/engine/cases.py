@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from integration_sim.model.population import Population
-from integration_sim.scenario import Scenario
+from integration_sim.config.scenario import Scenario
+from integration_sim.engine.state import Population
 
 
 @dataclass

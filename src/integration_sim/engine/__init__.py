@@ -1,5 +1,5 @@
 """The simulation: practitioners as arrays, organisations as Mesa agents, ties as a sparse matrix."""
 
-from integration_sim.model.model import IntegrationModel
+from integration_sim.engine.model import IntegrationModel
 
 __all__ = ["IntegrationModel"]

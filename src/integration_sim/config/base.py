@@ -1,0 +1,17 @@
+"""The strict base every schema model shares, and the constrained number types."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Week = Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    """Base for every schema model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,60 @@
+"""Loading scenario files: parse, validate (file, field and line in every error), resolve paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from integration_sim.config.overrides import apply_overrides
+from integration_sim.config.scenario import Scenario
+from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
+
+
+def parse_scenario(
+    data: dict[str, Any], path: str | Path | None = None, text: str = ""
+) -> Scenario:
+    """Validate a scenario mapping; raise InputErrors naming file, field and line."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise validation_errors(exc, path, key_lines(text)) from None
+    if path is not None:
+        scenario = _resolve_paths(scenario, Path(path).parent)
+    return scenario
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file, applying optional dotted-path ``overrides``.
+
+    Relative file paths inside the scenario (network files, posterior) are taken
+    relative to the scenario file's folder.
+    """
+    data, text = read_yaml(path)
+    scenario = parse_scenario(data, path, text)
+    if overrides:
+        scenario = apply_overrides(scenario, overrides, source=str(path))
+    return scenario
+
+
+def _resolve_paths(scenario: Scenario, base: Path) -> Scenario:
+    def resolve(p: str | None) -> str | None:
+        if p is None or Path(p).is_absolute():
+            return p
+        return str((base / p).resolve())
+
+    update: dict[str, Any] = {}
+    if scenario.system.network is not None:
+        net = scenario.system.network.model_copy(
+            update={
+                "edges": resolve(scenario.system.network.edges),
+                "practitioners": resolve(scenario.system.network.practitioners),
+            }
+        )
+        update["system"] = scenario.system.model_copy(update={"network": net})
+    if scenario.parameters.posterior is not None:
+        update["parameters"] = scenario.parameters.model_copy(
+            update={"posterior": resolve(scenario.parameters.posterior)}
+        )
+    return scenario.model_copy(update=update) if update else scenario

@@ -1,0 +1,222 @@
+"""Rollout strategies: intervention primitives and the named bundles built from them.
+
+An :class:`Intervention` is one primitive (co-location, pooled budget, funded
+backfill, training, shared records, champions, learning transfer) with a start,
+an end, a target and a weekly cost. A strategy is a list of interventions,
+either written out (``kind: custom``) or generated from a budget by a named
+bundle (``pilot``, ``system_wide``, ``staged``, ``targeted``).
+
+This module is the schema only; ``engine/rollout.py`` expands a strategy into
+interventions in a built place and turns money into strength.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal, get_args
+
+from pydantic import Field
+
+from integration_sim.config.base import NonNegative, Share, Strict, Week
+
+Primitive = Literal[
+    "co_location",
+    "pooled_budget",
+    "backfill",
+    "training",
+    "shared_records",
+    "champions",
+    "learning_transfer",
+]
+PRIMITIVES: tuple[str, ...] = get_args(Primitive)
+FUNDED_PRIMITIVES = ("co_location", "pooled_budget", "backfill", "training", "shared_records")
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names a scenario defines, for checking the names a strategy uses."""
+
+    localities: set[str]
+    organisation_types: set[str]
+
+
+class Target(Strict):
+    """Who an intervention reaches. Each list narrows; "all" does not."""
+
+    localities: list[str] | Literal["all"] = "all"
+    organisation_types: list[str] | Literal["all"] = "all"
+    roles: list[str] | Literal["all"] = "all"
+
+
+class Intervention(Strict):
+    """One intervention primitive on the timeline (weeks; end is exclusive)."""
+
+    kind: Primitive
+    start_week: Week = 0
+    end_week: Week | None = Field(None, description="exclusive; default: to the horizon")
+    target: Target = Field(default_factory=Target)
+    strength: Share = 1.0
+    cost_per_week: NonNegative = Field(0.0, description="pounds per week, whole intervention")
+    champions: Annotated[int, Field(ge=0)] = Field(0, description="champions per targeted locality")
+    selection: Literal["random", "readiness", "betweenness", "brokerage"] = "random"
+    transfer: Share = Field(
+        0.0, description="learning_transfer: share of the source's gains handed on"
+    )
+    source_localities: list[str] = Field(default_factory=list)
+    launch: bool = Field(True, description="counts as a new initiative (initiative fatigue)")
+    phase: str = Field("", description="label used in records, e.g. pilot or scale_up")
+
+
+class Funding(Strict):
+    """A budget spread over a bundle of funded primitives."""
+
+    budget: NonNegative = Field(0.0, description="pounds over the whole phase")
+    duration_weeks: Annotated[int, Field(ge=1)] = 104
+    bundle: dict[str, Share] = Field(
+        default_factory=lambda: {
+            "co_location": 0.35,
+            "backfill": 0.3,
+            "training": 0.2,
+            "pooled_budget": 0.15,
+        },
+        description="share of the budget for each funded primitive",
+    )
+
+
+class ScaleUp(Strict):
+    """What happens in the other localities when a pilot's money ends."""
+
+    budget: NonNegative = 0.0
+    duration_weeks: Annotated[int, Field(ge=1)] = 104
+    learning_transfer: Share = Field(
+        0.0, description="0 = start from scratch, 1 = learning collated and handed on"
+    )
+    bundle: dict[str, Share] | None = None
+
+
+class _StrategyBase(Strict):
+    label: str = ""
+    start_week: Week = 26
+    selection_rule: Literal["named", "most_ready", "highest_need", "random"] = "most_ready"
+
+    def problems(self, names: Names) -> list[str]:
+        """Cross-reference problems (unknown localities, primitives, ...)."""
+        return []
+
+    def budget_total(self) -> float:
+        """Declared spend in pounds (before any equal-budget rescaling)."""
+        return 0.0
+
+
+class Custom(_StrategyBase):
+    """Interventions written out one by one."""
+
+    kind: Literal["custom"] = "custom"
+    interventions: list[Intervention] = Field(default_factory=list)
+
+    def problems(self, names: Names) -> list[str]:
+        out = []
+        for i, iv in enumerate(self.interventions):
+            out.extend(f"interventions.{i}.{p}" for p in _target_problems(iv.target, names))
+        return out
+
+
+class Pilot(_StrategyBase):
+    """k localities get ringfenced money for a fixed time; optional scale-up afterwards."""
+
+    kind: Literal["pilot"] = "pilot"
+    localities: list[str] | None = Field(
+        None, description="named pilot localities (else chosen by selection_rule)"
+    )
+    count: Annotated[int, Field(ge=1)] = 2
+    funding: Funding = Field(default_factory=Funding)
+    scale_up: ScaleUp | None = None
+    rounds: Annotated[int, Field(ge=1)] = Field(
+        1, description="successive pilots, each in fresh localities"
+    )
+
+    def problems(self, names: Names) -> list[str]:
+        out = _locality_problems(self.localities, names, "localities")
+        out += _bundle_problems(self.funding.bundle, "funding.bundle")
+        if self.scale_up and self.scale_up.bundle:
+            out += _bundle_problems(self.scale_up.bundle, "scale_up.bundle")
+        return out
+
+    def budget_total(self) -> float:
+        return self.funding.budget * self.rounds + (self.scale_up.budget if self.scale_up else 0.0)
+
+
+class SystemWide(_StrategyBase):
+    """Every locality at once, the money spread across them all."""
+
+    kind: Literal["system_wide"] = "system_wide"
+    funding: Funding = Field(default_factory=Funding)
+
+    def problems(self, names: Names) -> list[str]:
+        return _bundle_problems(self.funding.bundle, "funding.bundle")
+
+    def budget_total(self) -> float:
+        return self.funding.budget
+
+
+class Staged(_StrategyBase):
+    """Waves of localities (stepped wedge); the budget is split equally between waves."""
+
+    kind: Literal["staged"] = "staged"
+    waves: Annotated[int, Field(ge=1)] = 3
+    wave_interval_weeks: Annotated[int, Field(ge=1)] = 26
+    order: list[str] | None = Field(None, description="locality order (else by selection_rule)")
+    funding: Funding = Field(default_factory=Funding)
+
+    def problems(self, names: Names) -> list[str]:
+        return _locality_problems(self.order, names, "order") + _bundle_problems(
+            self.funding.bundle, "funding.bundle"
+        )
+
+    def budget_total(self) -> float:
+        return self.funding.budget
+
+
+class Targeted(_StrategyBase):
+    """Champions seeded by network position, with training and backfill for them."""
+
+    kind: Literal["targeted"] = "targeted"
+    champions_per_locality: Annotated[int, Field(ge=1)] = 5
+    position: Literal["betweenness", "brokerage", "readiness", "random"] = "brokerage"
+    funding: Funding = Field(
+        default_factory=lambda: Funding(bundle={"training": 0.5, "backfill": 0.5})
+    )
+
+    def problems(self, names: Names) -> list[str]:
+        return _bundle_problems(self.funding.bundle, "funding.bundle")
+
+    def budget_total(self) -> float:
+        return self.funding.budget
+
+
+Strategy = Annotated[Custom | Pilot | SystemWide | Staged | Targeted, Field(discriminator="kind")]
+
+
+def _locality_problems(given: list[str] | None, names: Names, field: str) -> list[str]:
+    return [f"{field}: unknown locality {n!r}" for n in given or [] if n not in names.localities]
+
+
+def _bundle_problems(bundle: dict[str, float], field: str) -> list[str]:
+    return [
+        f"{field}: {k!r} is not a funded primitive (use {', '.join(FUNDED_PRIMITIVES)})"
+        for k in bundle
+        if k not in FUNDED_PRIMITIVES
+    ]
+
+
+def _target_problems(target: Target, names: Names) -> list[str]:
+    out = []
+    if target.localities != "all":
+        out += _locality_problems(target.localities, names, "target.localities")
+    if target.organisation_types != "all":
+        out += [
+            f"target.organisation_types: unknown organisation type {t!r}"
+            for t in target.organisation_types
+            if t not in names.organisation_types
+        ]
+    return out

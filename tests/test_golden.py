@@ -1,0 +1,29 @@
+"""Results do not change unless we mean them to.
+
+The expected digests below are the exact bits of ``records`` and ``summary`` for
+two short runs (see ``tests/golden.py``). A change that alters results on purpose
+updates them, and its commit message says which numbers changed and why.
+Print today's digests with ``python tests/golden.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from golden import digests
+
+EXPECTED = {
+    "example_place": {
+        "records": "e69a5c425ea7233b7749512cdbe569e3aa821270ad17ab199569d1a27d908f34",
+        "summary": "40c716b09c90a3f50acad88a9be7327cdaa280fe0d5e68d67e7604a67990dd2f",
+    },
+    "flagship_short": {
+        "records": "3c5de70a4022fd41f4ba168541bb04a4cd39fc1f11fcb978b490d0d987c92d13",
+        "summary": "2875b980aab5a66681dd386cc79dc04aaeec856f7fe78b33a3042eda2635f5e0",
+    },
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_results_are_bit_identical_to_the_recorded_digests(case):
+    assert digests(case) == EXPECTED[case]
