@@ -296,13 +296,12 @@ class _LocalWorkers:
         yield from self._share(fn, tasks, todo, died)
 
     def _share(self, fn: Fn, tasks: list, todo: deque[int], died: Died) -> Iterator[tuple]:
-        tries: dict[int, int] = {}
+        # Tasks in flight when a worker died are suspects: each is run again alone,
+        # so a task that kills its worker is found without blaming its neighbours.
+        suspects: deque[int] = deque()
         pending: dict[cf.Future, int] = {}
-        while todo or pending:
-            while todo and self.ready() and len(pending) < self.processes * IN_FLIGHT_PER_WORKER:
-                i = todo.popleft()
-                tries[i] = tries.get(i, 0) + 1
-                pending[self._pool.submit(_worker_call, fn, tasks[i])] = i
+        while todo or pending or suspects:
+            self._submit(fn, tasks, todo, suspects, pending)
             if todo and self.parent_works and not any(f.done() for f in pending):
                 i = todo.popleft()  # nothing to collect: work here meanwhile
                 yield i, fn(self.context, tasks[i])
@@ -310,9 +309,21 @@ class _LocalWorkers:
                 time.sleep(0.02)  # the worker processes are still starting
             else:
                 finished, _ = cf.wait(pending, timeout=0.05, return_when=cf.FIRST_COMPLETED)
-                yield from self._collect(finished, pending, tasks, tries, todo, died)
+                yield from self._collect(finished, pending, tasks, suspects, died)
 
-    def _collect(self, finished, pending, tasks, tries, todo, died) -> Iterator[tuple]:
+    def _submit(self, fn: Fn, tasks: list, todo: deque, suspects: deque, pending: dict) -> None:
+        if not self.ready():
+            return
+        if suspects:  # one at a time, nothing else in flight
+            if not pending:
+                i = suspects.popleft()
+                pending[self._pool.submit(_worker_call, fn, tasks[i])] = (i, True)
+            return
+        while todo and len(pending) < self.processes * IN_FLIGHT_PER_WORKER:
+            i = todo.popleft()
+            pending[self._pool.submit(_worker_call, fn, tasks[i])] = (i, False)
+
+    def _collect(self, finished, pending, tasks, suspects, died) -> Iterator[tuple]:
         broken = False
         for fut in finished:
             try:
@@ -320,17 +331,19 @@ class _LocalWorkers:
             except cf.process.BrokenProcessPool:
                 broken = True  # handled with the rest of the broken pool below
                 continue
-            yield pending.pop(fut), result
-        if broken:  # a dead worker breaks the whole pool: retry its tasks on a new one
-            for fut, i in pending.items():
-                fut.cancel()
-                if tries.get(i, 0) < 2:
-                    todo.appendleft(i)
-                else:
-                    yield i, died(tasks[i], "worker process died")
-            pending.clear()
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._start()
+            yield pending.pop(fut)[0], result
+        if not broken:
+            return
+        # A dead worker breaks the whole pool: start a new one and run the suspects again.
+        for fut, (i, alone) in pending.items():
+            fut.cancel()
+            if alone:  # it died a second time, alone: it is the culprit
+                yield i, died(tasks[i], "worker process died (twice)")
+            else:
+                suspects.append(i)
+        pending.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._start()
 
 
 # ------------------------------------------------------------------------------- Dask
