@@ -60,9 +60,12 @@ def test_same_results_in_process_on_local_workers_and_on_dask():
             assert values(got) == expected, kwargs
             assert len({pid for _, (_, pid, _) in got} - {os.getpid()}) >= 1  # processes ran some
             assert [r[0] for r in pool.map(draw, tasks, chunk_size=7)] == expected
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, Pool(cluster=cluster, context=Context(5)) as pool:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Pool(cluster=cluster, context=Context(5)) as pool,
+    ):
         assert pool.slots == 2 and pool.backend == "dask"
         assert values(pool.imap(draw, tasks)) == expected
     assert expected != values(Pool(1, context=Context(6)).imap(draw, tasks))  # seeds matter

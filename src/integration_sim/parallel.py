@@ -113,13 +113,6 @@ class Pool:
         """Tasks that can run at once: local workers, or the cluster's worker threads."""
         return self._dask.slots() if self._dask is not None else self.workers
 
-    @property
-    def backend(self) -> str:
-        """``"dask"``, ``"processes"`` or ``"in-process"`` (for manifests)."""
-        if self._dask is not None:
-            return "dask"
-        return "processes" if self.workers > 1 else "in-process"
-
     def imap(
         self,
         fn: Fn,
@@ -148,8 +141,9 @@ class Pool:
         else:
             if self._local is None:
                 processes = self.workers - 1 if self.parent_works else self.workers
-                self._local = _LocalWorkers(processes, self.context, self.preload)
-                self._local.parent_works = self.parent_works
+                self._local = _LocalWorkers(
+                    processes, self.context, self.preload, self.parent_works
+                )
             yield from self._local.imap(fn, tasks, died, task_seconds)
 
     def map(self, fn: Fn, tasks: Iterable[Task], chunk_size: int | None = None) -> list:
@@ -231,13 +225,15 @@ def process_context(preload: Sequence[str] = ()) -> multiprocessing.context.Base
 class _LocalWorkers:
     """Worker processes (started once, in the background) plus this process, which works too."""
 
-    def __init__(self, processes: int, context: Any, preload: Sequence[str]) -> None:
+    def __init__(
+        self, processes: int, context: Any, preload: Sequence[str], parent_works: bool
+    ) -> None:
         self.processes, self.context, self.preload = processes, context, preload
+        self.parent_works = parent_works
         self._alive_read, self._alive_write = multiprocessing.Pipe(duplex=False)
         self._pool: cf.ProcessPoolExecutor | None = None
         self._probes: list[cf.Future] = []
         self._starter: threading.Thread | None = None
-        self.parent_works = True
         self._error: BaseException | None = None
 
     def start(self) -> None:
