@@ -130,6 +130,7 @@ def _pair(name: str, measure, extra: dict | None = None) -> list[dict]:
     for label, kwargs in (("1 worker", 1), ("2 workers", 2), *(extra or {}).items()):
         seconds, units = measure(kwargs)
         rows.append({"case": f"{name}, {label}", "units": units, "seconds": round(seconds, 3)})
+        print(f"  {rows[-1]['case']}: {seconds:.2f} s", file=sys.stderr, flush=True)
     one = rows[0]["seconds"]
     for row in rows[1:]:
         row["speedup"] = round(one / row["seconds"], 3)

@@ -113,6 +113,11 @@ class Pool:
         """Tasks that can run at once: local workers, or the cluster's worker threads."""
         return self._dask.slots() if self._dask is not None else self.workers
 
+    def slots_for(self, seconds: float) -> int:
+        """Slots a job of ``seconds`` of work (in all) will use: 1 if too small to start workers."""
+        small = self._dask is None and self._local is None and seconds < START_WORTH_SECONDS
+        return 1 if small and self.parent_works else self.slots
+
     def imap(
         self,
         fn: Fn,

@@ -197,7 +197,7 @@ def _prepare(
     unit = unit_design(exp)
     values = to_values(exp, unit)
     per_run = None if batch_size or exp.batch_size else _seconds_per_run(spec, values)
-    size = batch_size or exp.batch_size or _timed_batch_size(per_run, len(values), exp, pool.slots)
+    size = batch_size or exp.batch_size or _timed_batch_size(per_run, len(values), exp, pool)
     manifest = {
         "kind": "integration-sim sweep",
         "experiment": exp.name,
@@ -220,9 +220,10 @@ def _prepare(
     return values, per_run
 
 
-def _timed_batch_size(seconds: float, points: int, exp: Experiment, slots: int) -> int:
+def _timed_batch_size(seconds: float, points: int, exp: Experiment, pool: Pool) -> int:
     """Runs per task so a task takes about TARGET_TASK_SECONDS, with enough tasks to balance."""
     n_runs = points * exp.replicates
+    slots = pool.slots_for(seconds * n_runs)
     by_time = max(int(TARGET_TASK_SECONDS / max(seconds, 1e-7)), 1)
     by_balance = max(math.ceil(n_runs / (slots * TASKS_PER_SLOT)), 1)
     return min(by_time, by_balance)
