@@ -14,7 +14,7 @@ from integration_sim.analysis import comparison
 from integration_sim.config.strategies import Intervention
 from integration_sim.metrics import headline, metric_info
 from integration_sim.present.charts import data
-from integration_sim.present.charts.style import Chart, label_of, looks, new_figure, styled
+from integration_sim.present.style import Chart, label_of, looks, new_figure, styled
 
 PCT = 100.0
 # Windows match outcomes.SUMMARY_METRICS["sustainability"]: the 13 weeks before funding
