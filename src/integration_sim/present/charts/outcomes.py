@@ -12,6 +12,7 @@ from matplotlib.lines import Line2D
 
 from integration_sim.analysis import comparison
 from integration_sim.config.strategies import Intervention
+from integration_sim.engine.schedule import funding_end
 from integration_sim.metrics import headline, metric_info
 from integration_sim.present.charts import data
 from integration_sim.present.style import Chart, label_of, looks, new_figure, styled
@@ -55,7 +56,7 @@ def sustainability(
     ax = axes[0]
     clamped = False
     for i, s in enumerate(strategies):
-        end = data.funding_end(interventions.get(s, []), horizon)
+        end = funding_end(interventions.get(s, []), horizon)
         if end is None:
             continue
         clamped |= end + YEAR > horizon
