@@ -231,7 +231,9 @@ def _open_history(abc: pyabc.ABCSMC, model: SimulationModel, settings, db_path: 
         remaining = settings.max_generations - done
         return (0 if _finished(history) else remaining), history
     if db_path.exists():
-        raise InputError(f"{db_path} exists: use --resume to continue it, or another -o folder")
+        raise InputError(
+            f"{db_path} exists: resume the calibration to continue it, or choose another output folder"
+        )
     np.random.seed(settings.seed)
     random.seed(settings.seed)
     db_path.parent.mkdir(parents=True, exist_ok=True)
