@@ -122,7 +122,7 @@ def test_report_is_self_contained_with_captioned_charts(tmp_path):
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", html)  # nothing fetched from a network
     assert "<script" not in html.lower() and "<link" not in html.lower()
     assert len(list((tmp_path / "charts").glob("*.png"))) == 6
-    diffs = pd.read_csv(tmp_path / "differences.csv")
+    diffs = pd.read_parquet(tmp_path / "differences.parquet")
     assert set(diffs["strategy"]) == {"system_wide", "staged"}
 
 
