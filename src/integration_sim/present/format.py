@@ -48,11 +48,11 @@ def fmt_diff(value: float, metric: str) -> str:
 
 def fmt_effect(median: float, low: float, high: float, metric: str, note: str = "") -> str:
     """A difference with its 95% interval where it has one, or the reason it has none."""
-    text = fmt_diff(median, metric)
-    if finite(low) and finite(high):
-        return f"{text} (95% interval {fmt_diff(low, metric)} to {fmt_diff(high, metric)})"
     if note.startswith("undefined"):
         return f"undefined ({note.removeprefix('undefined: ')})"
+    text = fmt_diff(median, metric)
+    if finite(median) and finite(low) and finite(high):
+        return f"{text} (95% interval {fmt_diff(low, metric)} to {fmt_diff(high, metric)})"
     return text
 
 
