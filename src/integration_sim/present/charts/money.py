@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from integration_sim.analysis.decision import best_shares
 from integration_sim.present.charts import data
@@ -36,6 +37,23 @@ def _order(effects: pd.DataFrame, baseline: str, strategies: list[str] | None) -
     return [s for s in names if s != baseline]
 
 
+def _clouds(ax: Axes, effects: pd.DataFrame, others: list[str], look: dict, labels) -> list[float]:
+    """Each strategy's replicate pairs (dots) and median (large marker); returns every x drawn."""
+    xs = [0.0]
+    for s in others:
+        p = _pairs(effects, s)
+        lk = look[s]
+        x, y = p[GAIN].to_numpy(), p[COST].to_numpy() / 1e3
+        ax.scatter(x, y, s=16, color=lk.colour, marker=lk.marker, alpha=0.35, lw=0)
+        (_, x50, _), (_, y50, _) = data.quantiles(x), data.quantiles(y)
+        label = label_of(s, labels, 40)
+        ax.plot(
+            [x50], [y50], marker=lk.marker, color=lk.colour, mec="black", ms=10, ls="", label=label
+        )
+        xs += list(x)
+    return xs
+
+
 @styled
 def cost_effectiveness(
     effects: pd.DataFrame,
@@ -56,33 +74,7 @@ def cost_effectiveness(
     look = looks([baseline, *others])
     fig = new_figure(7.2, 5.2)
     ax = fig.subplots()
-    xs = [0.0]
-    for s in others:
-        p = _pairs(effects, s)
-        lk = look[s]
-        x, y = p[GAIN].to_numpy(), p[COST].to_numpy() / 1e3
-        ax.scatter(x, y, s=16, color=lk.colour, marker=lk.marker, alpha=0.35, lw=0)
-        (_, x50, _), (_, y50, _) = data.quantiles(x), data.quantiles(y)
-        ax.plot(
-            [x50],
-            [y50],
-            marker=lk.marker,
-            color=lk.colour,
-            mec="black",
-            ms=10,
-            ls="",
-            label=label_of(s, labels, 40),
-        )
-        xs += list(x)
-    ax.plot(
-        [0],
-        [0],
-        marker="o",
-        color="black",
-        ms=7,
-        ls="",
-        label=label_of(baseline, labels, 40) + " (origin)",
-    )
+    xs = _clouds(ax, effects, others, look, labels)
     lo, hi = min(min(xs), -0.5), max(max(xs), 0.5)
     line = np.array([lo, hi]) * 1.1
     ax.plot(
