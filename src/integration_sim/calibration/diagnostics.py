@@ -162,7 +162,7 @@ def diagnostics_html(
     if last > 1:
         parts.append(
             f'<p class="warn">The last generation ran at temperature {last:.3g} &gt; 1, so the '
-            "posterior is wider than the exact one: run more generations (--resume).</p>"
+            "posterior is wider than the exact one: resume the calibration to run more generations.</p>"
         )
     for name, caption, png in charts:
         parts.append(f"<h2>{esc(caption)}</h2>{img(png, name)}")
