@@ -18,7 +18,7 @@ EXPECTED = {
     },
     "flagship_short": {
         "records": "3c5de70a4022fd41f4ba168541bb04a4cd39fc1f11fcb978b490d0d987c92d13",
-        "summary": "345400bb93adec341f4527853edf6cf5efea344b7fbdf785e39af17e025e9450",
+        "summary": "56b43ae6113cdd3787488935a3336a343ff246e62db0541e9aecddab043f7013",
     },
 }
 
