@@ -373,6 +373,7 @@ _ENTRIES = [
         paired=True,
         scale=100.0,
         headline=True,
+        console=True,
     ),
     Metric(
         "gain_first_localities",
@@ -488,6 +489,7 @@ _ENTRIES = [
         _net_cost,
         paired=True,
         headline=True,
+        console=True,
     ),
     Metric(
         "return_per_pound",

@@ -47,6 +47,8 @@ def verdict(d: Decision, labels: Mapping[str, str]) -> str:
 
 
 def _primary_text(d: Decision, s: Standing) -> str:
+    if d.primary.paired and s.strategy == d.baseline:
+        return "0 (the baseline)"
     if not d.primary.paired:
         return fmt(s.median, d.primary.name)
     if not d.enough:
