@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from integration_sim.errors import InputError
-from integration_sim.metrics import METRICS, RUN_COLUMNS, metric_info, run_view
+from integration_sim.metrics import METRICS, RUN_COLUMNS, Ratio, metric_info, run_view
 from integration_sim.metrics import effects as run_effects
 
 PAIR_COLUMNS = [
@@ -271,7 +271,7 @@ def _ratio_rows(pairs: pd.DataFrame, boot: dict) -> list[dict]:
             if ratio.numerator not in wide or ratio.denominator not in wide:
                 continue
             both = wide[[ratio.numerator, ratio.denominator]].dropna().to_numpy()
-            value, lo, hi, note = _ratio_of_medians(both, ratio.denominator_scale, boot)
+            value, lo, hi, note = _ratio_of_medians(both, ratio, boot)
             rows.append(
                 {
                     "strategy": name,
@@ -290,17 +290,20 @@ def _ratio_rows(pairs: pd.DataFrame, boot: dict) -> list[dict]:
 
 
 def _ratio_of_medians(
-    both: np.ndarray, scale: float, boot: dict
+    both: np.ndarray, ratio: Ratio, boot: dict
 ) -> tuple[float, float, float, str]:
     """(value, interval low, high, note) of median(column 0) / (scale * median(column 1))."""
     nan = float("nan")
-    n = len(both)
+    n, scale = len(both), ratio.denominator_scale
+    below = metric_info(ratio.denominator).label.lower()
     if n < boot["min_pairs"]:
-        return nan, nan, nan, f"undefined: too few replicate pairs ({n}) to tell the gain from zero"
+        return nan, nan, nan, f"undefined: too few replicate pairs ({n}) to tell {below} from zero"
+    if metric_info(ratio.numerator).fixed and not np.any(both[:, 0]):
+        return nan, nan, nan, f"undefined: no {metric_info(ratio.numerator).label.lower()}"
     den = both[:, 1]
     lo, _ = bootstrap_median_interval(den, boot["level"], boot["resamples"], boot["seed"])
     if not lo > 0:
-        return nan, nan, nan, "undefined: the interval of the denominator includes zero (or less)"
+        return nan, nan, nan, f"undefined: {below} could be zero"
     value = float(np.median(both[:, 0]) / (scale * np.median(den)))
     rng = np.random.default_rng(boot["seed"])
     idx = rng.integers(0, n, size=(boot["resamples"], n))

@@ -41,6 +41,8 @@ def fmt_diff(value: float, metric: str) -> str:
     text = fmt(value, metric)
     if text == DASH:
         return text
+    if not any(c in "123456789" for c in text):  # rounds to zero: no sign
+        return text.replace("-", "")
     if text.startswith("£-"):
         return "-£" + text[2:]
     return "+" + text if value > 0 else text
