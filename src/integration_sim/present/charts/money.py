@@ -37,6 +37,13 @@ def _order(effects: pd.DataFrame, baseline: str, strategies: list[str] | None) -
     return [s for s in names if s != baseline]
 
 
+def _finish(ax: Axes, name: str, title: str, caption: str) -> Chart:
+    """Legend outside the axes on the right, bold title; the chart with its words."""
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    ax.set_title(title, fontweight="bold")
+    return Chart(name, title, caption, ax.figure)
+
+
 def _clouds(ax: Axes, effects: pd.DataFrame, others: list[str], look: dict, labels) -> list[float]:
     """Each strategy's replicate pairs (dots) and median (large marker); returns every x drawn."""
     xs = [0.0]
@@ -91,15 +98,12 @@ def cost_effectiveness(
     ax.set_ylabel(
         "Net cost over the baseline (thousand pounds;\nextra spend minus care costs avoided)"
     )
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
-    title = "Cost-effectiveness plane"
-    ax.set_title(title, fontweight="bold")
     caption = (
         "Right is more integration, down is cheaper; below the dashed line a strategy is worth its "
         "money at the stated price per point. Each cloud is one strategy's replicate pairs: clouds "
         "that straddle a line or an axis mean the verdict is uncertain."
     )
-    return Chart("cost_effectiveness", title, caption, fig)
+    return _finish(ax, "cost_effectiveness", "Cost-effectiveness plane", caption)
 
 
 def acceptability(
@@ -152,12 +156,11 @@ def acceptability_curve(
     ax.set_xlim(0, prices[-1] / 1e3)
     ax.set_xlabel("Willingness to pay (thousand pounds per point of integration gained)")
     ax.set_ylabel("Probability of the highest net benefit\n(share of replicates)")
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
-    title = "Which strategy is best, at each price per point"
-    ax.set_title(title, fontweight="bold")
     caption = (
         "For each price a commissioner might pay per point of integration, the share of replicates in "
         "which a strategy gives the most integration for its net cost; the dashed line is the "
         "scenario's stated willingness to pay."
     )
-    return Chart("acceptability_curve", title, caption, fig)
+    return _finish(
+        ax, "acceptability_curve", "Which strategy is best, at each price per point", caption
+    )
