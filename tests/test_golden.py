@@ -13,12 +13,12 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "e69a5c425ea7233b7749512cdbe569e3aa821270ad17ab199569d1a27d908f34",
-        "summary": "40c716b09c90a3f50acad88a9be7327cdaa280fe0d5e68d67e7604a67990dd2f",
+        "records": "bd245563228c7c924e7a89d63821f17df99afca236ed8193387f8a0384f5e3af",
+        "summary": "89a0d08d7025fde605974d64a116667d988433d0d4ca55a5546080552ca89279",
     },
     "flagship_short": {
-        "records": "3c5de70a4022fd41f4ba168541bb04a4cd39fc1f11fcb978b490d0d987c92d13",
-        "summary": "2875b980aab5a66681dd386cc79dc04aaeec856f7fe78b33a3042eda2635f5e0",
+        "records": "480a6ef0f5205c3378fd76ea74208cb55252d904ea3778b1764e2ed383b412ca",
+        "summary": "529ef397b39b5760bc6dd513559d8199c08fa70d116c2f1507d930a7da1d92fe",
     },
 }
 

@@ -120,7 +120,9 @@ def step_behaviour(
         (pp.leadership_weight, pp.peer_weight, pp.benefit_weight),
         pp.motivation_rate,
     )
-    pop.performed = performed
+    # Kept apart from what is returned: turnover resets leavers' rows of pop.performed
+    # later this week, and the week's records must show what was decided.
+    pop.performed = performed.copy()
     pop.ever |= performed
     return encountered, performed
 
