@@ -13,12 +13,12 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "bd245563228c7c924e7a89d63821f17df99afca236ed8193387f8a0384f5e3af",
-        "summary": "89a0d08d7025fde605974d64a116667d988433d0d4ca55a5546080552ca89279",
+        "records": "77df6b9d01d35ce8600412e03264f7f1adabe44079bf545a7c941cc1d41d2731",
+        "summary": "9a87616258beb451fd366be2db7820a289ff222e9bada1bea792903cd076c52d",
     },
     "flagship_short": {
-        "records": "480a6ef0f5205c3378fd76ea74208cb55252d904ea3778b1764e2ed383b412ca",
-        "summary": "529ef397b39b5760bc6dd513559d8199c08fa70d116c2f1507d930a7da1d92fe",
+        "records": "fc8d20f92bd2b4bd511e8e167d4ad907ca5f2a57db5e0d69a8261258bebbddd8",
+        "summary": "49a4113af3d5eeda133cddbac01671cb88758b48c8d29c07144bacd66a43eefe",
     },
 }
 

@@ -134,7 +134,24 @@ class NetworkParameters(Strict):
     cross_boundary_ties: NonNegative = Field(
         1.0, description="initial ties per practitioner to other organisations in the locality"
     )
-    tie_formation: Share = Field(0.002, description="weekly chance of a new cross-boundary tie")
+    tie_formation: Share = Field(
+        0.0,
+        description="weekly chance of a new cross-boundary tie beyond replacing lost contacts",
+    )
+    tie_replacement: Share = Field(
+        0.2,
+        description="weekly chance, per contact short of a post's usual number, of finding a new one",
+    )
+    spanning_ties: NonNegative = Field(
+        1.0,
+        description="ties per practitioner of a multi-locality organisation to colleagues "
+        "in other localities",
+    )
+    cross_locality_share: Share = Field(
+        0.2,
+        description="share of a multi-locality organisation's staff's cross-boundary ties "
+        "that are with practitioners in other localities (see docs/ODD.md)",
+    )
     colocation_tie_formation: Share = Field(0.03, description="extra weekly chance when co-located")
     joint_work_tie_formation: Share = Field(
         0.01, description="extra weekly chance after performing a behaviour"
@@ -179,6 +196,10 @@ class PractitionerParameters(Strict):
     motivation: Share = 0.5
     motivation_sd: NonNegative = 0.1
     learning_by_doing: Share = Field(0.01, description="capability gap closed per week performed")
+    capability_fade: Share = Field(
+        0.01,
+        description="share of capability above the post's baseline lost per week not performed",
+    )
     training_rate: Share = Field(
         0.1, description="capability gap closed per week of training at strength 1"
     )

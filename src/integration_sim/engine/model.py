@@ -31,7 +31,7 @@ from integration_sim.engine.recorder import Recorder
 from integration_sim.engine.rollout import interventions_for
 from integration_sim.engine.schedule import Schedule
 from integration_sim.engine.seeds import Streams
-from integration_sim.engine.tie_dynamics import step_ties
+from integration_sim.engine.tie_dynamics import TieDynamics, settle_trust
 from integration_sim.engine.turnover import step_turnover
 
 
@@ -71,8 +71,7 @@ class IntegrationModel(mesa.Model):
         self.cases = CaseMix(scenario, self.pop)
         self.fatigue = np.zeros(len(self.pop.locality_names))  # initiatives' weight (decays)
         self.weekly_leave = drivers.weekly_leave_probability(scenario, self.pop)
-        self.initial_ties = self.ties.copy()
-        practitioners.start_in_equilibrium(
+        weekly = practitioners.start_in_equilibrium(
             scenario,
             self.pop,
             self.ties,
@@ -80,6 +79,17 @@ class IntegrationModel(mesa.Model):
             self.weekly_leave,
             self.streams.rng("population"),
         )
+        if weekly is not None and scenario.system.network is None:
+            settle_trust(
+                self.ties,
+                weekly,
+                self.weekly_leave,
+                self.params.network,
+                self.streams.rng("replacement"),
+            )
+        self.tie_dynamics = TieDynamics(self.pop, self.ties, self.params.network)
+        self.initial_ties = self.ties.copy()
+        self.usual_benefit = np.zeros((2, len(self.pop.type_names)))  # cases well, seen
         self.context = practitioners.Context(
             self.ties, self.rule, np.zeros(len(self.organisations)), self.fatigue
         )
@@ -108,8 +118,8 @@ class IntegrationModel(mesa.Model):
         )
         relative = drivers.relative_pressure(s, pressure)
         cases = self.cases.week(performed, relative, drivers.demand(s, week), rng("cases"))
-        practitioners.see_cases(pop, cases, first_week=week == 0)
-        step_ties(self.ties, pop, performed, exposure, self.params.network, rng("ties"))
+        practitioners.see_cases(pop, cases, week, self.usual_benefit)
+        self.tie_dynamics.step(performed, exposure, rng("ties"), rng("replacement"))
         step_turnover(
             pop, self.ties, self.weekly_leave, self.params.network.team_trust, rng("turnover")
         )
