@@ -13,12 +13,12 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "77df6b9d01d35ce8600412e03264f7f1adabe44079bf545a7c941cc1d41d2731",
-        "summary": "9a87616258beb451fd366be2db7820a289ff222e9bada1bea792903cd076c52d",
+        "records": "c992d0fb0388b398b9dfa1a41b7071405a8e0a48acc8ce2a9887cbf0dda70bb2",
+        "summary": "70ed4aaa1c886e0571ba9bf45894c828398342d6311aee0af4ead5e5ae167342",
     },
     "flagship_short": {
-        "records": "fc8d20f92bd2b4bd511e8e167d4ad907ca5f2a57db5e0d69a8261258bebbddd8",
-        "summary": "49a4113af3d5eeda133cddbac01671cb88758b48c8d29c07144bacd66a43eefe",
+        "records": "a617b3ffc487aaf1c4f67b690248ce73894083728cb0b2b7896d1c462e94a2a5",
+        "summary": "13414e00d14ebb375a575a57b844a9d846821347d6462b9d3af33bca866ebb5a",
     },
 }
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine import behaviour as rules
-from integration_sim.engine import drivers, organisations, practitioners
+from integration_sim.engine import drivers, organisations, practitioners, readiness
 from integration_sim.engine.cases import CaseMix
 from integration_sim.engine.organisations import OrganisationAgent
 from integration_sim.engine.place import build_place
@@ -66,8 +66,14 @@ class IntegrationModel(mesa.Model):
             scenario, self.pop, self.strategy, self.streams.rng("selection")
         )
         self.schedule_of_interventions = Schedule(
-            self.interventions, self.pop, scenario.horizon_weeks
+            self.interventions,
+            self.pop,
+            scenario.horizon_weeks,
+            self.params.implementation.lag_weeks,
+            readiness.fidelity(scenario, self.pop),
         )
+        self.fatigue_weight = readiness.fatigue_weight(scenario, self.pop)  # [L]
+        self.leadership_support = readiness.leadership_support(scenario, self.pop)  # [O]
         self.cases = CaseMix(scenario, self.pop)
         self.fatigue = np.zeros(len(self.pop.locality_names))  # initiatives' weight (decays)
         self.weekly_leave = drivers.weekly_leave_probability(scenario, self.pop)
@@ -108,7 +114,13 @@ class IntegrationModel(mesa.Model):
         exposure = self.schedule_of_interventions.exposure(week)
         pressure = drivers.pressure(s, week)
         organisations.step_organisations(
-            self.organisations, s, pop, self.ties, exposure, rng("organisations")
+            self.organisations,
+            s,
+            pop,
+            self.ties,
+            exposure,
+            self.leadership_support,
+            rng("organisations"),
         )
         pooling = organisations.pooling_state(self.organisations)
         opportunity = practitioners.opportunity(s, pop, exposure, pooling, pressure)
@@ -121,7 +133,13 @@ class IntegrationModel(mesa.Model):
         practitioners.see_cases(pop, cases, week, self.usual_benefit)
         self.tie_dynamics.step(performed, exposure, rng("ties"), rng("replacement"))
         step_turnover(
-            pop, self.ties, self.weekly_leave, self.params.network.team_trust, rng("turnover")
+            pop,
+            self.ties,
+            self.weekly_leave,
+            self.params.network.team_trust,
+            rng("turnover"),
+            self.params.practitioners.movers,
+            rng("movers"),
         )
         self.recorder.record(week, encountered, performed, cases, exposure, pooling)
         self.week += 1
@@ -132,7 +150,8 @@ class IntegrationModel(mesa.Model):
         self.fatigue *= 0.5 ** (1.0 / self.params.practitioners.fatigue_half_life)
         for landed in sched.launches(week):
             # A launch tires the localities it lands in, and (less) the others that watch it.
-            self.fatigue += np.where(landed, 1.0, self.params.practitioners.fatigue_spillover)
+            spill = self.params.practitioners.fatigue_spillover
+            self.fatigue += np.where(landed, 1.0, spill) * self.fatigue_weight
         sched.start(week, self.ties, self.streams.rng("selection"))
 
     def run(self) -> None:
