@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from integration_sim.config.load import load_scenario
@@ -107,6 +106,3 @@ def group_index(records: pd.DataFrame, localities: list[str], weeks: tuple[int, 
     cases = r[r["metric"] == "cases"]["value"].sum()
     integrated = r[r["metric"] == "integrated_cases"]["value"].sum()
     return float(integrated / cases) if cases else float("nan")
-
-
-__all__ = ["Check", "Drift", "business_as_usual_drift", "flagship", "group_index", "np"]
