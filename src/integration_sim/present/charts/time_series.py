@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 from integration_sim.config.strategies import Intervention
 from integration_sim.engine.schedule import funding_periods
 from integration_sim.present.charts import data
-from integration_sim.present.charts.style import (
+from integration_sim.present.style import (
     FUNDED_GREY,
     Chart,
     Look,
