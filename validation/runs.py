@@ -59,17 +59,34 @@ def paired_gain(
     localities: list[str],
     weeks: tuple[int, int],
     replicates: int,
+    metric: str = "integration_index",
 ) -> Paired:
-    """Index gain of ``strategy`` over business as usual in ``localities`` and ``weeks``."""
+    """Gain of ``strategy`` over business as usual in ``localities`` and ``weeks``:
+    the case-weighted integration index, or the mean of another per-locality metric."""
+    measure = group_index if metric == "integration_index" else _mean_of(metric)
     return Paired(
         np.array(
             [
-                group_index(records[(case, strategy, r)], localities, weeks)
-                - group_index(records[(case, BAU, r)], localities, weeks)
+                measure(records[(case, strategy, r)], localities, weeks)
+                - measure(records[(case, BAU, r)], localities, weeks)
                 for r in range(replicates)
             ]
         )
     )
+
+
+def _mean_of(metric: str):
+    def measure(records: pd.DataFrame, localities: list[str], weeks: tuple[int, int]) -> float:
+        r = records[
+            (records["metric"] == metric)
+            & records["locality"].isin(localities)
+            & (records["organisation_type"] == "all")
+            & (records["week"] >= weeks[0])
+            & (records["week"] < weeks[1])
+        ]
+        return float(r["value"].mean())
+
+    return measure
 
 
 def total(records: pd.DataFrame, metric: str, weeks: tuple[int, int]) -> float:
