@@ -77,23 +77,7 @@ class IntegrationModel(mesa.Model):
         self.cases = CaseMix(scenario, self.pop)
         self.fatigue = np.zeros(len(self.pop.locality_names))  # initiatives' weight (decays)
         self.weekly_leave = drivers.weekly_leave_probability(scenario, self.pop)
-        weekly = practitioners.start_in_equilibrium(
-            scenario,
-            self.pop,
-            self.ties,
-            self.rule,
-            self.weekly_leave,
-            self.streams.rng("population"),
-        )
-        if weekly is not None and scenario.system.network is None:
-            settle_trust(
-                self.ties,
-                weekly,
-                self.weekly_leave,
-                self.params.network,
-                self.streams.rng("replacement"),
-            )
-        self.tie_dynamics = TieDynamics(self.pop, self.ties, self.params.network)
+        self._start_in_balance()
         self.initial_ties = self.ties.copy()
         self.usual_benefit = np.zeros((2, len(self.pop.type_names)))  # cases well, seen
         self.context = practitioners.Context(
@@ -106,6 +90,26 @@ class IntegrationModel(mesa.Model):
             organisations.pooling_rule(scenario),
             self.streams.rng("observation") if tallies else None,
         )
+
+    def _start_in_balance(self) -> None:
+        """Habits, capability and trust at their long-run levels; ties kept in balance."""
+        weekly = practitioners.start_in_equilibrium(
+            self.scenario,
+            self.pop,
+            self.ties,
+            self.rule,
+            self.weekly_leave,
+            self.streams.rng("population"),
+        )
+        if weekly is not None and self.scenario.system.network is None:
+            settle_trust(
+                self.ties,
+                weekly,
+                self.weekly_leave,
+                self.params.network,
+                self.streams.rng("replacement"),
+            )
+        self.tie_dynamics = TieDynamics(self.pop, self.ties, self.params.network)
 
     def step(self) -> None:
         """Advance one week."""

@@ -133,10 +133,7 @@ def step_behaviour(
         if ctx.rule.uses_counts
         else None
     )
-    champion = exposure.champion
-    if champion.any():  # champions are kept capable and motivated while active
-        pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
-        pop.capability[champion] = np.maximum(pop.capability[champion], 0.9)
+    keep_champions_ready(pop, exposure.champion)
     p = rules.perform_probability(
         ctx.rule, pop.capability, opportunity, pop.motivation, pop.habit, share, counts, bp.noise
     )
@@ -175,6 +172,13 @@ def step_behaviour(
     pop.performed = performed.copy()
     pop.ever |= performed
     return encountered, performed
+
+
+def keep_champions_ready(pop: Population, champion: np.ndarray) -> None:
+    """Champions (bool [N]) are kept capable and motivated (at least 0.9) while active."""
+    if champion.any():
+        pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
+        pop.capability[champion] = np.maximum(pop.capability[champion], 0.9)
 
 
 def see_cases(pop: Population, cases: WeekOfCases, week: int, usual: np.ndarray) -> None:
