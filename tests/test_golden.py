@@ -13,11 +13,11 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "c992d0fb0388b398b9dfa1a41b7071405a8e0a48acc8ce2a9887cbf0dda70bb2",
+        "records": "4a02bf9b0b93fe65ab7aaed877f2f3bf24137fafd848c16f6b60b67ffd682867",
         "summary": "70ed4aaa1c886e0571ba9bf45894c828398342d6311aee0af4ead5e5ae167342",
     },
     "flagship_short": {
-        "records": "a617b3ffc487aaf1c4f67b690248ce73894083728cb0b2b7896d1c462e94a2a5",
+        "records": "2d35966a99d5c8c26e64309e2c601aa0830e0c067a689fa8475ce2cfffd1d3f5",
         "summary": "13414e00d14ebb375a575a57b844a9d846821347d6462b9d3af33bca866ebb5a",
     },
 }

@@ -100,7 +100,7 @@ class TieDynamics:
         t.trust += np.where(grow, n.trust_growth * (1.0 - t.trust), -n.trust_decay * t.trust)
         ct = t.trust[cross]
         t.lose_at(cross[ct < n.tie_loss_trust])
-        self._replace(replacement_rng)
+        ru, rv = self._replace(replacement_rng)
         # Co-located staff and champions, and joint work above the usual, make new contacts.
         activity = np.bincount(pop.locality, weights=active, minlength=self.staff.size)
         activity = activity / self.staff
@@ -114,16 +114,18 @@ class TieDynamics:
         )
         forms = rng.random(pop.size) < np.minimum(rate, 1.0)
         u, v = cross_boundary_candidates(pop, forms.astype(np.int64), rng)
-        t.add(u, v, n.initial_trust, CROSS)
+        # One addition for replaced and new contacts: each addition copies the tie arrays.
+        t.add(np.concatenate([ru, u]), np.concatenate([rv, v]), n.initial_trust, CROSS)
 
-    def _replace(self, rng: np.random.Generator) -> None:
-        """Practitioners short of their usual contacts pair up with others who are short."""
+    def _replace(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Practitioners short of their usual contacts pair up with others who are short;
+        returns the new pairs (u, v), added with the week's other new ties."""
         pop, n = self.pop, self.n
         short = np.maximum(self.usual_degree - cross_degree(self.ties, pop.size), 0)
         looking = rng.random(pop.size) < np.minimum(n.tie_replacement * short, 1.0)
         src = np.flatnonzero(looking)
         if src.size == 0:
-            return
+            return src, src
         pool = np.flatnonzero(short > 0)
         away = self.spanning[src] & (rng.random(src.size) < n.cross_locality_share)
         # Partners at home: a random short practitioner of the same locality.
@@ -144,4 +146,4 @@ class TieDynamics:
         )
         u = np.concatenate([hu[keep], au[keep_away]])
         v = np.concatenate([hv[keep], av[keep_away]])
-        self.ties.add(u, v, n.initial_trust, CROSS)
+        return u, v
