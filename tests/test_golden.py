@@ -14,11 +14,11 @@ from golden import digests
 EXPECTED = {
     "example_place": {
         "records": "4a02bf9b0b93fe65ab7aaed877f2f3bf24137fafd848c16f6b60b67ffd682867",
-        "summary": "70ed4aaa1c886e0571ba9bf45894c828398342d6311aee0af4ead5e5ae167342",
+        "summary": "7c4af4859cb750ef5053dcaf78a2dc9b7bbb799bf88d591e9ed39dda3ca69f11",
     },
     "flagship_short": {
         "records": "2d35966a99d5c8c26e64309e2c601aa0830e0c067a689fa8475ce2cfffd1d3f5",
-        "summary": "13414e00d14ebb375a575a57b844a9d846821347d6462b9d3af33bca866ebb5a",
+        "summary": "87a37976c6821981aed57645fdcd4545d81a0504a4ed0932a84af1fe77705177",
     },
 }
 
