@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 
 from integration_sim.config.scenario import Scenario
-from integration_sim.parallel import ordered_map
+from integration_sim.parallel import Pool
 from integration_sim.runs import simulate
 from validation.common import group_index
 
 BAU = "business_as_usual"
 
 
-def _one(task: tuple[str, Scenario, str, int]) -> tuple[str, str, int, pd.DataFrame]:
+def _one(context: None, task: tuple[str, Scenario, str, int]) -> tuple[str, str, int, pd.DataFrame]:
     key, scenario, strategy, replicate = task
     return key, strategy, replicate, simulate(scenario, strategy, replicate).records
 
@@ -30,7 +30,9 @@ def run_many(
         for strategy in strategies
         for r in range(replicates)
     ]
-    return {(k, s, r): rec for k, s, r, rec in ordered_map(_one, tasks, workers)}
+    with Pool(workers, preload=["integration_sim.runs"]) as pool:
+        done = pool.map(_one, tasks, chunk_size=1)
+    return {(k, s, r): rec for k, s, r, rec in done}
 
 
 @dataclass
