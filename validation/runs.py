@@ -15,7 +15,9 @@ from validation.common import group_index
 BAU = "business_as_usual"
 
 
-def _one(context: None, task: tuple[str, Scenario, str, int]) -> tuple[str, str, int, pd.DataFrame]:
+def _one(
+    _context: None, task: tuple[str, Scenario, str, int]
+) -> tuple[str, str, int, pd.DataFrame]:
     key, scenario, strategy, replicate = task
     return key, strategy, replicate, simulate(scenario, strategy, replicate).records
 
@@ -30,9 +32,8 @@ def run_many(
         for strategy in strategies
         for r in range(replicates)
     ]
-    with Pool(workers, preload=["integration_sim.runs"]) as pool:
-        done = pool.map(_one, tasks, chunk_size=1)
-    return {(k, s, r): rec for k, s, r, rec in done}
+    with Pool(workers) as pool:
+        return {(k, s, r): rec for _, (k, s, r, rec) in pool.imap(_one, tasks)}
 
 
 @dataclass
