@@ -197,10 +197,12 @@ def test_compare_pipeline_pilot_targets_and_spend(tmp_path, capsys):
                 "2",
                 "--workers",
                 "1",
+                "--csv",
             ]
         )
         == 0
     )
+    assert not (out / ".runs").exists()  # the saved runs go once the folder is complete
     for name in (
         "records.parquet",
         "records.csv",
@@ -251,7 +253,7 @@ def test_report_command_redraws_with_another_baseline_without_running(tmp_path, 
     records = (out / "records.parquet").stat().st_mtime_ns
     assert main(["report", str(out), "--baseline", "colocate", "--primary", "net_cost"]) == 0
     assert (out / "records.parquet").stat().st_mtime_ns == records  # nothing was re-run
-    diffs = pd.read_csv(out / "differences.csv")
+    diffs = pd.read_parquet(out / "differences.parquet")
     assert set(diffs["baseline"]) == {"colocate"} and set(diffs["strategy"]) == {"nothing"}
     text = capsys.readouterr().out
     assert "Ranked on net cost" in text

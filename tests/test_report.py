@@ -150,7 +150,7 @@ def test_report_is_self_contained_with_captioned_charts(tmp_path):
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", html)  # nothing fetched from a network
     assert "<script" not in html.lower() and "<link" not in html.lower()
     assert {p.stem for p in (tmp_path / "charts").glob("*.png")} == CHARTS
-    diffs = pd.read_csv(tmp_path / "differences.csv")
+    diffs = pd.read_parquet(tmp_path / "differences.parquet")
     assert set(diffs["strategy"]) == {"system_wide", "staged"}
     # The decision summary comes first, before any table or chart.
     assert html.index("Decision summary") < html.index("Outcomes at a glance")

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run every strategy with common random numbers and write a comparison report",
         description="Run every strategy in SCENARIO (replicate r of each uses the same seeds), then "
         "write tidy results (records, summary), paired differences between strategies "
-        "(differences.csv), charts (charts/*.png) and a self-contained report.html to DIR.",
+        "(differences; Parquet, CSV too with --csv), charts (charts/*.png) and a self-contained report.html to DIR.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
@@ -77,7 +77,8 @@ def write_and_print(results, out: Path, args: argparse.Namespace) -> Path:
     from integration_sim.present.report import analyse, write_report
 
     found = analyse(results, args.baseline, args.primary)
-    report = write_report(results, out, found=found, network=not args.no_network)
+    csv = getattr(args, "csv", False)
+    report = write_report(results, out, found=found, network=not args.no_network, csv=csv)
     labels = {n: s.label or n for n, s in results.scenario.strategies.items()}
     if found.decision is not None:
         print(decision_text(found.decision, labels))
@@ -104,5 +105,5 @@ def handle(args: argparse.Namespace) -> int:
     report = write_and_print(results, out, args)
     written = [report, *sorted((out / "charts").glob("*.png"))]
     written += [*sorted(out.glob("differences.*")), *sorted(out.glob("effects.*"))]
-    results.write(out, extra=written)
+    results.write(out, extra=written, csv=args.csv)
     return 0

@@ -248,6 +248,7 @@ def write_report(
     primary: str | None = None,
     extra_charts: list[Chart] | None = None,
     network: bool = True,
+    csv: bool = False,
     found: Comparison | None = None,
 ) -> Path:
     """Write ``report.html``, ``charts/*.png``, ``differences`` and ``effects`` tables to ``out_dir``.
@@ -262,6 +263,7 @@ def write_report(
             ``decision.primary_outcome``).
         extra_charts: further charts to include.
         network: add the practitioner network before and after each strategy.
+        csv: also write CSV copies of the tables.
         found: the comparison already computed by :func:`analyse` (then
             ``baseline`` and ``primary`` are not used).
 
@@ -271,8 +273,8 @@ def write_report(
     out = Path(out_dir)
     found = found or analyse(results, baseline, primary)
     labels = _labels(results)
-    write_table(found.table, out / "differences")
-    write_table(found.effects, out / "effects")
+    write_table(found.table, out / "differences", csv=csv)
+    write_table(found.effects, out / "effects", csv=csv)
     chart_list = _charts(results, found, labels, network) + list(extra_charts or [])
     paths = charts.write_charts(chart_list, out / "charts")
     scenario = getattr(results, "scenario", None)
