@@ -44,6 +44,10 @@ class IntegrationModel(mesa.Model):
         strategy: name of the strategy to apply (default: the first).
         seed: run seed; split into independent named streams.
         tallies: also keep raw counts for observation models (calibration).
+
+    The validated scenario is ``self.spec``: from mesa 3.5 on, ``mesa.Model.scenario`` is
+    mesa's own experiment description (its setter writes ``scenario.model``), so this model
+    must not use that name.
     """
 
     def __init__(
@@ -51,7 +55,7 @@ class IntegrationModel(mesa.Model):
     ) -> None:
         self.streams = Streams(seed)
         super().__init__(rng=self.streams.seed_for("mesa"))
-        self.scenario = scenario
+        self.spec = scenario
         self.strategy = strategy or next(iter(scenario.strategies))
         self.params = scenario.parameters
         self.week = 0
@@ -84,7 +88,7 @@ class IntegrationModel(mesa.Model):
 
     # ------------------------------------------------------------------ building
     def _build_place(self) -> tuple[Population, TieTable]:
-        s = self.scenario
+        s = self.spec
         if s.system.network is not None:
             measured = load_network(s, s.system.network)
             pop = build_population(
@@ -99,7 +103,7 @@ class IntegrationModel(mesa.Model):
         levels of peer behaviour and seen benefit that motivation responds to."""
         pop, o, bp = self.pop, self.params.opportunity, self.params.behaviour
         usual = np.full(
-            pop.size, np.clip(o.base - o.pressure * self.scenario.drivers.seasonal.base, 0.0, 1.0)
+            pop.size, np.clip(o.base - o.pressure * self.spec.drivers.seasonal.base, 0.0, 1.0)
         )
         if bp.initial_habit == "stationary":
             pop.habit[:], weekly = rules.stationary_habit(
@@ -121,11 +125,11 @@ class IntegrationModel(mesa.Model):
         self.reference_benefit: float | None = None
 
     def _baseline_leadership(self, localities: list[str]) -> float:
-        ready = {loc.name: loc.readiness for loc in self.scenario.system.localities}
+        ready = {loc.name: loc.readiness for loc in self.spec.system.localities}
         return float(np.mean([ready[n] for n in localities]))
 
     def _expand_strategy(self):
-        s = self.scenario
+        s = self.spec
         names = s.locality_names
         staff = np.bincount(self.pop.locality, minlength=len(names))
         place = Place(
@@ -140,10 +144,10 @@ class IntegrationModel(mesa.Model):
         return expand(s.strategies[self.strategy], place, self.streams.rng("selection"), scale)
 
     def _weekly_leave_probability(self) -> np.ndarray:
-        d = self.scenario.drivers
+        d = self.spec.drivers
         annual = np.array(
             [
-                d.turnover.get(t, self.scenario.organisation_types[t].turnover)
+                d.turnover.get(t, self.spec.organisation_types[t].turnover)
                 for t in self.pop.type_names
             ]
         )
@@ -169,7 +173,7 @@ class IntegrationModel(mesa.Model):
 
     def run(self) -> None:
         """Run to the scenario's horizon."""
-        for _ in range(self.scenario.horizon_weeks):
+        for _ in range(self.spec.horizon_weeks):
             self.step()
 
     # ---------------------------------------------------------- interventions
@@ -205,7 +209,7 @@ class IntegrationModel(mesa.Model):
         pop.motivation[target] = np.minimum(pop.motivation[target] + iv.transfer * gain_m, 1.0)
 
     def _pressure(self, week: int) -> float:
-        s = self.scenario.drivers.seasonal
+        s = self.spec.drivers.seasonal
         return float(seasonal(week, s.base, s.amplitude, s.peak_week))
 
     # ------------------------------------------------------------ organisations
@@ -313,7 +317,7 @@ class IntegrationModel(mesa.Model):
 
     # --------------------------------------------------------------------- cases
     def _step_cases(self, week: int, performed: np.ndarray, pressure: float):
-        s = self.scenario.drivers.seasonal
+        s = self.spec.drivers.seasonal
         demand = float(seasonal(week, 1.0, s.demand_amplitude, s.peak_week))
         cases = self.cases.week(
             performed, pressure / s.base if s.base > 0 else 1.0, demand, self.streams.rng("cases")
