@@ -6,6 +6,9 @@ import argparse
 import sys
 
 from integration_sim.cli.options import add_workers
+from integration_sim.errors import InputError
+
+INSTALL_HINT = "pip install 'integration-sim[calibration]'"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +47,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _calibrate(args: argparse.Namespace) -> int:
     import os
 
-    from integration_sim.calibration.workflow import calibrate, load_config_only
+    try:
+        from integration_sim.calibration.workflow import calibrate, load_config_only
+    except ModuleNotFoundError as exc:
+        if exc.name != "pyabc":
+            raise
+        raise InputError(
+            f"calibrate needs the optional dependency pyabc, which is not installed: {INSTALL_HINT}"
+        ) from None
 
     if args.check:
         loaded = load_config_only(args.config)
