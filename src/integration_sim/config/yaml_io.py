@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from integration_sim.errors import InputError, InputErrors
 
-
 MAX_FILE_BYTES = 20_000_000  # no scenario, experiment or calibration file comes near this
 MAX_DEPTH = 100  # nesting levels; real files use fewer than 10
 MAX_NODES = 1_000_000  # values after expanding aliases (an alias bomb expands to billions)
