@@ -12,6 +12,7 @@ import pickle
 import platform
 import shutil
 import sys
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from integration_sim.config.overrides import apply_overrides
 from integration_sim.config.posterior import draw, load_posterior
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.strategies import Intervention
+from integration_sim.engine.footprint import check_memory, run_bytes
 from integration_sim.engine.model import IntegrationModel
 from integration_sim.engine.recorder import Tallies
 from integration_sim.engine.seeds import Streams, run_seed
@@ -200,6 +202,15 @@ def run(
     tasks = [(scenario, s, r) for s in strategies for r in range(n_rep) if (s, r) not in done]
     results = [r for r in results if r.strategy in strategies and r.replicate < n_rep]
     workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    fits = check_memory(scenario, workers)
+    if fits < workers:
+        warnings.warn(
+            f"{workers} runs at once would not fit in memory (about {run_bytes(scenario) / 1e9:.1f} "
+            f"GB each); using {fits} worker(s)",
+            ResourceWarning,
+            stacklevel=2,
+        )
+        workers = fits
     started = datetime.now(UTC)
     with Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results)) as bar:
         for result in ordered_map(_one, tasks, workers):
@@ -241,7 +252,10 @@ class Checkpoints:
 
     def save(self, result: RunResult) -> None:
         """Save one finished run (atomically)."""
-        with atomic_path(self.folder / f"{result.strategy}~{result.replicate}.pkl") as tmp:
+        path = self.folder / f"{result.strategy}~{result.replicate}.pkl"
+        if path.parent != self.folder or path.name.startswith("."):
+            raise InputError(f"strategy name {result.strategy!r} cannot be a file name")
+        with atomic_path(path) as tmp:
             tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
 
 

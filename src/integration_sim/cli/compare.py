@@ -53,6 +53,13 @@ def handle(args: argparse.Namespace) -> int:
             f"unknown strategy {args.baseline!r} (scenario has: {', '.join(scenario.strategies)})",
             field="--baseline",
         )
+    if len(scenario.strategies) < 2:
+        raise InputError(
+            "compare needs at least two strategies and this scenario has one "
+            "(use `integration-sim run` for a single strategy)",
+            file=args.scenario,
+            field="strategies",
+        )
     out = args.out or Path("results") / f"{scenario.name}-compare"
     results = run_with_options(scenario, args, out)
     # The report first: Results.write puts manifest.json last, marking the folder complete.

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from integration_sim.errors import InputError, InputErrors
+from integration_sim.errors import FieldProblems, InputError, InputErrors
 
 MAX_FILE_BYTES = 20_000_000  # no scenario, experiment or calibration file comes near this
 MAX_DEPTH = 100  # nesting levels; real files use fewer than 10
@@ -195,6 +195,17 @@ def validation_errors(
     """Turn a pydantic ValidationError into InputErrors naming file, field and line."""
     errors = []
     for err in exc.errors():
+        found = err.get("ctx", {}).get("error")
+        if isinstance(found, FieldProblems):
+            base = tuple(str(p) for p in err["loc"])
+            for loc, msg in found.problems:
+                full = (*base, *loc)
+                errors.append(
+                    InputError(
+                        msg, file=path, field=".".join(full), line=_nearest_line(full, lines)
+                    )
+                )
+            continue
         loc = tuple(str(p) for p in err["loc"])
         # Tagged-union errors put the tag in the location; drop it for the user.
         loc = tuple(p for p in loc if not p.startswith("function-") and p not in _STRATEGY_TAGS)
