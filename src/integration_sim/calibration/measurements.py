@@ -132,7 +132,7 @@ def read_many(
     frames, problems = [], []
     for p in paths:
         try:
-            frames.append(read_measurements(p, context, plan=plan))
+            frames.append(read_measurements(p, context, plan=plan).assign(_file=str(p)))
         except InputErrors as exc:
             problems.extend(exc.errors)
         except InputError as exc:
@@ -142,13 +142,28 @@ def read_many(
     if not frames:
         raise InputError("no measurement files given")
     df = pd.concat(frames, ignore_index=True)
-    dupes = df["measurement_id"][df["measurement_id"].duplicated()].unique()
-    if len(dupes):
-        raise InputError(
-            f"measurement_id used more than once: {', '.join(map(str, dupes))}",
-            field="measurement_id",
-        )
-    return df
+    _check_unique_ids(df)
+    return df.drop(columns="_file")
+
+
+def _check_unique_ids(df: pd.DataFrame) -> None:
+    """Every repeat of a measurement_id, at its own file and line, naming the first use."""
+    repeated = df[df["measurement_id"].duplicated(keep=False)]
+    problems = []
+    for mid, group in repeated.groupby("measurement_id", sort=False):
+        first = group.iloc[0]
+        for later in group.iloc[1:].to_dict("records"):
+            problems.append(
+                InputError(
+                    f"measurement_id {mid!r} used more than once (first at "
+                    f"{first['_file']}:{int(first['source_row'])})",
+                    file=later["_file"],
+                    line=int(later["source_row"]),
+                    field="measurement_id",
+                )
+            )
+    if problems:
+        raise InputErrors(problems[:50])
 
 
 def write_measurements(df: pd.DataFrame, path: str | Path) -> None:

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_run_options, run_with_options
+from integration_sim.cli.options import add_out, add_run_options, default_out, run_with_options
+from integration_sim.files import locked_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,13 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(differences.csv), charts (charts/*.png) and a self-contained report.html to DIR.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument(
-        "-o",
-        "--out",
-        type=Path,
-        default=None,
-        help="output folder (default: results/<scenario name>-compare)",
-    )
+    add_out(p, default="results/<scenario name>-compare")
     p.add_argument(
         "--baseline",
         default=None,
@@ -60,12 +55,12 @@ def handle(args: argparse.Namespace) -> int:
             file=args.scenario,
             field="strategies",
         )
-    out = args.out or Path("results") / f"{scenario.name}-compare"
-    results = run_with_options(scenario, args, out)
-    # The report first: Results.write puts manifest.json last, marking the folder complete.
-    report = write_report(results, out, baseline=args.baseline, network=not args.no_network)
-    written = [report, *sorted((out / "charts").glob("*.png")), *sorted(out.glob("differences.*"))]
-    results.write(out, extra=written)
+    with locked_folder(args.out or default_out(scenario.name, "compare")) as out:
+        results = run_with_options(scenario, args, out)
+        # The report first: Results.write puts manifest.json last, marking the folder complete.
+        report = write_report(results, out, baseline=args.baseline, network=not args.no_network)
+        charts = sorted((out / "charts").glob("*.png"))
+        results.write(out, extra=[report, *charts, *sorted(out.glob("differences.*"))])
     n = results.summary.groupby("strategy", observed=True).size().min()
     print(
         f"{scenario.name}: {len(scenario.strategies)} strategies x {n} replicates (common random numbers)"
