@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
+from integration_sim.lifeline import pool_options
+
 
 def process_context() -> multiprocessing.context.BaseContext:
     """Fork where available: workers start fast and plain scripts need no ``__main__``
@@ -25,7 +27,7 @@ def ordered_map(fn: Callable[[Any], Any], tasks: Iterable[Any], workers: int) ->
         for task in tasks:
             yield fn(task)
         return
-    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=process_context(), **pool_options()) as pool:
         futures = [pool.submit(fn, t) for t in tasks]
         for fut in as_completed(futures):
             yield fut.result()

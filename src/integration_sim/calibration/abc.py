@@ -38,6 +38,7 @@ from integration_sim.config.overrides import set_fields
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine.model import IntegrationModel
 from integration_sim.errors import InputError
+from integration_sim.lifeline import pool_options
 
 """Acceptance is raised up to this factor once it gets low; importance weights keep the result exact
 (pyabc's rejection-control reweighting), at some cost in effective sample size."""
@@ -164,7 +165,9 @@ class Mapper:
             client = self._client
             return lambda f, xs: client.gather(client.map(f, list(xs), pure=False))
         if self.workers > 1:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=get_context("spawn"), **pool_options()
+            )
             return self._pool.map
         return map
 

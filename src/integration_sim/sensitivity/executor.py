@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from integration_sim.lifeline import exit_with_parent
 from integration_sim.sensitivity.models import (
     ATTEMPTS,
     RunSpec,
@@ -90,10 +91,12 @@ def default_workers() -> int:
 _WORKER_SPEC: RunSpec | None = None
 
 
-def _init_worker(spec: RunSpec) -> None:
+def _init_worker(spec: RunSpec, parent_pid: int | None = None) -> None:
     # The spec is sent once per worker process, not once per task.
     global _WORKER_SPEC
     _WORKER_SPEC = spec
+    if parent_pid is not None:
+        exit_with_parent(parent_pid)
 
 
 def _pool_task(runs: tuple[int, ...], values: tuple[tuple[float, ...], ...]) -> dict[str, list]:
@@ -113,7 +116,10 @@ def _new_pool(spec: RunSpec, workers: int) -> cf.ProcessPoolExecutor:
     else:
         ctx = multiprocessing.get_context("spawn")
     return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(spec,)
+        max_workers=workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(spec, os.getpid()),
     )
 
 
