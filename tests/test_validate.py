@@ -181,3 +181,46 @@ def test_a_run_that_cannot_fit_in_memory_is_refused(small) -> None:
     with pytest.raises(InputError, match="needs about"):
         check_memory(small, 2, available=need / 2)
     assert check_memory(small, 8, available=need * 3.5) == 3
+
+
+def test_messages_in_plain_words_with_suggestions_and_values(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "msgs.yaml"
+    path.write_text(
+        "name: x\nhorizon_week: 10\nsystem:\n  localities: [{name: a, readines: 0.5}]\n"
+        "  organisations: [{type: acute_trust}]\nstrategies:\n  s1: {start_week: 3}\n"
+        "  s2: {kind: pilott}\nbehaviours: 5\nseed: abc\n"
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    expected = [
+        ":2: horizon_week: unknown key 'horizon_week' (did you mean 'horizon_weeks'?",
+        ":4: system.localities.0.readines: unknown key 'readines' (did you mean 'readiness'?",
+        ":7: strategies.s1: needs `kind:` (one of custom, pilot,",
+        ":8: strategies.s2: unknown kind 'pilott' (use one of custom, pilot, system_wide, "
+        "staged, targeted); did you mean 'pilot'?",
+        ":9: behaviours: expected a mapping of keys to values (key: value lines), got 5",
+        ":10: seed: input should be a valid integer, unable to parse string as an integer, "
+        "got 'abc'",
+    ]
+    for text in expected:
+        assert text in err, (text, err)
+    assert "discriminator" not in err and "valid dictionary" not in err
+
+
+def test_misspelt_organisation_type_and_behaviour_get_suggestions(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        EXAMPLE.replace("{type: housing, count: 1}", "{type: housng, count: 1}").replace(
+            "strategies:\n", "behaviour_set: [joint_assesment]\nstrategies:\n"
+        )
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "system.organisations.4.type: unknown organisation type 'housng'; did you mean 'housing'?"
+        in err
+    )
+    assert (
+        "behaviour_set.0: unknown behaviour 'joint_assesment'; did you mean 'joint_assessment'?"
+        in err
+    )

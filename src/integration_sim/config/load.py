@@ -20,7 +20,7 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise validation_errors(exc, path, key_lines(text)) from None
+        raise validation_errors(exc, path, key_lines(text), Scenario) from None
     if path is not None:
         scenario = _resolve_paths(scenario, Path(path).parent)
         _check_files_exist(scenario, path, text)

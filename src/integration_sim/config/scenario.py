@@ -152,9 +152,10 @@ def cross_reference_problems(s: Scenario) -> list[Problem]:
                         _unknown("behaviour", b, s.behaviours),
                     )
                 )
+    known = {*catalogue("behaviours"), *s.behaviours}  # behaviour_set has filtered the rest
     for i, b in enumerate(s.behaviour_set or []):
         if b not in s.behaviours:
-            problems.append((("behaviour_set", str(i)), _unknown("behaviour", b, s.behaviours)))
+            problems.append((("behaviour_set", str(i)), _unknown("behaviour", b, known)))
     for t in s.drivers.turnover:
         if t not in s.organisation_types:
             problems.append(

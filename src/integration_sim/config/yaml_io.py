@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from integration_sim.errors import FieldProblems, InputError, InputErrors
 
@@ -190,9 +191,15 @@ def read_yaml(path: str | Path) -> tuple[dict[str, Any], str]:
 
 
 def validation_errors(
-    exc: ValidationError, path: str | Path | None, lines: dict[tuple[str, ...], int]
+    exc: ValidationError,
+    path: str | Path | None,
+    lines: dict[tuple[str, ...], int],
+    model: type[BaseModel] | None = None,
 ) -> InputErrors:
-    """Turn a pydantic ValidationError into InputErrors naming file, field and line."""
+    """Turn a pydantic ValidationError into InputErrors naming file, field and line, in
+    plain words, echoing the bad value, with "did you mean" for a misspelt key
+    (``model``'s field names are the vocabulary)."""
+    vocabulary = field_names(model) if model is not None else set()
     errors = []
     for err in exc.errors():
         found = err.get("ctx", {}).get("error")
@@ -210,16 +217,62 @@ def validation_errors(
         # Tagged-union errors put the tag in the location; drop it for the user.
         loc = tuple(p for p in loc if not p.startswith("function-") and p not in _STRATEGY_TAGS)
         field = ".".join(loc) if loc else None
-        line = _nearest_line(loc, lines)
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; `integration-sim schema` lists every key)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        elif msg.startswith("Value error, "):
-            msg = msg.removeprefix("Value error, ")
-        errors.append(InputError(msg, file=path, field=field, line=line))
+        msg = plain_message(err, loc[-1] if loc else "", vocabulary)
+        errors.append(InputError(msg, file=path, field=field, line=_nearest_line(loc, lines)))
     return InputErrors(errors)
+
+
+def plain_message(err: dict[str, Any], key: str, vocabulary: set[str]) -> str:
+    """One pydantic error in an analyst's words, with the value that was given."""
+    kind, msg, given = err["type"], err["msg"], err.get("input")
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(key, sorted(vocabulary), n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]!r}?" if close else "check the spelling"
+        return f"unknown key {key!r} ({hint} `integration-sim schema` lists every key)"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_not_found":
+        return f"needs `kind:` (one of {', '.join(sorted(_STRATEGY_TAGS))})"
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+        close = difflib.get_close_matches(str(ctx.get("tag", "")), tags, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown kind {ctx.get('tag')!r} (use one of {', '.join(tags)}){hint}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of keys to values (key: value lines), got {_shown(given)}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list ([a, b] or lines starting with -), got {_shown(given)}"
+    msg = msg.removeprefix("Value error, ")
+    if kind.endswith(("_type", "_parsing")) or kind.startswith(("greater", "less", "finite")):
+        msg = f"{msg[0].lower()}{msg[1:]}, got {_shown(given)}"
+    return msg
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def field_names(model: type[BaseModel]) -> set[str]:
+    """Every field name of ``model`` and the models inside it (for spelling suggestions)."""
+    names: set[str] = set()
+    seen: set[type] = set()
+    stack: list[Any] = [model]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            if t in seen:
+                continue
+            seen.add(t)
+            for name, info in t.model_fields.items():
+                names.add(name)
+                stack.append(info.annotation)
+        else:
+            stack.extend(get_args(t))
+    return names
 
 
 _STRATEGY_TAGS = {"custom", "pilot", "system_wide", "staged", "targeted"}
