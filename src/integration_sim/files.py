@@ -64,9 +64,30 @@ def write_table(df: pd.DataFrame, path_stem: str | Path, csv: bool = True) -> li
     written.append(stem.with_suffix(".parquet"))
     if csv:
         with atomic_path(stem.with_suffix(".csv")) as tmp:
-            df.to_csv(tmp, index=False, float_format="%.8g")
+            spreadsheet_safe(df).to_csv(tmp, index=False, float_format="%.8g")
         written.append(stem.with_suffix(".csv"))
     return written
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula."""
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with text cells that a spreadsheet would run as a formula neutralised by a
+    leading apostrophe (shown as text, not run). Numbers are left alone; the Parquet
+    files keep the text exactly as given."""
+    out = None
+    for col in df.columns:
+        if df[col].dtype == object or isinstance(
+            df[col].dtype, pd.CategoricalDtype | pd.StringDtype
+        ):
+            values = df[col].astype(object)
+            risky = values.map(lambda x: isinstance(x, str) and x.startswith(FORMULA_STARTS))
+            if risky.any():
+                out = df.copy() if out is None else out
+                out[col] = values.where(~risky, "'" + values.astype(str))
+    return df if out is None else out
 
 
 def content_hash(data: bytes | str) -> str:

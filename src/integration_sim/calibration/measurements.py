@@ -33,6 +33,7 @@ from integration_sim.calibration.format import (  # noqa: F401 - re-exported for
 )
 from integration_sim.calibration.rows import RowChecker
 from integration_sim.errors import InputError, InputErrors
+from integration_sim.files import FORMULA_STARTS
 
 # ------------------------------------------------------------------------- reading
 
@@ -109,12 +110,20 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[Input
                 )
             )
             continue
-        rows.append((line, {h: v.strip() for h, v in zip(header, values, strict=True)}))
+        rows.append((line, {h: _cell(v) for h, v in zip(header, values, strict=True)}))
     if not rows and not problems:
         problems.append(
             MeasurementError("no measurements: the file has only a header", file=path, line=1)
         )
     return rows, problems
+
+
+def _cell(value: str) -> str:
+    """A cell's text, without the apostrophe written to keep a spreadsheet from running it."""
+    value = value.strip()
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def _fill_ids(df: pd.DataFrame) -> None:
@@ -168,8 +177,8 @@ def _check_unique_ids(df: pd.DataFrame) -> None:
 
 def write_measurements(df: pd.DataFrame, path: str | Path) -> None:
     """Write measurements back in the documented CSV format (weeks, not dates)."""
-    from integration_sim.files import atomic_path
+    from integration_sim.files import atomic_path, spreadsheet_safe
 
     out = df.reindex(columns=WRITTEN_COLUMNS)
     with atomic_path(path) as tmp:
-        out.to_csv(tmp, index=False, float_format="%.10g")
+        spreadsheet_safe(out).to_csv(tmp, index=False, float_format="%.10g")
