@@ -32,21 +32,42 @@ from integration_sim.files import content_hash
 class Scenario(Strict):
     """A whole scenario file, with catalogue entries merged in."""
 
-    name: str
-    description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 1
-    replicates: Annotated[int, Field(ge=1)] = 10
-    horizon_weeks: Annotated[int, Field(ge=1, le=5200)] = 260
+    name: str = Field(description="required; used in output folder names")
+    description: str = Field("", description="free text")
+    seed: Annotated[int, Field(ge=0)] = Field(
+        1, description="base seed; replicate r runs with a seed derived from (seed, r)"
+    )
+    replicates: Annotated[int, Field(ge=1)] = Field(10, description="runs per strategy")
+    horizon_weeks: Annotated[int, Field(ge=1, le=5200)] = Field(260, description="weeks simulated")
     record_every: Annotated[int, Field(ge=1)] = Field(1, description="weeks between records")
-    system: System
-    organisation_types: dict[str, OrganisationType] = Field(default_factory=dict)
-    behaviours: dict[str, Behaviour] = Field(default_factory=dict)
+    system: System = Field(
+        description="the place: localities, organisations, optionally a measured network"
+    )
+    organisation_types: dict[str, OrganisationType] = Field(
+        default_factory=dict,
+        description="organisation types, merged onto the catalogue: give only what you change",
+    )
+    behaviours: dict[str, Behaviour] = Field(
+        default_factory=dict,
+        description="behaviours, merged onto the catalogue: give only what you change",
+    )
     behaviour_set: list[str] | None = Field(None, description="use only these behaviours")
-    case_types: dict[str, CaseType] = Field(default_factory=dict)
-    parameters: Parameters = Field(default_factory=Parameters)
-    drivers: Drivers = Field(default_factory=Drivers)
+    case_types: dict[str, CaseType] = Field(
+        default_factory=dict,
+        description="case types, merged onto the catalogue: give only what you change",
+    )
+    parameters: Parameters = Field(
+        default_factory=Parameters, description="model parameters, grouped by submodel"
+    )
+    drivers: Drivers = Field(
+        default_factory=Drivers,
+        description="exogenous drivers: turnover, seasonal pressure, unit costs",
+    )
     equal_budget: bool = Field(False, description="rescale every strategy to the same total spend")
-    strategies: dict[str, Strategy] = Field(default_factory=lambda: {"baseline": Custom()})
+    strategies: dict[str, Strategy] = Field(
+        default_factory=lambda: {"baseline": Custom()},
+        description="each strategy is one `kind` of bundle; `run --strategy NAME` picks one",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -286,8 +307,24 @@ def _unknown(what: str, name: str, known: Any) -> str:
 
 
 def schema_json() -> dict[str, Any]:
-    """The JSON Schema of scenario files (for editors' autocompletion)."""
+    """The JSON Schema of scenario files (for editors' autocompletion).
+
+    It accepts what ``validate`` accepts as far as a schema can say: entries
+    for catalogue behaviours, organisation types and case types are merged onto
+    the catalogue, so there every field is optional (a partial override); a new
+    entry must still give the required ones. Cross-references (names used in one
+    part and defined in another) are left to ``validate``.
+    """
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "integration-sim scenario"
+    for section, definition in (
+        ("behaviours", "Behaviour"),
+        ("organisation_types", "OrganisationType"),
+        ("case_types", "CaseType"),
+    ):
+        partial = {k: v for k, v in schema["$defs"][definition].items() if k != "required"}
+        schema["$defs"][f"{definition}Override"] = partial
+        override = {"$ref": f"#/$defs/{definition}Override"}
+        schema["properties"][section]["properties"] = dict.fromkeys(catalogue(section), override)
     return schema
