@@ -66,7 +66,7 @@ class Scenario(Strict):
     equal_budget: bool = Field(False, description="rescale every strategy to the same total spend")
     strategies: dict[str, Strategy] = Field(
         default_factory=lambda: {"baseline": Custom()},
-        description="each strategy is one `kind` of bundle; `run --strategy NAME` picks one",
+        description="strategies to compare, by name; each is one `kind` of bundle",
     )
 
     @model_validator(mode="before")
