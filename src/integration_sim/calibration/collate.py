@@ -85,11 +85,13 @@ def _conflicts(df: pd.DataFrame) -> list[str]:
     """Each row's conflicting rows from other locators, in near-linear time.
 
     Testing every pair is quadratic. Instead each estimate gets the interval
-    estimate +/- SCREEN standard errors (its own, unpooled; 0 at 0% or 100%, which
-    only widens the screen), and only pairs whose intervals do not overlap are
+    estimate +/- SCREEN standard errors (its own, unpooled; see
+    :func:`standard_errors`), and only pairs whose intervals do not overlap are
     tested exactly. Overlapping intervals mean the two estimates differ by at most
     SCREEN x (se_a + se_b) <= sqrt(2) x SCREEN x sqrt(se_a^2 + se_b^2): a z of at
-    most 1.41, p >= 0.16, far from CONFLICT_P, so no conflict is missed. Each row
+    most 1.41 (p >= 0.16), far from CONFLICT_P, so no conflict the exact tests would
+    find is screened out (tests/test_collate_scale.py checks this against testing
+    every pair, small samples included). Each row
     tests its candidates from the farthest estimate inwards and stops once it has
     more than MAX_LISTED conflicts, so work grows with the rows, not the pairs.
     Whether a row is in conflict at all is exact; only long lists are cut.
@@ -129,12 +131,19 @@ def _listing(found: list[tuple[int, str]]) -> str:
 
 
 def standard_errors(df: pd.DataFrame) -> np.ndarray:
-    """Each row's own (unpooled) standard error of its estimate; 0 where it has none."""
-    est = df["estimate"].to_numpy(dtype=float)
+    """Each row's own (unpooled) standard error for screening; 0 where it has none.
+
+    Proportions and counts get half an event added (``(k + 0.5) / (n + 1)``,
+    ``sqrt(count + 0.5)``) so that 0% and 100% do not have a zero error: a zero
+    would make every pair with such a row a candidate and the search quadratic.
+    Those rows have tiny samples or extreme estimates; the exact tests decide.
+    """
     kind = df["kind"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        proportion = np.sqrt(np.clip(est * (1 - est), 0, None) / df["denominator"].to_numpy(float))
-        rate = np.sqrt(df["count"].to_numpy(float)) / df["exposure"].to_numpy(float)
+        n = df["denominator"].to_numpy(float)
+        shrunk = (df["numerator"].to_numpy(float) + 0.5) / (n + 1)
+        proportion = np.sqrt(shrunk * (1 - shrunk) / n)
+        rate = np.sqrt(df["count"].to_numpy(float) + 0.5) / df["exposure"].to_numpy(float)
         score = df["sd"].to_numpy(float) / np.sqrt(df["n"].to_numpy(float))
     se = np.where(kind == "rate", rate, np.where(kind == "score", score, proportion))
     return np.nan_to_num(se, nan=0.0, posinf=0.0)
