@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "validate",
     "schema",
     "compare",
+    "report",
     "network",
     "sweep",
     "pinpoint",

@@ -29,6 +29,27 @@ from integration_sim.errors import FieldProblems
 from integration_sim.files import content_hash
 
 
+class Decision(Strict):
+    """What the comparison report decides on (see docs/report.md)."""
+
+    baseline: str | None = Field(
+        None, description="strategy every effect is measured against (default: the first)"
+    )
+    primary_outcome: str = Field(
+        "integration_gain",
+        description="metric the strategies are ranked on (a name from the metrics table); "
+        "default: integration gain over the baseline at the horizon",
+    )
+    willingness_to_pay: Annotated[float, Field(ge=0)] = Field(
+        500_000.0,
+        description="pounds a commissioner would pay for one point of integration gain "
+        "(illustrative; drawn as a line on the cost-effectiveness plane)",
+    )
+    sweep: str | None = Field(
+        None, description="sensitivity experiment that tests the verdict (a path, for the report)"
+    )
+
+
 class Scenario(Strict):
     """A whole scenario file, with catalogue entries merged in."""
 
@@ -67,6 +88,9 @@ class Scenario(Strict):
     strategies: dict[str, Strategy] = Field(
         default_factory=lambda: {"baseline": Custom()},
         description="strategies to compare, by name; each is one `kind` of bundle",
+    )
+    decision: Decision = Field(
+        default_factory=Decision, description="what the comparison report decides on"
     )
 
     @model_validator(mode="before")
@@ -182,6 +206,9 @@ def cross_reference_problems(s: Scenario) -> list[Problem]:
             problems.append(
                 (("drivers", "turnover", t), _unknown("organisation type", t, s.organisation_types))
             )
+    baseline = s.decision.baseline
+    if baseline is not None and baseline not in s.strategies:
+        problems.append((("decision", "baseline"), _unknown("strategy", baseline, s.strategies)))
     problems += _strategy_problems(s)
     problems += _text_problems(s)
     return problems
