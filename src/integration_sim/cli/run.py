@@ -33,7 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from integration_sim.config.load import load_scenario
-
     from integration_sim.present.charts import write_run_charts
 
     scenario = load_scenario(args.scenario)
