@@ -98,14 +98,14 @@ class IntegrationModel(mesa.Model):
     def _start_in_balance(self) -> None:
         """Habits, capability and trust at their long-run levels; ties kept in balance."""
         weekly = practitioners.start_in_equilibrium(
-            self.scenario,
+            self.spec,
             self.pop,
             self.ties,
             self.rule,
             self.weekly_leave,
             self.streams.rng("population"),
         )
-        if weekly is not None and self.scenario.system.network is None:
+        if weekly is not None and self.spec.system.network is None:
             settle_trust(
                 self.ties,
                 weekly,
