@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy import special, stats
 
@@ -132,25 +133,55 @@ def perform_probability(
         counts: [N, B] neighbours who performed, needed for threshold contagion.
         noise: chance of performing regardless of the rule (0-1).
     """
-    # Built in place: these are the largest arrays of the step.
-    z = rule.capability * capability
-    z += rule.habit * habit
-    z += np.outer(opportunity, rule.opportunity)
-    z += np.outer(motivation, rule.motivation)
-    z += rule.intercept
-    logistic = rule.contagion == LOGISTIC
-    z[:, logistic] += rule.social[logistic] * share[:, logistic]
-    if counts is not None and rule.uses_counts:
-        threshold = rule.contagion == THRESHOLD
-        z[:, threshold] += rule.social[threshold] * (
-            counts[:, threshold] >= rule.threshold[threshold]
-        )
-    p = sigmoid(z)
-    additive = rule.contagion == ADDITIVE
-    if additive.any():
-        imitation = np.minimum(1.0, rule.social * share)
-        p = np.where(additive, 1.0 - (1.0 - p) * (1.0 - imitation), p)
-    return noise + (1.0 - noise) * p
+    capability = np.asarray(capability, dtype=float)
+    n = capability.shape[0]
+    use_counts = counts is not None and rule.uses_counts
+    return _perform_probability(
+        rule.intercept,
+        rule.capability,
+        rule.opportunity,
+        rule.motivation,
+        rule.habit,
+        rule.social,
+        rule.contagion,
+        rule.threshold,
+        capability,
+        np.broadcast_to(np.asarray(opportunity, dtype=float), (n,)),
+        np.broadcast_to(np.asarray(motivation, dtype=float), (n,)),
+        np.asarray(habit, dtype=float),
+        np.asarray(share, dtype=float),
+        np.asarray(counts if use_counts else np.zeros((0, 0)), dtype=float),
+        use_counts,
+        float(noise),
+    )
+
+
+@numba.njit(cache=True)
+def _perform_probability(
+    b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
+    capability, opportunity, motivation, habit, share, counts, use_counts, noise,
+):  # fmt: skip
+    """Compiled ``perform_probability``: one pass, in the same order of operations as the
+    array version it replaced (so results are bit-identical)."""
+    n, nb = capability.shape
+    out = np.empty((n, nb))
+    for i in range(n):
+        for b in range(nb):
+            z = b_cap[b] * capability[i, b]
+            z += b_hab[b] * habit[i, b]
+            z += opportunity[i] * b_opp[b]
+            z += motivation[i] * b_mot[b]
+            z += b0[b]
+            if contagion[b] == LOGISTIC:
+                z += b_soc[b] * share[i, b]
+            elif contagion[b] == THRESHOLD and use_counts:
+                z += b_soc[b] * (1.0 if counts[i, b] >= threshold[b] else 0.0)
+            p = 1.0 / (1.0 + np.exp(-z))  # the logistic function, as scipy's expit computes it
+            if contagion[b] == ADDITIVE:
+                imitation = min(1.0, b_soc[b] * share[i, b])
+                p = 1.0 - (1.0 - p) * (1.0 - imitation)
+            out[i, b] = noise + (1.0 - noise) * p
+    return out
 
 
 def perform(
@@ -163,8 +194,20 @@ def perform(
     """
     u_meet = rng.random(eligible.shape)
     u_act = rng.random(eligible.shape)
-    encountered = eligible & (u_meet < rule.encounter_rate)
-    return encountered, encountered & (u_act < probability)
+    return _perform(rule.encounter_rate, eligible, probability, u_meet, u_act)
+
+
+@numba.njit(cache=True)
+def _perform(rate, eligible, probability, u_meet, u_act):
+    n, nb = eligible.shape
+    encountered = np.zeros((n, nb), np.bool_)
+    performed = np.zeros((n, nb), np.bool_)
+    for i in range(n):
+        for b in range(nb):
+            if eligible[i, b] and u_meet[i, b] < rate[b]:
+                encountered[i, b] = True
+                performed[i, b] = u_act[i, b] < probability[i, b]
+    return encountered, performed
 
 
 def update_habit(
@@ -174,11 +217,19 @@ def update_habit(
 
     Performing closes ``gain`` of the gap to 1 (Lally et al. 2010's asymptotic
     curve); a week without performing loses ``decay`` of the current strength.
+    Practitioners not eligible for a behaviour keep their habit unchanged.
     """
-    # habit += gain * (1 - habit) where performed; habit -= decay * habit where eligible and not.
-    change = np.where(performed, gain * (1.0 - habit), -decay * habit)
-    change *= eligible
-    habit += change
+    _update_habit(habit, performed, eligible, float(gain), float(decay))
+
+
+@numba.njit(cache=True)
+def _update_habit(habit, performed, eligible, gain, decay):
+    n, nb = habit.shape
+    for i in range(n):
+        for b in range(nb):
+            if eligible[i, b]:
+                h = habit[i, b]
+                habit[i, b] = h + (gain * (1.0 - h) if performed[i, b] else -decay * h)
 
 
 def update_capability(
@@ -193,8 +244,20 @@ def update_capability(
     Args:
         training: [N] training strength (0-1) reaching each practitioner this week.
     """
-    rate = learning * performed + (training_rate * training)[:, None]
-    capability += np.minimum(rate, 1.0) * (1.0 - capability)
+    n = capability.shape[0]
+    train = np.broadcast_to(np.asarray(training, dtype=float), (n,))
+    _update_capability(capability, performed, float(learning), train, float(training_rate))
+
+
+@numba.njit(cache=True)
+def _update_capability(capability, performed, learning, training, training_rate):
+    n, nb = capability.shape
+    for i in range(n):
+        trained = training_rate * training[i]
+        for b in range(nb):
+            rate = (learning if performed[i, b] else 0.0) + trained
+            c = capability[i, b]
+            capability[i, b] = c + min(rate, 1.0) * (1.0 - c)
 
 
 def update_motivation(
@@ -223,9 +286,23 @@ def update_motivation(
         fatigue: [N] motivation lost to initiative fatigue (0-1).
         weights: (leadership, peers, benefit).
     """
-    w_lead, w_peer, w_benefit = weights
-    target = baseline + w_lead * leadership_change + w_peer * peers + w_benefit * benefit - fatigue
-    motivation += rate * (np.clip(target, 0.0, 1.0) - motivation)
+    n = motivation.shape[0]
+    parts = (
+        np.broadcast_to(np.asarray(x, dtype=float), (n,))
+        for x in (baseline, leadership_change, peers, benefit, fatigue)
+    )
+    _update_motivation(motivation, *parts, *(float(w) for w in weights), float(rate))
+
+
+@numba.njit(cache=True)
+def _update_motivation(
+    motivation, baseline, lead, peers, benefit, fatigue, w_lead, w_peer, w_benefit, rate
+):
+    for i in range(motivation.shape[0]):
+        target = baseline[i] + w_lead * lead[i] + w_peer * peers[i] + w_benefit * benefit[i]
+        target -= fatigue[i]
+        target = min(max(target, 0.0), 1.0)
+        motivation[i] += rate * (target - motivation[i])
 
 
 def stationary_habit(
