@@ -88,15 +88,34 @@ def social_share(ties: TieTable, performed: np.ndarray, mixing: str = "network")
     With ``mixing="full"`` every other practitioner counts equally (mean field),
     the fully mixed limit used for the Bass comparison.
     """
-    perf = performed.astype(np.float32)
+    return social_signals(ties, performed, mixing)[0]
+
+
+def social_signals(
+    ties: TieTable,
+    performed: np.ndarray,
+    mixing: str = "network",
+    columns: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``social_share`` and, if ``columns`` is given, ``neighbour_counts`` for those
+    behaviours, from one pass over the ties (the social signal of a week) [N, B] each."""
     if mixing == "full":
+        perf = performed.astype(np.float32)
         n = perf.shape[0]
-        return (perf.sum(axis=0, keepdims=True) - perf) / max(n - 1, 1)
-    # One sparse product for all behaviours plus the total weight (last column).
-    both = ties.weighted_sum(np.hstack([perf, np.ones((perf.shape[0], 1), np.float32)]))
+        share = (perf.sum(axis=0, keepdims=True) - perf) / max(n - 1, 1)
+        counts = None if columns is None else neighbour_counts(ties, performed, columns)
+        return share, counts
+    cols = np.zeros(0, np.int64) if columns is None else np.asarray(columns, dtype=np.int64)
+    sums, counted = ties.signal_sums(performed.astype(bool), cols)
+    both = sums.astype(float)
     total = both[:, -1:]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, both[:, :-1] / total, 0.0)
+        share = np.where(total > 0, both[:, :-1] / total, 0.0)
+    if columns is None:
+        return share, None
+    counts = np.zeros(performed.shape)
+    counts[:, cols] = counted
+    return share, counts
 
 
 def neighbour_counts(
@@ -112,6 +131,13 @@ def neighbour_counts(
     if cols.size:
         counts[:, cols] = ties.count_sum(performed[:, cols].astype(np.float32))
     return counts
+
+
+def _rows(x, n: int) -> np.ndarray:
+    """``x`` as a float vector [n] for the compiled kernels (scalars are broadcast)."""
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (n,):
+        return x  # the usual case, without the cost of broadcasting
+    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
 
 def perform_probability(
@@ -146,8 +172,8 @@ def perform_probability(
         rule.contagion,
         rule.threshold,
         capability,
-        np.broadcast_to(np.asarray(opportunity, dtype=float), (n,)),
-        np.broadcast_to(np.asarray(motivation, dtype=float), (n,)),
+        _rows(opportunity, n),
+        _rows(motivation, n),
         np.asarray(habit, dtype=float),
         np.asarray(share, dtype=float),
         np.asarray(counts if use_counts else np.zeros((0, 0)), dtype=float),
@@ -244,8 +270,7 @@ def update_capability(
     Args:
         training: [N] training strength (0-1) reaching each practitioner this week.
     """
-    n = capability.shape[0]
-    train = np.broadcast_to(np.asarray(training, dtype=float), (n,))
+    train = _rows(training, capability.shape[0])
     _update_capability(capability, performed, float(learning), train, float(training_rate))
 
 
@@ -287,10 +312,7 @@ def update_motivation(
         weights: (leadership, peers, benefit).
     """
     n = motivation.shape[0]
-    parts = (
-        np.broadcast_to(np.asarray(x, dtype=float), (n,))
-        for x in (baseline, leadership_change, peers, benefit, fatigue)
-    )
+    parts = [_rows(x, n) for x in (baseline, leadership_change, peers, benefit, fatigue)]
     _update_motivation(motivation, *parts, *(float(w) for w in weights), float(rate))
 
 

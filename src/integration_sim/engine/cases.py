@@ -91,7 +91,14 @@ class CaseMix:
         out = np.zeros((4, L))  # cases, integrated, delay days, admissions
         rows_seen, flags_seen = [], []
         for ct in self.types:
-            n = poisson_quantile(rng.random(L), ct.rate * self.base_rate * demand)
+            mean = ct.rate * self.base_rate * demand
+            u = rng.random(L)
+            # The compiled quantiles directly: the general function costs more than it does here.
+            n = (
+                _poisson_quantiles(u, mean)
+                if mean.max() <= SUMMED_MEAN
+                else poisson_quantile(u, mean)
+            )
             # One draw per needed type, then delay and admission, for every case: the same
             # stream as drawing them row by row (a Generator fills arrays in order).
             u = rng.random((ct.needs.size + 2, int(n.sum())))

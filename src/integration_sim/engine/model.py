@@ -260,11 +260,11 @@ class IntegrationModel(mesa.Model):
     def _step_behaviour(self, opportunity: np.ndarray, exposure) -> tuple[np.ndarray, np.ndarray]:
         pop, bp, pp = self.pop, self.params.behaviour, self.params.practitioners
         previous = pop.performed
-        share = rules.social_share(self.ties, previous, self.params.network.mixing)
-        counts = (
-            rules.neighbour_counts(self.ties, previous, self.rule.threshold_columns)
-            if self.rule.uses_counts
-            else None
+        share, counts = rules.social_signals(  # one pass over the ties for both
+            self.ties,
+            previous,
+            self.params.network.mixing,
+            self.rule.threshold_columns if self.rule.uses_counts else None,
         )
         champion = exposure.champion
         if champion.any():  # champions are kept capable and motivated while active

@@ -116,6 +116,26 @@ class TieTable:
         self._fresh()
         return self._product(self._live_weights(), x)
 
+    def signal_sums(
+        self, performed: np.ndarray, count_columns: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """In one pass over the ties: trust-weighted sums W @ [performed, 1] (float32
+        [N, B + 1], the last column the total trust) and the number of live ties to
+        practitioners who performed each of ``count_columns`` (int [N, C])."""
+        indptr, indices, perm, u, v, structure = self.adjacency()
+        return _signal_sums(
+            indptr,
+            indices,
+            perm,
+            u,
+            v,
+            structure,
+            self.trust,
+            self.layer,
+            np.ascontiguousarray(performed),
+            np.asarray(count_columns, dtype=np.int64),
+        )
+
     def degree(self) -> np.ndarray:
         """Number of ties per practitioner [N]."""
         live = (self.layer >= 0).astype(float)
@@ -166,41 +186,23 @@ class TieTable:
         self._dead = 0
 
     def add(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int | np.ndarray) -> int:
-        """Add ties that do not exist yet (self-ties and repeats are dropped); return how many."""
-        lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
-        ok = lo != hi
-        lo, hi = lo[ok], hi[ok]
-        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), ok.shape)[ok]
-        if lo.size == 0:
-            return 0
-        keys, first = np.unique(lo * self.n + hi, return_index=True)
-        lo, hi, layer_arr = lo[first], hi[first], layer_arr[first]
-        if self.size:
-            existing = self._exists(keys)
-            lo, hi, layer_arr = lo[~existing], hi[~existing], layer_arr[~existing]
-        if lo.size == 0:
-            return 0
-        self.u = np.concatenate([self.u, lo.astype(np.int32)])
-        self.v = np.concatenate([self.v, hi.astype(np.int32)])
-        self.trust = np.concatenate([self.trust, np.full(lo.size, trust)])
-        self.layer = np.concatenate([self.layer, layer_arr])
-        self._cross = self._live_cache = None
-        return int(lo.size)
+        """Add ties that do not exist yet (self-ties and repeats are dropped); return how many.
 
-    def _exists(self, keys: np.ndarray) -> np.ndarray:
-        """Whether each pair key (lo * n + hi) is a live tie, without sorting all ties."""
-        self._fresh()
-        pos = np.searchsorted(self._slot_keys, keys)
-        pos_ok = np.minimum(pos, max(self._slot_keys.size - 1, 0))
-        found = (
-            (pos < self._slot_keys.size) & (self._slot_keys[pos_ok] == keys)
-            if self._slot_keys.size
-            else (np.zeros(keys.size, dtype=bool))
-        )
-        if self._perm.size:
-            found &= self.layer[self._perm[pos_ok]] >= 0
-        pending = self.u[self.structure :].astype(np.int64) * self.n + self.v[self.structure :]
-        return found | np.isin(keys, pending)
+        New ties are appended in order of their (low, high) end pair. A tie lost
+        while pending cannot form again until the next rebuild.
+        """
+        lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
+        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), lo.shape)
+        indptr, _, perm, tu, tv, structure = self.adjacency()
+        new = _new_ties(lo, hi, self.n, self._slot_keys, perm, self.layer, tu, tv, structure)
+        if new.size == 0:
+            return 0
+        self.u = np.concatenate([self.u, lo[new].astype(np.int32)])
+        self.v = np.concatenate([self.v, hi[new].astype(np.int32)])
+        self.trust = np.concatenate([self.trust, np.full(new.size, trust)])
+        self.layer = np.concatenate([self.layer, layer_arr[new]])
+        self._cross = self._live_cache = None
+        return int(new.size)
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""
@@ -236,6 +238,70 @@ def _sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
         for i in range(n):
             for c in range(k):
                 out[i, c] += pending[i, c]
+
+
+@numba.njit(cache=True)
+def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed, columns):
+    """See ``TieTable.signal_sums``; the weighted sums round exactly as ``_sparse_product``."""
+    n, k = performed.shape
+    sums = np.zeros((n, k + 1), np.float32)
+    counts = np.zeros((n, columns.size), np.int64)
+    for i in range(n):
+        for s in range(indptr[i], indptr[i + 1]):
+            t = perm[s]
+            j = indices[s]
+            w = np.float32(trust[t])
+            for c in range(k):
+                sums[i, c] += w * np.float32(performed[j, c])
+            sums[i, k] += w
+            if layer[t] >= 0:
+                for q in range(columns.size):
+                    counts[i, q] += performed[j, columns[q]]
+    if u.size > structure:
+        p = u.size - structure
+        rows = np.concatenate((u[structure:], v[structure:])).astype(np.int64)
+        cols = np.concatenate((v[structure:], u[structure:])).astype(np.int64)
+        pending = np.zeros_like(sums)
+        for q in np.argsort(rows * n + cols):
+            t = structure + q % p
+            i, j = rows[q], cols[q]
+            w = np.float32(trust[t])
+            for c in range(k):
+                pending[i, c] += w * np.float32(performed[j, c])
+            pending[i, k] += w
+            if layer[t] >= 0:
+                for r in range(columns.size):
+                    counts[i, r] += performed[j, columns[r]]
+        for i in range(n):
+            for c in range(k + 1):
+                sums[i, c] += pending[i, c]
+    return sums, counts
+
+
+@numba.njit(cache=True)
+def _new_ties(lo, hi, n, slot_keys, perm, layer, u, v, structure):
+    """Positions in (lo, hi) of the pairs to add, in order of pair key: the first of each
+    distinct pair with lo != hi that is neither a live tie in the slots nor pending."""
+    keys = lo * n + hi
+    pending = np.sort(u[structure:].astype(np.int64) * n + v[structure:])
+    order = np.argsort(keys, kind="mergesort")  # stable: the first of repeats wins
+    keep = np.empty(order.size, np.int64)
+    m = 0
+    previous = -1
+    for q in order:
+        key = keys[q]
+        if lo[q] == hi[q] or key == previous:
+            continue
+        previous = key
+        pos = np.searchsorted(slot_keys, key)
+        if pos < slot_keys.size and slot_keys[pos] == key and layer[perm[pos]] >= 0:
+            continue
+        pos = np.searchsorted(pending, key)
+        if pos < pending.size and pending[pos] == key:
+            continue
+        keep[m] = q
+        m += 1
+    return keep[:m]
 
 
 @numba.njit(cache=True)
