@@ -46,7 +46,6 @@ class TieTable:
         self._indptr = np.zeros(n + 1, dtype=np.int64)  # CSR row offsets
         self._indices = np.zeros(0, dtype=np.int32)  # CSR slot -> neighbour
         self._perm = np.zeros(0, dtype=np.int64)  # CSR slot -> tie index
-        self._slot_keys = np.zeros(0, dtype=np.int64)
         self._dead = 0
         self._cross: np.ndarray | None = None
         self._live_cache: np.ndarray | None = None
@@ -59,15 +58,17 @@ class TieTable:
     # ------------------------------------------------------------------ matrices
     def _rebuild(self) -> None:
         self._compact()
-        e = self.size
-        rows = np.concatenate([self.u, self.v]).astype(np.int64)
+        e, n = self.size, self.n
+        degree = np.bincount(self.u, minlength=n) + np.bincount(self.v, minlength=n)
+        self._indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
+        # Slots sorted by (row, neighbour); temporaries freed early to keep the peak down.
         cols = np.concatenate([self.v, self.u]).astype(np.int64)
-        keys = rows * self.n + cols
-        order = np.argsort(keys, kind="stable")
-        self._indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.n))])
-        self._indices = cols[order].astype(np.int32)
-        self._perm = np.concatenate([np.arange(e), np.arange(e)])[order].astype(np.int64)
-        self._slot_keys = keys[order]  # sorted, for existence checks
+        key = np.concatenate([self.u, self.v]).astype(np.int64) * n + cols
+        order = np.argsort(key, kind="stable")
+        del key
+        self._indices = cols[order].astype(np.int32)  # sorted within each row
+        del cols
+        self._perm = (order % max(e, 1)).astype(np.int32 if e < 2**31 else np.int64)
         self.structure, self._dead = e, 0
         self._built = True
 
@@ -194,7 +195,7 @@ class TieTable:
         lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
         layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), lo.shape)
         indptr, _, perm, tu, tv, structure = self.adjacency()
-        new = _new_ties(lo, hi, self.n, self._slot_keys, perm, self.layer, tu, tv, structure)
+        new = _new_ties(lo, hi, self.n, indptr, self._indices, perm, self.layer, tu, tv, structure)
         if new.size == 0:
             return 0
         self.u = np.concatenate([self.u, lo[new].astype(np.int32)])
@@ -279,7 +280,7 @@ def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed
 
 
 @numba.njit(cache=True)
-def _new_ties(lo, hi, n, slot_keys, perm, layer, u, v, structure):
+def _new_ties(lo, hi, n, indptr, indices, perm, layer, u, v, structure):
     """Positions in (lo, hi) of the pairs to add, in order of pair key: the first of each
     distinct pair with lo != hi that is neither a live tie in the slots nor pending."""
     keys = lo * n + hi
@@ -293,8 +294,9 @@ def _new_ties(lo, hi, n, slot_keys, perm, layer, u, v, structure):
         if lo[q] == hi[q] or key == previous:
             continue
         previous = key
-        pos = np.searchsorted(slot_keys, key)
-        if pos < slot_keys.size and slot_keys[pos] == key and layer[perm[pos]] >= 0:
+        a, b = indptr[lo[q]], indptr[lo[q] + 1]  # row lo's neighbours, sorted
+        pos = a + np.searchsorted(indices[a:b], hi[q])
+        if pos < b and indices[pos] == hi[q] and layer[perm[pos]] >= 0:
             continue
         pos = np.searchsorted(pending, key)
         if pos < pending.size and pending[pos] == key:
