@@ -106,15 +106,25 @@ def social_signals(
         counts = None if columns is None else neighbour_counts(ties, performed, columns)
         return share, counts
     cols = np.zeros(0, np.int64) if columns is None else np.asarray(columns, dtype=np.int64)
-    sums, counted = ties.signal_sums(performed.astype(bool), cols)
-    both = sums.astype(float)
-    total = both[:, -1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(total > 0, both[:, :-1] / total, 0.0)
-    if columns is None:
-        return share, None
-    counts = np.zeros(performed.shape)
-    counts[:, cols] = counted
+    perf = performed if performed.dtype == np.bool_ else performed.astype(bool)
+    share, counts = _share_and_counts(*ties.signal_sums(perf, cols), cols)
+    return share, (None if columns is None else counts)
+
+
+@numba.njit(cache=True)
+def _share_and_counts(sums, counted, columns):
+    """Share = weighted sum / total trust (0 without ties), in double precision; counts
+    spread into [N, B] (zero outside ``columns``)."""
+    n, nb = sums.shape[0], sums.shape[1] - 1
+    share = np.zeros((n, nb))
+    counts = np.zeros((n, nb))
+    for i in range(n):
+        total = np.float64(sums[i, nb])
+        if total > 0:
+            for b in range(nb):
+                share[i, b] = np.float64(sums[i, b]) / total
+        for q in range(columns.size):
+            counts[i, columns[q]] = counted[i, q]
     return share, counts
 
 
