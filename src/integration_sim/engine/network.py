@@ -2,9 +2,13 @@
 
 Ties live in flat arrays (``u < v``, ``trust``, ``layer``: 0 = inside an
 organisation, 1 = across an organisational boundary). Social influence needs
-the weighted adjacency as a CSR matrix; rebuilding it is O(ties), so it is done
-only when ties are added or lost. Between rebuilds only the weights change, and
-they are refreshed through a stored permutation (tie -> CSR slot) in one gather.
+the adjacency in compressed sparse rows (CSR: each practitioner's neighbours
+in one slice); rebuilding it is O(ties), so it is done only when added or lost
+ties pile up. Between rebuilds only the weights change, and compiled kernels
+(numba) read them through the stored slot -> tie map, so nothing is copied.
+The kernels add in the order scipy's sparse product did (single-precision
+weights; pending ties summed as their own row-sorted matrix, then added), which
+keeps results bit-identical to the scipy version they replaced.
 """
 
 from __future__ import annotations
