@@ -139,16 +139,21 @@ def compare_time(workers: int) -> dict:
     run(scenario, workers=workers, progress=False)
     simulate = time.perf_counter() - start
     simulate_cpu = _children_cpu() + time.process_time() - cpu
-    # On a shared machine the wall time includes waiting for a core; CPU time over the
-    # workers is what a quiet machine with that many cores would take (an estimate).
     return {
         "workers": workers,
         "seconds": total,
         "cpu_seconds": total_cpu,
-        "quiet_estimate_seconds": total_cpu / workers,
+        "quiet_estimate_seconds": quiet_estimate(total_cpu, simulate_cpu, workers),
         "simulation_seconds": simulate,
         "simulation_cpu_seconds": simulate_cpu,
     }
+
+
+def quiet_estimate(total_cpu: float, simulate_cpu: float, workers: int) -> float:
+    """Wall time ``compare`` would take on ``workers`` otherwise idle cores: on a shared
+    machine wall time includes waiting for a core, so estimate from CPU time, with the
+    runs spread over the workers and the rest (results, charts, report) in one process."""
+    return simulate_cpu / workers + max(total_cpu - simulate_cpu, 0.0)
 
 
 def _children_cpu() -> float:
@@ -227,7 +232,7 @@ def targets(f: dict) -> dict:
     if "compare_flagship" in f:
         c = f["compare_flagship"]
         out["compare_flagship_seconds_2_workers"] = (c["seconds"], 30.0)
-        out["compare_flagship_cpu_seconds_over_2"] = (c["quiet_estimate_seconds"], 30.0)
+        out["compare_flagship_quiet_estimate_seconds"] = (c["quiet_estimate_seconds"], 30.0)
     lower_is_better = {"cost_", "peak_", "compare_"}
     return {
         k: {
@@ -255,7 +260,9 @@ def report(f: dict) -> None:
     if "compare_flagship" in f:
         c = f["compare_flagship"]
         print(
-            f"compare (flagship, 2 workers): {c['seconds']:.1f} s, simulations {c['simulation_seconds']:.1f} s"
+            f"compare (flagship, 2 workers): {c['seconds']:.1f} s wall, {c['cpu_seconds']:.1f} s CPU;"
+            f" its runs alone: {c['simulation_seconds']:.1f} s wall,"
+            f" {c['simulation_cpu_seconds']:.1f} s CPU"
         )
     for k, v in f["targets"].items():
         met = {True: "met", False: "NOT met", None: ""}[v["met"]]
