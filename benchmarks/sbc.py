@@ -19,8 +19,6 @@ import json
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +31,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 PRIOR = (-7.0, -3.0)  # uniform prior on the intercept, as in tests/test_calibration_recovery.py
 
 
-def one_truth(args: tuple[int, float, int, int, int]) -> dict:
+def one_truth(_context: None, args: tuple[int, float, int, int, int]) -> dict:
     """Simulate measurements at ``truth``, calibrate, return the truth's rank and interval hits."""
     from test_calibration import PARAM, TINY
     from test_calibration_recovery import PLAN
@@ -106,13 +104,13 @@ def main() -> None:
         (i, float(t), args.population, args.generations, args.draws) for i, t in enumerate(truths)
     ]
     start = time.monotonic()
-    with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
-        results = []
-        for r in pool.map(one_truth, tasks):  # in order; one line per truth as it finishes
-            results.append(r)
-            print(
-                f"truth {len(results)}/{len(tasks)}: {r['truth']:.2f} rank {r['rank']}", flush=True
-            )
+    from integration_sim.parallel import Pool
+
+    results: list = [None] * len(tasks)
+    with Pool(args.workers, preload=["integration_sim.calibration.workflow"]) as pool:
+        for n, (i, r) in enumerate(pool.imap(one_truth, tasks), start=1):  # as each finishes
+            results[i] = r
+            print(f"truth {n}/{len(tasks)}: {r['truth']:.2f} rank {r['rank']}", flush=True)
     ranks = np.array([r["rank"] for r in results])
     hist = np.bincount(ranks, minlength=args.draws + 1)
     chi2 = stats.chisquare(hist)

@@ -191,10 +191,12 @@ def test_compare_pipeline_pilot_targets_and_spend(tmp_path):
                 "2",
                 "--workers",
                 "1",
+                "--csv",
             ]
         )
         == 0
     )
+    assert not (out / ".runs").exists()  # the saved runs go once the folder is complete
     for name in (
         "records.parquet",
         "records.csv",

@@ -7,7 +7,6 @@ identical whatever the number of worker processes or the order runs finish in.
 
 from __future__ import annotations
 
-import os
 import pickle
 import platform
 import shutil
@@ -32,7 +31,7 @@ from integration_sim.engine.state import practitioner_table
 from integration_sim.errors import InputError
 from integration_sim.files import atomic_path, write_json, write_table, write_text
 from integration_sim.metrics import summarise
-from integration_sim.parallel import ordered_map
+from integration_sim.parallel import Pool, default_workers
 from integration_sim.progress import Progress
 
 
@@ -151,25 +150,30 @@ class Results:
     interventions: dict[str, list[Intervention]]
     networks: dict[str, NetworkSnapshot] = field(default_factory=dict)
     funding_end: dict[str, int | None] = field(default_factory=dict)  # strategy -> week
+    checkpoint: Path | None = None  # the finished runs saved while running, if any
 
-    def write(self, out_dir: str | Path, extra: list[Path] = ()) -> list[Path]:
-        """Write records, summary and manifest to ``out_dir``; return the paths.
+    def write(self, out_dir: str | Path, extra: list[Path] = (), csv: bool = False) -> list[Path]:
+        """Write records, summary (Parquet; also CSV if ``csv``) and manifest; return the paths.
 
         ``extra`` names files already written there (charts, a report) for the
-        manifest's list of files.
+        manifest's list of files. Once the manifest is written the folder is
+        complete, and the saved runs in ``checkpoint`` (only needed to resume an
+        unfinished job) are removed.
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = write_table(self.records, out / "records")
-        paths += write_table(self.summary, out / "summary")
+        paths = write_table(self.records, out / "records", csv=csv)
+        paths += write_table(self.summary, out / "summary", csv=csv)
         # The manifest goes last: its presence marks a complete output folder.
         names = sorted(str(Path(p).resolve().relative_to(out.resolve())) for p in [*paths, *extra])
         write_json(out / "manifest.json", {**self.manifest, "files": names})
+        if self.checkpoint is not None:
+            shutil.rmtree(self.checkpoint, ignore_errors=True)
         return [*paths, out / "manifest.json"]
 
 
-def _one(args: tuple[Scenario, str, int]) -> RunResult:
-    scenario, strategy, replicate = args
+def _one(scenario: Scenario, task: tuple[str, int]) -> RunResult:
+    strategy, replicate = task
     # Replicate 0 of each strategy keeps its network for the before/after picture.
     return simulate(scenario, strategy, replicate, network=replicate == 0)
 
@@ -190,9 +194,11 @@ def run(
         strategies: names to run (default: all in the scenario).
         replicates: runs per strategy (default: the scenario's).
         seed: overrides the scenario seed.
-        workers: worker processes (default: all cores; 1 runs in this process).
+        workers: workers (default: all cores; 1 runs in this process). Worker
+            processes start only when the runs are long enough to repay it.
         progress: show a progress bar (default: only on a terminal, not in CI).
-        checkpoint: folder where each finished run is saved as it completes.
+        checkpoint: folder where each finished run is saved as it completes;
+            :meth:`Results.write` removes it once the output folder is complete.
         resume: reuse the runs already saved in ``checkpoint`` for this same
             scenario content and seed, and run only the missing ones.
     """
@@ -209,19 +215,22 @@ def run(
     store = Checkpoints(checkpoint, scenario, resume) if checkpoint is not None else None
     results: list[RunResult] = store.load() if store else []
     done = {(r.strategy, r.replicate) for r in results}
-    tasks = [(scenario, s, r) for s in strategies for r in range(n_rep) if (s, r) not in done]
+    tasks = [(s, r) for s in strategies for r in range(n_rep) if (s, r) not in done]
     results = [r for r in results if r.strategy in strategies and r.replicate < n_rep]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    workers = max(1, min(workers or default_workers(), len(tasks)))
     started = datetime.now(UTC)
-    with Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results)) as bar:
-        for result in ordered_map(_one, tasks, workers):
+    bar = Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results))
+    with Pool(workers, context=scenario, preload=["integration_sim.runs"]) as pool, bar:
+        for _, result in pool.imap(_one, tasks):
             if store:
                 store.save(result)
             results.append(result)
             bar.advance()
     order = {s: i for i, s in enumerate(strategies)}
     results.sort(key=lambda r: (order[r.strategy], r.replicate))
-    return _collect(scenario, results, n_rep, started, workers)
+    collected = _collect(scenario, results, n_rep, started, workers)
+    collected.checkpoint = store.folder if store else None
+    return collected
 
 
 class Checkpoints:

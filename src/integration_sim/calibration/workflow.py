@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from integration_sim.calibration.abc import (
-    Mapper,
+    PRELOAD,
     SimulationModel,
     generations,
     posterior_table,
@@ -39,6 +39,7 @@ from integration_sim.calibration.plan import observation_rng, performers_of
 from integration_sim.calibration.posterior import draws, summarise_posterior, write_posterior
 from integration_sim.engine.seeds import side_rng
 from integration_sim.files import content_hash, write_json, write_table
+from integration_sim.parallel import Pool
 
 
 @dataclass
@@ -104,38 +105,39 @@ def calibrate(
         f"(population {cfg.abc.population_size}, up to {cfg.abc.max_generations} generations)"
     )
     t0 = time.monotonic()
-    history = run_abc(
-        model,
-        cfg.parameters,
-        cfg.abc,
-        out / "history.db",
-        workers=workers,
-        scheduler=scheduler,
-        resume=resume,
-        verbose=verbose,
-    )
-    gens = generations(history)
-    log(
-        f"ABC-SMC: {len(gens)} generations, {int(gens['simulations'].sum())} simulations, "
-        f"final temperature {gens['temperature'].iloc[-1]:.3g}, {time.monotonic() - t0:.0f} s"
-    )
-    posterior = posterior_table(history, loaded.names)
+    # One pool for the whole calibration: workers start once, and hold the model.
+    with Pool(workers, scheduler, context=model, preload=PRELOAD) as pool:
+        history = run_abc(
+            model,
+            cfg.parameters,
+            cfg.abc,
+            out / "history.db",
+            pool=pool,
+            resume=resume,
+            verbose=verbose,
+        )
+        gens = generations(history)
+        log(
+            f"ABC-SMC: {len(gens)} generations, {int(gens['simulations'].sum())} simulations, "
+            f"final temperature {gens['temperature'].iloc[-1]:.3g}, {time.monotonic() - t0:.0f} s"
+        )
+        posterior = posterior_table(history, loaded.names)
+        predictive = posterior_predictive(
+            model, posterior, cfg.abc.predictive_draws, cfg.abc.seed, pool
+        )
     prior_sd = {n: float(p.frozen().std()) for n, p in cfg.parameters.items()}
     summary = summarise_posterior(posterior, prior_sd)
-    with Mapper(workers, scheduler) as map_:
-        predictive = posterior_predictive(
-            model, posterior, cfg.abc.predictive_draws, cfg.abc.seed, map_
-        )
     result = CalibrationResult(posterior, summary, gens, predictive, out)
     _write(result, loaded, measurements, started, workers, scheduler)
     return result
 
 
 def posterior_predictive(
-    model: SimulationModel, posterior: pd.DataFrame, n: int, seed: int, map_
+    model: SimulationModel, posterior: pd.DataFrame, n: int, seed: int, pool: Pool
 ) -> pd.DataFrame:
     """Simulate ``n`` posterior draws and, per measurement, where the observed estimate falls.
 
+    The draws run on ``pool``, whose context must be ``model``.
     Each draw is simulated and measured through the observation model (so
     predictive intervals include measurement noise). ``ppp`` is the share of
     predicted estimates at or below the observed one: values near 0 or 1 flag a
@@ -149,10 +151,10 @@ def posterior_predictive(
     params = draws(posterior, n, rng)
     seeds = rng.integers(0, 2**62, size=n).tolist()
     tasks = [
-        (model, {k: float(v) for k, v in row.items()}, s)
+        ({k: float(v) for k, v in row.items()}, s)
         for (_, row), s in zip(params.iterrows(), seeds, strict=True)
     ]
-    values = np.array(list(map_(predict_task, tasks)))
+    values = np.array(pool.map(predict_task, tasks))
     noise = observation_rng(seed, 1)
     predicted = np.array(
         [estimates(obs.sample(v, noise)).to_numpy() for v in values]

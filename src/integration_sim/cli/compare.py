@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run every strategy with common random numbers and write a comparison report",
         description="Run every strategy in SCENARIO (replicate r of each uses the same seeds), then "
         "write tidy results (records, summary), paired differences between strategies "
-        "(differences.csv), charts (charts/*.png) and a self-contained report.html to DIR.",
+        "(differences; Parquet, CSV too with --csv), charts (charts/*.png) and a self-contained report.html to DIR.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
@@ -56,9 +56,11 @@ def handle(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / f"{scenario.name}-compare"
     results = run_with_options(scenario, args, out)
     # The report first: Results.write puts manifest.json last, marking the folder complete.
-    report = write_report(results, out, baseline=args.baseline, network=not args.no_network)
+    report = write_report(
+        results, out, baseline=args.baseline, network=not args.no_network, csv=args.csv
+    )
     written = [report, *sorted((out / "charts").glob("*.png")), *sorted(out.glob("differences.*"))]
-    results.write(out, extra=written)
+    results.write(out, extra=written, csv=args.csv)
     n = results.summary.groupby("strategy", observed=True).size().min()
     print(
         f"{scenario.name}: {len(scenario.strategies)} strategies x {n} replicates (common random numbers)"

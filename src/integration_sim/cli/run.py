@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run",
         help="run a scenario and write records, summary, manifest and charts",
         description="Run a scenario (all its strategies, or one) and write tidy weekly "
-        "records, a per-run summary, manifest.json and charts to DIR.",
+        "records, a per-run summary (Parquet; CSV too with --csv), manifest.json and charts "
+        "to DIR.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
@@ -43,7 +44,7 @@ def handle(args: argparse.Namespace) -> int:
     results = run_with_options(scenario, args, out, strategies=args.strategy)
     from integration_sim.present.charts import write_run_charts
 
-    results.write(out, extra=write_run_charts(results, out))
+    results.write(out, extra=write_run_charts(results, out), csv=args.csv)
     print_summary(results, out)
     return 0
 

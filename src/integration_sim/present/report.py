@@ -284,8 +284,9 @@ def write_report(
     baseline: str | None = None,
     extra_charts: list[Chart] | None = None,
     network: bool = True,
+    csv: bool = False,
 ) -> Path:
-    """Write ``report.html``, ``charts/*.png`` and ``differences.csv/.parquet`` to ``out_dir``.
+    """Write ``report.html``, ``charts/*.png`` and ``differences.parquet`` to ``out_dir``.
 
     Args:
         results: a ``runner.Results`` (or anything with ``records``, ``summary``,
@@ -296,6 +297,7 @@ def write_report(
         extra_charts: further charts to include.
         network: add the practitioner network before and after each strategy
             (from ``results.networks``, kept by replicate 0 of each strategy).
+        csv: also write ``differences.csv``.
 
     Returns:
         The path of ``report.html``.
@@ -312,7 +314,7 @@ def write_report(
         if summary["strategy"].nunique() > 1
         else (pd.DataFrame(columns=["strategy", "metric", "interval"]))
     )
-    write_table(table, out / "differences")
+    write_table(table, out / "differences", csv=csv)
     chart_list = charts.comparison_charts(
         results.records,
         summary,
