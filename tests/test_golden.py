@@ -14,11 +14,11 @@ from golden import digests
 EXPECTED = {
     "example_place": {
         "records": "e69a5c425ea7233b7749512cdbe569e3aa821270ad17ab199569d1a27d908f34",
-        "summary": "40c716b09c90a3f50acad88a9be7327cdaa280fe0d5e68d67e7604a67990dd2f",
+        "summary": "ebaa080b1d6bf8e97bfbf8cdc08a5465526259b4613010eb81d7c4ef6c96262f",
     },
     "flagship_short": {
         "records": "3c5de70a4022fd41f4ba168541bb04a4cd39fc1f11fcb978b490d0d987c92d13",
-        "summary": "2875b980aab5a66681dd386cc79dc04aaeec856f7fe78b33a3042eda2635f5e0",
+        "summary": "56b43ae6113cdd3787488935a3336a343ff246e62db0541e9aecddab043f7013",
     },
 }
 

@@ -7,6 +7,7 @@ identical whatever the number of worker processes or the order runs finish in.
 
 from __future__ import annotations
 
+import json
 import pickle
 import platform
 import shutil
@@ -164,12 +165,89 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         paths = write_table(self.records, out / "records", csv=csv)
         paths += write_table(self.summary, out / "summary", csv=csv)
+        paths += _write_inputs(self, out)
         # The manifest goes last: its presence marks a complete output folder.
         names = sorted(str(Path(p).resolve().relative_to(out.resolve())) for p in [*paths, *extra])
         write_json(out / "manifest.json", {**self.manifest, "files": names})
         if self.checkpoint is not None:
             shutil.rmtree(self.checkpoint, ignore_errors=True)
         return [*paths, out / "manifest.json"]
+
+
+# What a results folder holds besides records and summary, so a report can be redrawn
+# from it without re-running: the validated scenario, each strategy's interventions
+# and the networks replicate 0 kept.
+SCENARIO_FILE, INTERVENTIONS_FILE, NETWORKS_FILE = (
+    "scenario.json",
+    "interventions.json",
+    "networks.npz",
+)
+
+
+def _write_inputs(results: Results, out: Path) -> list[Path]:
+    write_json(out / SCENARIO_FILE, results.scenario.model_dump(mode="json"))
+    ivs = {s: [iv.model_dump(mode="json") for iv in v] for s, v in results.interventions.items()}
+    write_json(out / INTERVENTIONS_FILE, ivs)
+    paths = [out / SCENARIO_FILE, out / INTERVENTIONS_FILE]
+    if results.networks:
+        arrays = {}
+        for i, (name, snap) in enumerate(results.networks.items()):
+            arrays[f"{i}.strategy"] = np.array(name)
+            for col in snap.people.columns:
+                arrays[f"{i}.people.{col}"] = snap.people[col].to_numpy(dtype=str)
+            for when in ("before", "after"):
+                for k, part in zip("uvtl", getattr(snap, when), strict=True):
+                    arrays[f"{i}.{when}.{k}"] = part
+        with atomic_path(out / NETWORKS_FILE) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        paths.append(out / NETWORKS_FILE)
+    return paths
+
+
+def read_results(folder: str | Path) -> Results:
+    """A results folder written by ``Results.write`` (``run`` or ``compare``), read back.
+
+    Raises:
+        InputError: the folder is not a complete results folder.
+    """
+    folder = Path(folder)
+    needed = [
+        "manifest.json",
+        "records.parquet",
+        "summary.parquet",
+        SCENARIO_FILE,
+        INTERVENTIONS_FILE,
+    ]
+    missing = [n for n in needed if not (folder / n).exists()]
+    if missing:
+        raise InputError(
+            f"not a complete results folder (missing {', '.join(missing)}); "
+            "write one with run or compare",
+            file=folder,
+        )
+    scenario = Scenario.model_validate(json.loads((folder / SCENARIO_FILE).read_text()))
+    ivs = json.loads((folder / INTERVENTIONS_FILE).read_text())
+    interventions = {s: [Intervention.model_validate(iv) for iv in v] for s, v in ivs.items()}
+    records = pd.read_parquet(folder / "records.parquet")
+    summary = pd.read_parquet(folder / "summary.parquet")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    networks = _read_networks(folder / NETWORKS_FILE)
+    ends = summary.drop_duplicates("strategy").set_index("strategy")["funding_end"]
+    funding = {str(s): None if pd.isna(e) else int(e) for s, e in ends.items()}
+    return Results(scenario, records, summary, manifest, interventions, networks, funding)
+
+
+def _read_networks(path: Path) -> dict[str, NetworkSnapshot]:
+    if not path.exists():
+        return {}
+    out = {}
+    with np.load(path) as z:
+        for i in sorted({int(k.split(".")[0]) for k in z.files}):
+            cols = [k.split(".", 2)[2] for k in z.files if k.startswith(f"{i}.people.")]
+            people = pd.DataFrame({c: z[f"{i}.people.{c}"].astype(object) for c in cols})
+            ties = {w: tuple(z[f"{i}.{w}.{k}"] for k in "uvtl") for w in ("before", "after")}
+            out[str(z[f"{i}.strategy"])] = NetworkSnapshot(people, ties["before"], ties["after"])
+    return out
 
 
 def _one(scenario: Scenario, task: tuple[str, int]) -> RunResult:
