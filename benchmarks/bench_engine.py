@@ -50,9 +50,9 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_N
 
 
 def unpack_baseline(folder: Path) -> Path:
-    """The baseline commit's ``src`` folder, unpacked from git into ``folder``."""
+    """The baseline commit's ``src`` folder (and its scenario files), unpacked from git."""
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "--format=tar", BASELINE, "src"],
+        ["git", "-C", str(REPO), "archive", "--format=tar", BASELINE, "src", "scenarios"],
         check=True,
         capture_output=True,
     ).stdout

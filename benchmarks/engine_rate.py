@@ -46,7 +46,8 @@ def build(args):
     from integration_sim.config.overrides import apply_overrides
 
     if args.case == "flagship":
-        return load_scenario(HERE.parent / "scenarios" / "pilot_vs_system_wide.yaml")
+        # The flagship file of the same checkout: scenario files change with the schema.
+        return load_scenario(args.src.parent / "scenarios" / "pilot_vs_system_wide.yaml")
     from scaled_place import scaled_scenario
 
     scenario = scaled_scenario(args.practitioners, horizon_weeks=args.weeks + 1)
