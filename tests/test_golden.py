@@ -13,12 +13,12 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "e69a5c425ea7233b7749512cdbe569e3aa821270ad17ab199569d1a27d908f34",
-        "summary": "ebaa080b1d6bf8e97bfbf8cdc08a5465526259b4613010eb81d7c4ef6c96262f",
+        "records": "4a02bf9b0b93fe65ab7aaed877f2f3bf24137fafd848c16f6b60b67ffd682867",
+        "summary": "7c4af4859cb750ef5053dcaf78a2dc9b7bbb799bf88d591e9ed39dda3ca69f11",
     },
     "flagship_short": {
-        "records": "3c5de70a4022fd41f4ba168541bb04a4cd39fc1f11fcb978b490d0d987c92d13",
-        "summary": "56b43ae6113cdd3787488935a3336a343ff246e62db0541e9aecddab043f7013",
+        "records": "2d35966a99d5c8c26e64309e2c601aa0830e0c067a689fa8475ce2cfffd1d3f5",
+        "summary": "87a37976c6821981aed57645fdcd4545d81a0504a4ed0932a84af1fe77705177",
     },
 }
 
