@@ -1,214 +1,275 @@
-"""Engine benchmark: practitioner-weeks per second, speed against the per-agent oracle, memory.
+"""Engine benchmark: today's engine against the baseline commit and the per-agent oracle.
 
-Run:  python benchmarks/bench_engine.py [--quick]
-Writes benchmarks/results/engine.json and prints the figures. Everything is
-measured in one process, one after the other, so ratios compare like with like
-on the same (shared, noisy) machine; absolute times are indicative only.
+Run:  python benchmarks/bench_engine.py [--quick] [--no-compare]
+Writes benchmarks/results/engine.json and prints every target as a ratio.
+
+Everything is measured in one run, one after the other on the same machine, so
+ratios compare like with like on a shared, noisy machine (absolute times are
+indicative only). The baseline is the engine as it was before the speed-up
+work (commit ``BASELINE``), unpacked from git into a temporary folder and timed
+by the same harness (benchmarks/engine_rate.py) in its own process, alternating
+with today's code. Each figure is the best of three timings.
+
+Targets (issue 13): 1. >= 10x the baseline's practitioner-weeks/s at the
+flagship's size; 2. >= 100x the per-agent oracle at 10k on the work the oracle
+covers, and >= 3M practitioner-weeks/s at 100k; 3. cost linear in practitioners
+and ties, 1M practitioners in under 2 GB; 4. the flagship ``compare`` in under
+30 s on 2 cores, report included.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
+import os
 import platform
+import resource
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(REPO / "tests"))
 
+from engine_rate import CORE_ONLY  # noqa: E402
 from oracle import oracle_from_engine  # noqa: E402
 from scaled_place import scaled_scenario  # noqa: E402
 
 from integration_sim.config.overrides import apply_overrides  # noqa: E402
 from integration_sim.engine.model import IntegrationModel  # noqa: E402
 
-# The same switches as tests/conftest.py FROZEN: only the core behaviour rule runs.
-CORE_ONLY = {
-    "parameters.network.tie_formation": 0.0,
-    "parameters.network.colocation_tie_formation": 0.0,
-    "parameters.network.joint_work_tie_formation": 0.0,
-    "parameters.network.trust_growth": 0.0,
-    "parameters.network.trust_decay": 0.0,
-    "parameters.practitioners.motivation_rate": 0.0,
-    "parameters.practitioners.learning_by_doing": 0.0,
-    "drivers.turnover_scale": 0.0,
-    "drivers.seasonal.amplitude": 0.0,
-}
+BASELINE = "366e762"  # main before issue 13's speed-ups (the renovated layout, step 1)
+FLAGSHIP_STRATEGIES = ["pilot_scale_learn", "system_wide"]
+# One process per timing; single-threaded libraries, so a figure is per core.
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
-REPEATS = 3  # each figure is the best of this many timings: contention only ever slows a run
+def unpack_baseline(folder: Path) -> Path:
+    """The baseline commit's ``src`` folder (and its scenario files), unpacked from git."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", BASELINE, "src", "scenarios"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    tar = folder / "baseline.tar"
+    tar.write_bytes(archive)
+    with tarfile.open(tar) as t:
+        t.extractall(folder, filter="data")
+    return folder / "src"
 
 
-def best_of(measure, *args, **kwargs) -> dict:
-    """Run ``measure`` REPEATS times and keep the fastest (least disturbed) timing."""
-    runs = [measure(*args, **kwargs) for _ in range(REPEATS)]
-    return max(runs, key=lambda r: r["practitioner_weeks_per_second"])
+def rate(src: Path, case: str, *options: str) -> dict:
+    """One timing from benchmarks/engine_rate.py for the package in ``src``."""
+    out = subprocess.run(
+        [sys.executable, str(HERE / "engine_rate.py"), str(src), case, *options],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=REPO,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def engine_rate(n: int, weeks: int, core_only: bool = False, degree_scale: float = 1.0) -> dict:
-    """Practitioner-weeks per second of the engine stepping a place of ``n`` practitioners."""
-    scenario = scaled_scenario(n, horizon_weeks=weeks + 1)
-    if core_only:
-        scenario = apply_overrides(scenario, CORE_ONLY)
-    if degree_scale != 1.0:
-        net = scenario.parameters.network
-        scenario = apply_overrides(
-            scenario,
-            {
-                "parameters.network.team_size": max(2, round(net.team_size * degree_scale)),
-                "parameters.network.within_organisation_ties": net.within_organisation_ties
-                * degree_scale,
-                "parameters.network.cross_boundary_ties": net.cross_boundary_ties * degree_scale,
-            },
+def side_by_side(today: Path, base: Path | None, case: str, *options: str) -> dict:
+    """Today's and (if available) the baseline's figures for one case, and their ratio."""
+    out = {"today": rate(today, case, *options)}
+    if base is not None:
+        out["baseline"] = rate(base, case, *options)
+        out["speed_up"] = (
+            out["today"]["practitioner_weeks_per_second"]
+            / out["baseline"]["practitioner_weeks_per_second"]
         )
-    model = IntegrationModel(scenario, seed=1)
-    model.step()  # warm-up: first CSR build, caches
-    start = time.perf_counter()
-    for _ in range(weeks):
-        model.step()
-    seconds = time.perf_counter() - start
-    out = {
-        "practitioners": model.pop.size,
-        "ties": int(model.ties.degree().sum() // 2),
-        "mean_degree": float(model.ties.degree().mean()),
-        "weeks": weeks,
-        "seconds": seconds,
-        "practitioner_weeks_per_second": model.pop.size * weeks / seconds,
-    }
-    model.release()
     return out
 
 
-def rule_kernel_rate(n: int, weeks: int) -> dict:
-    """The engine's vectorised behaviour rule alone, doing exactly the oracle's work:
-    social signal from last week, probability, encounters and performance, habit."""
-    import numpy as np
-
-    from integration_sim.engine import behaviour as rules
-
+def oracle_rate(n: int, weeks: int, repeats: int = 3) -> dict:
+    """Practitioner-weeks per second (per core) of the per-agent Mesa oracle on the same place."""
     scenario = apply_overrides(scaled_scenario(n, horizon_weeks=weeks + 1), CORE_ONLY)
-    model = IntegrationModel(scenario, seed=1)
-    pop, rule, bp = model.pop, model.rule, scenario.parameters.behaviour
-    o = scenario.parameters.opportunity
-    opportunity = np.full(
-        pop.size, np.clip(o.base - o.pressure * scenario.drivers.seasonal.base, 0, 1)
-    )
-    rng = np.random.default_rng(3)
-    start = time.perf_counter()
-    for _ in range(weeks):
-        share = rules.social_share(model.ties, pop.performed)
-        counts = rules.neighbour_counts(model.ties, pop.performed, rule.threshold_columns)
-        p = rules.perform_probability(
-            rule, pop.capability, opportunity, pop.motivation, pop.habit, share, counts, bp.noise
+    best = None
+    for _ in range(repeats):
+        engine = IntegrationModel(scenario, seed=1)
+        oracle = oracle_from_engine(engine, seed=2)
+        start = time.process_time()  # CPU time, as engine_rate.py measures
+        for _ in range(weeks):
+            oracle.step()
+        seconds = time.process_time() - start
+        oracle.release()
+        engine.release()
+        best = seconds if best is None else min(best, seconds)
+    return {
+        "practitioners": n,
+        "weeks": weeks,
+        "seconds": best,
+        "practitioner_weeks_per_second": n * weeks / best,
+    }
+
+
+def compare_time(workers: int) -> dict:
+    """Wall time of ``integration-sim compare`` on the flagship, report included, and of
+    its simulations alone (the same runs in this process's pool), to show where time goes."""
+    from integration_sim import load_scenario, run
+
+    scenario = load_scenario(REPO / "scenarios" / "pilot_vs_system_wide.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        start, cpu = time.perf_counter(), _children_cpu()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "integration_sim",
+                "compare",
+                str(REPO / "scenarios" / "pilot_vs_system_wide.yaml"),
+                "-o",
+                str(Path(tmp) / "out"),
+                "--workers",
+                str(workers),
+            ],
+            check=True,
+            capture_output=True,
+            env=ENV,
         )
-        _, pop.performed = rules.perform(rule, pop.eligible, p, rng)
-        rules.update_habit(pop.habit, pop.performed, pop.eligible, bp.habit_gain, bp.habit_decay)
-    seconds = time.perf_counter() - start
-    model.release()
+        total, total_cpu = time.perf_counter() - start, _children_cpu() - cpu
+    start, cpu = time.perf_counter(), _children_cpu() + time.process_time()
+    run(scenario, workers=workers, progress=False)
+    simulate = time.perf_counter() - start
+    simulate_cpu = _children_cpu() + time.process_time() - cpu
     return {
-        "practitioners": n,
-        "weeks": weeks,
-        "seconds": seconds,
-        "practitioner_weeks_per_second": n * weeks / seconds,
+        "workers": workers,
+        "seconds": total,
+        "cpu_seconds": total_cpu,
+        "quiet_estimate_seconds": quiet_estimate(total_cpu, simulate_cpu, workers),
+        "simulation_seconds": simulate,
+        "simulation_cpu_seconds": simulate_cpu,
     }
 
 
-def oracle_rate(n: int, weeks: int) -> dict:
-    """Practitioner-weeks per second of the per-agent Mesa oracle on the same place."""
-    scenario = apply_overrides(scaled_scenario(n, horizon_weeks=weeks + 1), CORE_ONLY)
-    engine = IntegrationModel(scenario, seed=1)
-    oracle = oracle_from_engine(engine, seed=2)
-    start = time.perf_counter()
-    for _ in range(weeks):
-        oracle.step()
-    seconds = time.perf_counter() - start
-    oracle.release()
-    engine.release()
-    return {
-        "practitioners": n,
-        "weeks": weeks,
-        "seconds": seconds,
-        "practitioner_weeks_per_second": n * weeks / seconds,
-    }
+def quiet_estimate(total_cpu: float, simulate_cpu: float, workers: int) -> float:
+    """Wall time ``compare`` would take on ``workers`` otherwise idle cores: on a shared
+    machine wall time includes waiting for a core, so estimate from CPU time, with the
+    runs spread over the workers and the rest (results, charts, report) in one process."""
+    return simulate_cpu / workers + max(total_cpu - simulate_cpu, 0.0)
 
 
-def peak_memory_per_practitioner(n: int, weeks: int) -> dict:
-    """Peak traced memory (bytes) of building and stepping the model, per practitioner."""
-    gc.collect()
-    tracemalloc.start()
-    model = IntegrationModel(scaled_scenario(n, horizon_weeks=weeks + 1), seed=1)
-    for _ in range(weeks):
-        model.step()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    model.release()
-    return {"practitioners": n, "peak_bytes": peak, "bytes_per_practitioner": peak / n}
+def _children_cpu() -> float:
+    """CPU seconds (user + system) used so far by finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer weeks (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="fewer weeks and repeats (smoke run)")
+    parser.add_argument("--no-compare", action="store_true", help="skip timing `compare`")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "engine.json")
     args = parser.parse_args()
-    weeks = 5 if args.quick else 20
-    figures: dict = {"python": sys.version.split()[0], "machine": platform.machine()}
-    figures["engine_10k"] = best_of(engine_rate, 10_000, weeks)
-    figures["engine_100k"] = best_of(engine_rate, 100_000, weeks)
-    figures["engine_10k_core_only"] = best_of(engine_rate, 10_000, weeks, core_only=True)
-    figures["engine_10k_half_degree"] = best_of(engine_rate, 10_000, weeks, degree_scale=0.5)
-    figures["rule_kernel_10k"] = best_of(rule_kernel_rate, 10_000, 5 * weeks)
-    figures["oracle_10k"] = best_of(oracle_rate, 10_000, 1 if args.quick else 4)
-    figures["memory_100k"] = peak_memory_per_practitioner(100_000, 3)
-    e10, e100 = figures["engine_10k"], figures["engine_100k"]
-    figures["ratios"] = {
-        # Like for like: the same rule, state and network, vectorised vs one agent at a time.
-        "rule_kernel_vs_oracle_10k": figures["rule_kernel_10k"]["practitioner_weeks_per_second"]
-        / figures["oracle_10k"]["practitioner_weeks_per_second"],
-        "engine_core_vs_oracle_10k": figures["engine_10k_core_only"][
-            "practitioner_weeks_per_second"
-        ]
-        / figures["oracle_10k"]["practitioner_weeks_per_second"],
-        "engine_full_vs_oracle_10k": e10["practitioner_weeks_per_second"]
-        / figures["oracle_10k"]["practitioner_weeks_per_second"],
-        # Cost per practitioner-week at 100k relative to 10k: 1.0 means linear scaling.
-        "cost_per_practitioner_week_100k_over_10k": e10["practitioner_weeks_per_second"]
-        / e100["practitioner_weeks_per_second"],
-        # Cost per tie-week at full degree relative to half degree (1.0 = linear in ties).
-        "cost_per_tie_week_full_over_half_degree": (e10["seconds"] / e10["ties"])
-        / (
-            figures["engine_10k_half_degree"]["seconds"] / figures["engine_10k_half_degree"]["ties"]
-        ),
+    weeks, reps = ("5", "1") if args.quick else ("20", "3")
+    rep = ["--repeats", reps]
+    today = REPO / "src"
+    figures: dict = {
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        "baseline_commit": BASELINE,
+        "load_average_at_start": os.getloadavg()[0],
     }
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            base = unpack_baseline(Path(tmp))
+        except (subprocess.CalledProcessError, OSError) as err:  # e.g. a shallow clone
+            print(f"baseline {BASELINE} unavailable ({err}); today's figures only")
+            base = None
+        flagship = [o for s in FLAGSHIP_STRATEGIES for o in ("--strategy", s)]
+        figures["flagship"] = side_by_side(today, base, "flagship", *flagship, *rep)
+        for name, n, extra in (
+            ("engine_10k", "10000", []),
+            ("engine_100k", "100000", []),
+            ("engine_10k_core_only", "10000", ["--core-only"]),
+            ("engine_10k_half_degree", "10000", ["--degree-scale", "0.5"]),
+        ):
+            opts = ["--practitioners", n, "--weeks", weeks, *extra, *rep]
+            figures[name] = side_by_side(today, base, "scaled", *opts)
+    figures["oracle_10k"] = oracle_rate(10_000, 1 if args.quick else 4, int(reps))
+    million = "100000" if args.quick else "1000000"
+    figures["memory_1m"] = rate(
+        today, "scaled", "--practitioners", million, "--weeks", "2", "--repeats", "1"
+    )
+    if not args.no_compare:
+        figures["compare_flagship"] = compare_time(workers=2)
+    figures["targets"] = targets(figures)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
-    print(
-        f"engine, 10k practitioners:   {e10['practitioner_weeks_per_second']:>12,.0f} practitioner-weeks/s "
-        f"(mean degree {e10['mean_degree']:.1f})"
-    )
-    print(
-        f"engine, 100k practitioners:  {e100['practitioner_weeks_per_second']:>12,.0f} practitioner-weeks/s "
-        f"(mean degree {e100['mean_degree']:.1f})"
-    )
-    print(
-        f"engine core rule only, 10k:  {figures['engine_10k_core_only']['practitioner_weeks_per_second']:>12,.0f}"
-    )
-    print(
-        f"engine rule kernel, 10k:     {figures['rule_kernel_10k']['practitioner_weeks_per_second']:>12,.0f}"
-    )
-    print(
-        f"per-agent Mesa oracle, 10k:  {figures['oracle_10k']['practitioner_weeks_per_second']:>12,.0f}"
-    )
-    for k, v in figures["ratios"].items():
-        print(f"{k}: {v:.2f}")
-    print(
-        f"peak memory per practitioner at 100k: {figures['memory_100k']['bytes_per_practitioner']:,.0f} bytes"
-    )
+    report(figures)
     print(f"wrote {args.out}")
+
+
+def targets(f: dict) -> dict:
+    """Each target of issue 13 as (measured, target, met)."""
+    pw = "practitioner_weeks_per_second"
+    e10, e100 = f["engine_10k"]["today"], f["engine_100k"]["today"]
+    half = f["engine_10k_half_degree"]["today"]
+    out = {
+        "flagship_speed_up_vs_baseline": (f["flagship"].get("speed_up"), 10.0),
+        "core_model_vs_oracle_10k": (
+            f["engine_10k_core_only"]["today"][pw] / f["oracle_10k"][pw],
+            100.0,
+        ),
+        "whole_model_vs_oracle_10k": (e10[pw] / f["oracle_10k"][pw], None),
+        "practitioner_weeks_per_second_100k": (e100[pw], 3e6),
+        # Cost per practitioner-week at 100k over 10k, and per tie-week at degree 18 over 9:
+        # 1.0 is linear; below 1 means fixed per-week costs are spread over more work.
+        # Linear within measurement noise: at most 1.2.
+        "cost_per_practitioner_week_100k_over_10k": (e10[pw] / e100[pw], 1.2),
+        "cost_per_tie_week_full_over_half_degree": (
+            (e10["seconds"] / e10["ties"]) / (half["seconds"] / half["ties"]),
+            1.2,
+        ),
+        "peak_rss_gb_1m": (f["memory_1m"]["peak_rss_bytes"] / 1e9, 2.0),
+    }
+    if "compare_flagship" in f:
+        c = f["compare_flagship"]
+        out["compare_flagship_seconds_2_workers"] = (c["seconds"], 30.0)
+        out["compare_flagship_quiet_estimate_seconds"] = (c["quiet_estimate_seconds"], 30.0)
+    lower_is_better = {"cost_", "peak_", "compare_"}
+    return {
+        k: {
+            "measured": m,
+            "target": t,
+            "met": None
+            if m is None or t is None
+            else (m <= t if any(k.startswith(p) for p in lower_is_better) else m >= t),
+        }
+        for k, (m, t) in out.items()
+    }
+
+
+def report(f: dict) -> None:
+    pw = "practitioner_weeks_per_second"
+    for key in ("flagship", "engine_10k", "engine_100k", "engine_10k_core_only"):
+        row = f[key]
+        base = (
+            f"  baseline {row['baseline'][pw]:>12,.0f}  x{row['speed_up']:.1f}"
+            if "baseline" in row
+            else ""
+        )
+        print(f"{key:<24} today {row['today'][pw]:>12,.0f} practitioner-weeks/s{base}")
+    print(f"{'oracle_10k':<24} {f['oracle_10k'][pw]:>18,.0f} practitioner-weeks/s")
+    if "compare_flagship" in f:
+        c = f["compare_flagship"]
+        print(
+            f"compare (flagship, 2 workers): {c['seconds']:.1f} s wall, {c['cpu_seconds']:.1f} s CPU;"
+            f" its runs alone: {c['simulation_seconds']:.1f} s wall,"
+            f" {c['simulation_cpu_seconds']:.1f} s CPU"
+        )
+    for k, v in f["targets"].items():
+        met = {True: "met", False: "NOT met", None: ""}[v["met"]]
+        target = "" if v["target"] is None else f" (target {v['target']:g})"
+        measured = "n/a" if v["measured"] is None else f"{v['measured']:,.2f}"
+        print(f"  {k}: {measured}{target} {met}")
 
 
 if __name__ == "__main__":

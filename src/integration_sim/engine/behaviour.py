@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy import special, stats
 
@@ -87,15 +88,44 @@ def social_share(ties: TieTable, performed: np.ndarray, mixing: str = "network")
     With ``mixing="full"`` every other practitioner counts equally (mean field),
     the fully mixed limit used for the Bass comparison.
     """
-    perf = performed.astype(np.float32)
+    return social_signals(ties, performed, mixing)[0]
+
+
+def social_signals(
+    ties: TieTable,
+    performed: np.ndarray,
+    mixing: str = "network",
+    columns: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``social_share`` and, if ``columns`` is given, ``neighbour_counts`` for those
+    behaviours, from one pass over the ties (the social signal of a week) [N, B] each."""
     if mixing == "full":
+        perf = performed.astype(np.float32)
         n = perf.shape[0]
-        return (perf.sum(axis=0, keepdims=True) - perf) / max(n - 1, 1)
-    # One sparse product for all behaviours plus the total weight (last column).
-    both = ties.weighted_sum(np.hstack([perf, np.ones((perf.shape[0], 1), np.float32)]))
-    total = both[:, -1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, both[:, :-1] / total, 0.0)
+        share = (perf.sum(axis=0, keepdims=True) - perf) / max(n - 1, 1)
+        counts = None if columns is None else neighbour_counts(ties, performed, columns)
+        return share, counts
+    cols = np.zeros(0, np.int64) if columns is None else np.asarray(columns, dtype=np.int64)
+    perf = performed if performed.dtype == np.bool_ else performed.astype(bool)
+    share, counts = _share_and_counts(*ties.signal_sums(perf, cols), cols)
+    return share, (None if columns is None else counts)
+
+
+@numba.njit(cache=True)
+def _share_and_counts(sums, counted, columns):
+    """Share = weighted sum / total trust (0 without ties), in double precision; counts
+    spread into [N, B] (zero outside ``columns``)."""
+    n, nb = sums.shape[0], sums.shape[1] - 1
+    share = np.zeros((n, nb))
+    counts = np.zeros((n, nb))
+    for i in range(n):
+        total = np.float64(sums[i, nb])
+        if total > 0:
+            for b in range(nb):
+                share[i, b] = np.float64(sums[i, b]) / total
+        for q in range(columns.size):
+            counts[i, columns[q]] = counted[i, q]
+    return share, counts
 
 
 def neighbour_counts(
@@ -111,6 +141,13 @@ def neighbour_counts(
     if cols.size:
         counts[:, cols] = ties.count_sum(performed[:, cols].astype(np.float32))
     return counts
+
+
+def _rows(x, n: int) -> np.ndarray:
+    """``x`` as a float vector [n] for the compiled kernels (scalars are broadcast)."""
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (n,):
+        return x  # the usual case, without the cost of broadcasting
+    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
 
 def perform_probability(
@@ -132,25 +169,55 @@ def perform_probability(
         counts: [N, B] neighbours who performed, needed for threshold contagion.
         noise: chance of performing regardless of the rule (0-1).
     """
-    # Built in place: these are the largest arrays of the step.
-    z = rule.capability * capability
-    z += rule.habit * habit
-    z += np.outer(opportunity, rule.opportunity)
-    z += np.outer(motivation, rule.motivation)
-    z += rule.intercept
-    logistic = rule.contagion == LOGISTIC
-    z[:, logistic] += rule.social[logistic] * share[:, logistic]
-    if counts is not None and rule.uses_counts:
-        threshold = rule.contagion == THRESHOLD
-        z[:, threshold] += rule.social[threshold] * (
-            counts[:, threshold] >= rule.threshold[threshold]
-        )
-    p = sigmoid(z)
-    additive = rule.contagion == ADDITIVE
-    if additive.any():
-        imitation = np.minimum(1.0, rule.social * share)
-        p = np.where(additive, 1.0 - (1.0 - p) * (1.0 - imitation), p)
-    return noise + (1.0 - noise) * p
+    capability = np.asarray(capability, dtype=float)
+    n = capability.shape[0]
+    use_counts = counts is not None and rule.uses_counts
+    return _perform_probability(
+        rule.intercept,
+        rule.capability,
+        rule.opportunity,
+        rule.motivation,
+        rule.habit,
+        rule.social,
+        rule.contagion,
+        rule.threshold,
+        capability,
+        _rows(opportunity, n),
+        _rows(motivation, n),
+        np.asarray(habit, dtype=float),
+        np.asarray(share, dtype=float),
+        np.asarray(counts if use_counts else np.zeros((0, 0)), dtype=float),
+        use_counts,
+        float(noise),
+    )
+
+
+@numba.njit(cache=True)
+def _perform_probability(
+    b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
+    capability, opportunity, motivation, habit, share, counts, use_counts, noise,
+):  # fmt: skip
+    """Compiled ``perform_probability``: one pass, in the same order of operations as the
+    array version it replaced (so results are bit-identical)."""
+    n, nb = capability.shape
+    out = np.empty((n, nb))
+    for i in range(n):
+        for b in range(nb):
+            z = b_cap[b] * capability[i, b]
+            z += b_hab[b] * habit[i, b]
+            z += opportunity[i] * b_opp[b]
+            z += motivation[i] * b_mot[b]
+            z += b0[b]
+            if contagion[b] == LOGISTIC:
+                z += b_soc[b] * share[i, b]
+            elif contagion[b] == THRESHOLD and use_counts:
+                z += b_soc[b] * (1.0 if counts[i, b] >= threshold[b] else 0.0)
+            p = 1.0 / (1.0 + np.exp(-z))  # the logistic function, as scipy's expit computes it
+            if contagion[b] == ADDITIVE:
+                imitation = min(1.0, b_soc[b] * share[i, b])
+                p = 1.0 - (1.0 - p) * (1.0 - imitation)
+            out[i, b] = noise + (1.0 - noise) * p
+    return out
 
 
 def perform(
@@ -163,8 +230,20 @@ def perform(
     """
     u_meet = rng.random(eligible.shape)
     u_act = rng.random(eligible.shape)
-    encountered = eligible & (u_meet < rule.encounter_rate)
-    return encountered, encountered & (u_act < probability)
+    return _perform(rule.encounter_rate, eligible, probability, u_meet, u_act)
+
+
+@numba.njit(cache=True)
+def _perform(rate, eligible, probability, u_meet, u_act):
+    n, nb = eligible.shape
+    encountered = np.zeros((n, nb), np.bool_)
+    performed = np.zeros((n, nb), np.bool_)
+    for i in range(n):
+        for b in range(nb):
+            if eligible[i, b] and u_meet[i, b] < rate[b]:
+                encountered[i, b] = True
+                performed[i, b] = u_act[i, b] < probability[i, b]
+    return encountered, performed
 
 
 def update_habit(
@@ -174,11 +253,19 @@ def update_habit(
 
     Performing closes ``gain`` of the gap to 1 (Lally et al. 2010's asymptotic
     curve); a week without performing loses ``decay`` of the current strength.
+    Practitioners not eligible for a behaviour keep their habit unchanged.
     """
-    # habit += gain * (1 - habit) where performed; habit -= decay * habit where eligible and not.
-    change = np.where(performed, gain * (1.0 - habit), -decay * habit)
-    change *= eligible
-    habit += change
+    _update_habit(habit, performed, eligible, float(gain), float(decay))
+
+
+@numba.njit(cache=True)
+def _update_habit(habit, performed, eligible, gain, decay):
+    n, nb = habit.shape
+    for i in range(n):
+        for b in range(nb):
+            if eligible[i, b]:
+                h = habit[i, b]
+                habit[i, b] = h + (gain * (1.0 - h) if performed[i, b] else -decay * h)
 
 
 def update_capability(
@@ -193,8 +280,19 @@ def update_capability(
     Args:
         training: [N] training strength (0-1) reaching each practitioner this week.
     """
-    rate = learning * performed + (training_rate * training)[:, None]
-    capability += np.minimum(rate, 1.0) * (1.0 - capability)
+    train = _rows(training, capability.shape[0])
+    _update_capability(capability, performed, float(learning), train, float(training_rate))
+
+
+@numba.njit(cache=True)
+def _update_capability(capability, performed, learning, training, training_rate):
+    n, nb = capability.shape
+    for i in range(n):
+        trained = training_rate * training[i]
+        for b in range(nb):
+            rate = (learning if performed[i, b] else 0.0) + trained
+            c = capability[i, b]
+            capability[i, b] = c + min(rate, 1.0) * (1.0 - c)
 
 
 def update_motivation(
@@ -223,9 +321,20 @@ def update_motivation(
         fatigue: [N] motivation lost to initiative fatigue (0-1).
         weights: (leadership, peers, benefit).
     """
-    w_lead, w_peer, w_benefit = weights
-    target = baseline + w_lead * leadership_change + w_peer * peers + w_benefit * benefit - fatigue
-    motivation += rate * (np.clip(target, 0.0, 1.0) - motivation)
+    n = motivation.shape[0]
+    parts = [_rows(x, n) for x in (baseline, leadership_change, peers, benefit, fatigue)]
+    _update_motivation(motivation, *parts, *(float(w) for w in weights), float(rate))
+
+
+@numba.njit(cache=True)
+def _update_motivation(
+    motivation, baseline, lead, peers, benefit, fatigue, w_lead, w_peer, w_benefit, rate
+):
+    for i in range(motivation.shape[0]):
+        target = baseline[i] + w_lead * lead[i] + w_peer * peers[i] + w_benefit * benefit[i]
+        target -= fatigue[i]
+        target = min(max(target, 0.0), 1.0)
+        motivation[i] += rate * (target - motivation[i])
 
 
 def stationary_habit(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from scipy import special
 
@@ -87,38 +88,87 @@ class CaseMix:
             demand: seasonal demand multiplier (1 = average).
         """
         L = self.n_loc
-        cases, integ = np.zeros(L), np.zeros(L)
-        delay, admit = np.zeros(L), np.zeros(L)
+        out = np.zeros((4, L))  # cases, integrated, delay days, admissions
         rows_seen, flags_seen = [], []
         for ct in self.types:
-            n = poisson_quantile(rng.random(L), ct.rate * self.base_rate * demand)
-            loc = np.repeat(np.arange(L), n)
-            ok = np.ones(loc.size, dtype=bool)
-            drawn = []
-            for t in ct.needs:
-                size = self.size[loc, t]
-                pick = self.start[loc, t] + np.floor(rng.random(loc.size) * size).astype(np.int64)
-                rows = self.order[np.minimum(pick, self.order.size - 1)]
-                did = performed[rows][:, ct.behaviours].any(axis=1) if ct.behaviours.size else False
-                ok &= (size > 0) & did
-                drawn.append(np.where(size > 0, rows, -1))
-            mean_delay = ct.delay_days * (1.0 - ct.delay_reduction * ok) * pressure
-            d = poisson_quantile(rng.random(loc.size), mean_delay)
-            risk = np.minimum(
-                ct.admission_risk * (1.0 - ct.admission_reduction * ok) * pressure, 1.0
+            mean = ct.rate * self.base_rate * demand
+            u = rng.random(L)
+            # The compiled quantiles directly: the general function costs more than it does here.
+            n = (
+                _poisson_quantiles(u, mean)
+                if mean.max() <= SUMMED_MEAN
+                else poisson_quantile(u, mean)
             )
-            a = rng.random(loc.size) < risk
-            cases += n
-            integ += np.bincount(loc, weights=ok, minlength=L)
-            delay += np.bincount(loc, weights=d, minlength=L)
-            admit += np.bincount(loc, weights=a, minlength=L)
-            for rows in drawn:
-                valid = rows >= 0
-                rows_seen.append(rows[valid])
-                flags_seen.append(ok[valid].astype(float))
+            # One draw per needed type, then delay and admission, for every case: the same
+            # stream as drawing them row by row (a Generator fills arrays in order).
+            u = rng.random((ct.needs.size + 2, int(n.sum())))
+            rows, flags = _type_week(
+                n,
+                u,
+                ct.needs,
+                ct.behaviours,
+                performed,
+                self.order,
+                self.start,
+                self.size,
+                # Mean delay and admission risk, without and with integrated handling.
+                ct.delay_days * (1.0 - np.array([0.0, ct.delay_reduction])) * pressure,
+                np.minimum(
+                    ct.admission_risk * (1.0 - np.array([0.0, ct.admission_reduction])) * pressure,
+                    1.0,
+                ),
+                out,
+            )
+            rows_seen.append(rows)
+            flags_seen.append(flags)
         seen = np.concatenate(rows_seen) if rows_seen else np.zeros(0, np.int64)
         flags = np.concatenate(flags_seen) if flags_seen else np.zeros(0)
-        return WeekOfCases(cases, integ, delay, admit, seen, flags)
+        return WeekOfCases(out[0], out[1], out[2], out[3], seen, flags)
+
+
+@numba.njit(cache=True)
+def _type_week(n, u, needs, behaviours, performed, order, start, size, delay, risk, out):
+    """Cases of one type for one week, in one pass (see ``CaseMix.week``).
+
+    Args:
+        n: int [L] arrivals per locality.
+        u: float [needs + 2, cases] uniforms: one per needed type, then delay, then admission.
+        delay, risk: float [2] mean delay (days) and admission risk, plain and integrated.
+        out: float [4, L] cases, integrated, delay days and admissions, added to in place.
+    Returns:
+        rows and 0/1 flags (integrated or not) of the practitioners who worked on a case,
+        need by need, skipping needs with nobody of that type in the locality.
+    """
+    n_needs, total = needs.size, u.shape[1]
+    drawn = np.full((n_needs, total), -1, np.int64)
+    ok = np.zeros(total, np.bool_)
+    c = 0
+    for loc in range(n.size):
+        out[0, loc] += n[loc]
+        for _ in range(n[loc]):
+            good = True
+            for j in range(n_needs):
+                t = needs[j]
+                m = size[loc, t]
+                pick = start[loc, t] + np.int64(np.floor(u[j, c] * m))
+                row = order[min(pick, order.size - 1)]
+                did = False
+                for b in behaviours:
+                    did = did or performed[row, b]
+                good = good and m > 0 and did
+                if m > 0:
+                    drawn[j, c] = row
+            ok[c] = good
+            k = 1 if good else 0
+            out[1, loc] += k
+            out[2, loc] += _poisson_quantile_one(u[n_needs, c], delay[k])
+            out[3, loc] += u[n_needs + 1, c] < risk[k]
+            c += 1
+    valid = drawn.ravel() >= 0
+    flags = np.empty((n_needs, total))
+    for j in range(n_needs):
+        flags[j] = ok
+    return drawn.ravel()[valid], flags.ravel()[valid]
 
 
 def seasonal(week: int, base: float, amplitude: float, peak_week: int) -> float:
@@ -129,12 +179,52 @@ def seasonal(week: int, base: float, amplitude: float, peak_week: int) -> float:
 def poisson_quantile(u: np.ndarray, mean: np.ndarray | float) -> np.ndarray:
     """Smallest integer k with P(X <= k) >= u for X ~ Poisson(mean): inverse-CDF draws.
 
-    Uses the regularised incomplete gamma function (continuous in k) and one
-    correction step each way for rounding; much faster than scipy.stats' ppf.
+    Means up to ``SUMMED_MEAN`` sum the probabilities term by term (compiled);
+    larger ones use the regularised incomplete gamma function, where the terms
+    would underflow.
     """
-    mean = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
-    k = np.ceil(special.pdtrik(u, np.maximum(mean, 1e-300)))
+    u = np.asarray(u, dtype=float)
+    mean = np.ascontiguousarray(np.broadcast_to(np.asarray(mean, dtype=float), u.shape))
+    k = _poisson_quantiles(u.ravel(), mean.ravel()).reshape(u.shape)
+    large = mean > SUMMED_MEAN
+    if large.any():
+        k[large] = _poisson_quantile_large(u[large], mean[large])
+    return k
+
+
+SUMMED_MEAN = 600.0  # below this exp(-mean) is far from underflow (about 1e-261)
+
+
+@numba.njit(cache=True)
+def _poisson_quantile_one(u, mean):
+    """Smallest k with P(X <= k) >= u, X ~ Poisson(mean <= SUMMED_MEAN), by summing terms."""
+    if not mean > 0.0:
+        return 0
+    term = np.exp(-mean)
+    cdf = term
+    k = 0
+    # The terms reach 0 (and the sum its rounded limit) long before k gets large.
+    while cdf < u and term > 0.0:
+        k += 1
+        term *= mean / k
+        cdf += term
+    return k
+
+
+@numba.njit(cache=True)
+def _poisson_quantiles(u, mean):
+    out = np.zeros(u.size, np.int64)
+    for i in range(u.size):
+        if mean[i] <= SUMMED_MEAN:
+            out[i] = _poisson_quantile_one(u[i], mean[i])
+    return out
+
+
+def _poisson_quantile_large(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Inverse-CDF Poisson draws from the incomplete gamma function and its inverse, with
+    one correction step each way for rounding (for means too large to sum term by term)."""
+    k = np.ceil(special.pdtrik(u, mean))
     k = np.where(np.isfinite(k), np.maximum(k, 0.0), 0.0)
     k = np.where((k > 0) & (special.pdtr(k - 1, mean) >= u), k - 1, k)
     k = np.where(special.pdtr(k, mean) < u, k + 1, k)
-    return np.where(mean > 0, k, 0.0).astype(np.int64)
+    return k.astype(np.int64)

@@ -2,15 +2,19 @@
 
 Ties live in flat arrays (``u < v``, ``trust``, ``layer``: 0 = inside an
 organisation, 1 = across an organisational boundary). Social influence needs
-the weighted adjacency as a CSR matrix; rebuilding it is O(ties), so it is done
-only when ties are added or lost. Between rebuilds only the weights change, and
-they are refreshed through a stored permutation (tie -> CSR slot) in one gather.
+the adjacency in compressed sparse rows (CSR: each practitioner's neighbours
+in one slice); rebuilding it is O(ties), so it is done only when added or lost
+ties pile up. Between rebuilds only the weights change, and compiled kernels
+(numba) read them through the stored slot -> tie map, so nothing is copied.
+The kernels add in the order scipy's sparse product did (single-precision
+weights; pending ties summed as their own row-sorted matrix, then added), which
+keeps results bit-identical to the scipy version they replaced.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from scipy import sparse
 
 from integration_sim.config.schema import NetworkParameters
 from integration_sim.engine.state import Population
@@ -42,12 +46,13 @@ class TieTable:
         self.trust = np.asarray(trust, dtype=float)
         self.layer = np.asarray(layer, dtype=np.int8)
         self.structure = 0  # ties [0, structure) are in the CSR matrix
-        self._csr: sparse.csr_matrix | None = None
+        self._built = False
+        self._indptr = np.zeros(n + 1, dtype=np.int64)  # CSR row offsets
+        self._indices = np.zeros(0, dtype=np.int32)  # CSR slot -> neighbour
         self._perm = np.zeros(0, dtype=np.int64)  # CSR slot -> tie index
-        self._slot_keys = np.zeros(0, dtype=np.int64)
         self._dead = 0
         self._cross: np.ndarray | None = None
-        self._live_cache: tuple | None = None
+        self._live_cache: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -57,59 +62,84 @@ class TieTable:
     # ------------------------------------------------------------------ matrices
     def _rebuild(self) -> None:
         self._compact()
-        e = self.size
-        rows = np.concatenate([self.u, self.v]).astype(np.int64)
+        e, n = self.size, self.n
+        degree = np.bincount(self.u, minlength=n) + np.bincount(self.v, minlength=n)
+        self._indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
+        # Slots sorted by (row, neighbour); temporaries freed early to keep the peak down.
         cols = np.concatenate([self.v, self.u]).astype(np.int64)
-        order = np.argsort(rows * self.n + cols, kind="stable")
-        ids = np.concatenate([np.arange(e), np.arange(e)])[order]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=self.n))])
-        self._csr = sparse.csr_matrix(
-            (np.ones(2 * e, np.float32), cols[order].astype(np.int32), indptr),
-            shape=(self.n, self.n),
-        )
-        self._perm = ids.astype(np.int64)
-        self._slot_keys = (rows * self.n + cols)[order]  # sorted, for existence checks
+        key = np.concatenate([self.u, self.v]).astype(np.int64) * n + cols
+        order = np.argsort(key, kind="stable")
+        del key
+        self._indices = cols[order].astype(np.int32)  # sorted within each row
+        del cols
+        self._perm = (order % max(e, 1)).astype(np.int32 if e < 2**31 else np.int64)
         self.structure, self._dead = e, 0
+        self._built = True
 
-    def _fresh(self) -> sparse.csr_matrix:
+    def _fresh(self) -> None:
         pending = self.size - self.structure
         if (
-            self._csr is None
+            not self._built
             or pending > self.REBUILD_PENDING * max(self.size, 1)
             or self._dead > self.REBUILD_DEAD * max(self.size, 1)
         ):
             self._rebuild()
-        return self._csr
 
-    def _product(
-        self, slot_values: np.ndarray, tie_values: np.ndarray, x: np.ndarray
-    ) -> np.ndarray:
-        csr = self._fresh()
-        csr.data = slot_values
-        out = csr @ x
-        if self.size > self.structure:  # pending ties, both directions, as a small sparse matrix
-            pu, pv = self.u[self.structure :], self.v[self.structure :]
-            w = tie_values[self.structure :].astype(np.float32)
-            pending = sparse.csr_matrix(
-                (np.concatenate([w, w]), (np.concatenate([pu, pv]), np.concatenate([pv, pu]))),
-                shape=(self.n, self.n),
-            )
-            out = out + pending @ x
-        return np.asarray(out, dtype=float)
+    def adjacency(self) -> tuple[np.ndarray, ...]:
+        """The matrix for compiled kernels: (indptr, indices, slot_tie, u, v, structure).
+
+        Row i's slots are ``indptr[i]:indptr[i + 1]``; slot s links i to
+        ``indices[s]`` through tie ``slot_tie[s]``. Ties from ``structure`` on
+        are pending (not in the slots) and are read from ``u`` and ``v``. Lost
+        ties keep their slots until the next rebuild, with trust 0 and layer LOST.
+        """
+        self._fresh()
+        return self._indptr, self._indices, self._perm, self.u, self.v, self.structure
+
+    def _live_weights(self) -> np.ndarray:
+        """1.0 for each live tie, 0.0 for each lost one (cached until ties change)."""
+        if self._live_cache is None:
+            self._live_cache = (self.layer >= 0).astype(float)
+        return self._live_cache
+
+    def _product(self, tie_weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+        indptr, indices, perm, u, v, structure = self.adjacency()
+        # Single-precision weights (and sums, unless x is double), as scipy's product gave.
+        x2 = np.ascontiguousarray(x.reshape(x.shape[0], -1))
+        x2 = x2 if x2.dtype == np.float64 else x2.astype(np.float32)
+        out = np.zeros(x2.shape, x2.dtype)
+        _sparse_product(indptr, indices, perm, u, v, structure, tie_weights, x2, out)
+        return out.astype(float).reshape(x.shape)
 
     def weighted_sum(self, x: np.ndarray) -> np.ndarray:
         """Trust-weighted sum over each practitioner's ties: W @ x, for x of shape [N, k]."""
-        self._fresh()
-        return self._product(self.trust[self._perm].astype(np.float32), self.trust, x)
+        self._fresh()  # first: a rebuild compacts (replaces) the tie arrays
+        return self._product(self.trust, x)
 
     def count_sum(self, x: np.ndarray) -> np.ndarray:
         """Unweighted sum over each practitioner's ties: A @ x, for x of shape [N, k]."""
-        csr = self._fresh()
-        if self._live_cache is None or self._live_cache[0] is not csr:
-            # Depends only on which ties exist, so it is kept until ties are added or lost.
-            live = (self.layer >= 0).astype(np.float32)
-            self._live_cache = (csr, live[self._perm], live)
-        return self._product(self._live_cache[1], self._live_cache[2], x)
+        self._fresh()
+        return self._product(self._live_weights(), x)
+
+    def signal_sums(
+        self, performed: np.ndarray, count_columns: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """In one pass over the ties: trust-weighted sums W @ [performed, 1] (float32
+        [N, B + 1], the last column the total trust) and the number of live ties to
+        practitioners who performed each of ``count_columns`` (int [N, C])."""
+        indptr, indices, perm, u, v, structure = self.adjacency()
+        return _signal_sums(
+            indptr,
+            indices,
+            perm,
+            u,
+            v,
+            structure,
+            self.trust,
+            self.layer,
+            np.ascontiguousarray(performed),
+            np.asarray(count_columns, dtype=np.int64),
+        )
 
     def degree(self) -> np.ndarray:
         """Number of ties per practitioner [N]."""
@@ -148,15 +178,8 @@ class TieTable:
         """Positions of the live ties touching any of the practitioners ``rows``."""
         if rows.size == 0:
             return np.zeros(0, dtype=np.int64)
-        csr = self._fresh()
-        starts, ends = csr.indptr[rows], csr.indptr[rows + 1]
-        slots = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        found = self._perm[slots] if slots.size else np.zeros(0, dtype=np.int64)
-        if self.size > self.structure:  # pending ties are not in the matrix yet
-            pending = np.arange(self.structure, self.size)
-            hit = np.isin(self.u[pending], rows) | np.isin(self.v[pending], rows)
-            found = np.concatenate([found, pending[hit]])
-        found = np.unique(found)
+        indptr, _, perm, u, v, structure = self.adjacency()
+        found = np.unique(_ties_touching(indptr, perm, u, v, structure, rows.astype(np.int64)))
         return found[self.layer[found] >= 0]
 
     def _compact(self) -> None:
@@ -168,45 +191,144 @@ class TieTable:
         self._dead = 0
 
     def add(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int | np.ndarray) -> int:
-        """Add ties that do not exist yet (self-ties and repeats are dropped); return how many."""
-        lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
-        ok = lo != hi
-        lo, hi = lo[ok], hi[ok]
-        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), ok.shape)[ok]
-        if lo.size == 0:
-            return 0
-        keys, first = np.unique(lo * self.n + hi, return_index=True)
-        lo, hi, layer_arr = lo[first], hi[first], layer_arr[first]
-        if self.size:
-            existing = self._exists(keys)
-            lo, hi, layer_arr = lo[~existing], hi[~existing], layer_arr[~existing]
-        if lo.size == 0:
-            return 0
-        self.u = np.concatenate([self.u, lo.astype(np.int32)])
-        self.v = np.concatenate([self.v, hi.astype(np.int32)])
-        self.trust = np.concatenate([self.trust, np.full(lo.size, trust)])
-        self.layer = np.concatenate([self.layer, layer_arr])
-        self._cross = self._live_cache = None
-        return int(lo.size)
+        """Add ties that do not exist yet (self-ties and repeats are dropped); return how many.
 
-    def _exists(self, keys: np.ndarray) -> np.ndarray:
-        """Whether each pair key (lo * n + hi) is a live tie, without sorting all ties."""
-        self._fresh()
-        pos = np.searchsorted(self._slot_keys, keys)
-        pos_ok = np.minimum(pos, max(self._slot_keys.size - 1, 0))
-        found = (
-            (pos < self._slot_keys.size) & (self._slot_keys[pos_ok] == keys)
-            if self._slot_keys.size
-            else (np.zeros(keys.size, dtype=bool))
-        )
-        if self._perm.size:
-            found &= self.layer[self._perm[pos_ok]] >= 0
-        pending = self.u[self.structure :].astype(np.int64) * self.n + self.v[self.structure :]
-        return found | np.isin(keys, pending)
+        New ties are appended in order of their (low, high) end pair. A tie lost
+        while pending cannot form again until the next rebuild.
+        """
+        lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
+        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), lo.shape)
+        indptr, _, perm, tu, tv, structure = self.adjacency()
+        new = _new_ties(lo, hi, self.n, indptr, self._indices, perm, self.layer, tu, tv, structure)
+        if new.size == 0:
+            return 0
+        self.u = np.concatenate([self.u, lo[new].astype(np.int32)])
+        self.v = np.concatenate([self.v, hi[new].astype(np.int32)])
+        self.trust = np.concatenate([self.trust, np.full(new.size, trust)])
+        self.layer = np.concatenate([self.layer, layer_arr[new]])
+        self._cross = self._live_cache = None
+        return int(new.size)
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""
         return TieTable(self.n, *(a.copy() for a in self.live()))
+
+
+# ------------------------------------------------------------------- kernels
+
+
+@numba.njit(cache=True)
+def _sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
+    """out += W @ x with W[i, j] = float32(weight[tie]) over the CSR slots, then the pending
+    ties (from ``structure`` on) summed apart and added, in scipy's order of operations."""
+    n, k = indptr.size - 1, x.shape[1]
+    for i in range(n):
+        for s in range(indptr[i], indptr[i + 1]):
+            w = np.float32(weight[perm[s]])
+            j = indices[s]
+            for c in range(k):
+                out[i, c] += w * x[j, c]
+    if u.size > structure:
+        # scipy summed the pending ties as a matrix of their own (entries sorted by row,
+        # then column) and added the result: the same here, so the sums round the same.
+        p = u.size - structure
+        rows = np.concatenate((u[structure:], v[structure:])).astype(np.int64)
+        cols = np.concatenate((v[structure:], u[structure:])).astype(np.int64)
+        order = np.argsort(rows * n + cols)
+        pending = np.zeros_like(out)
+        for q in order:
+            w = np.float32(weight[structure + q % p])
+            for c in range(k):
+                pending[rows[q], c] += w * x[cols[q], c]
+        for i in range(n):
+            for c in range(k):
+                out[i, c] += pending[i, c]
+
+
+@numba.njit(cache=True)
+def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed, columns):
+    """See ``TieTable.signal_sums``; the weighted sums round exactly as ``_sparse_product``."""
+    n, k = performed.shape
+    sums = np.zeros((n, k + 1), np.float32)
+    counts = np.zeros((n, columns.size), np.int64)
+    for i in range(n):
+        for s in range(indptr[i], indptr[i + 1]):
+            t = perm[s]
+            j = indices[s]
+            w = np.float32(trust[t])
+            for c in range(k):
+                sums[i, c] += w * np.float32(performed[j, c])
+            sums[i, k] += w
+            if layer[t] >= 0:
+                for q in range(columns.size):
+                    counts[i, q] += performed[j, columns[q]]
+    if u.size > structure:
+        p = u.size - structure
+        rows = np.concatenate((u[structure:], v[structure:])).astype(np.int64)
+        cols = np.concatenate((v[structure:], u[structure:])).astype(np.int64)
+        pending = np.zeros_like(sums)
+        for q in np.argsort(rows * n + cols):
+            t = structure + q % p
+            i, j = rows[q], cols[q]
+            w = np.float32(trust[t])
+            for c in range(k):
+                pending[i, c] += w * np.float32(performed[j, c])
+            pending[i, k] += w
+            if layer[t] >= 0:
+                for r in range(columns.size):
+                    counts[i, r] += performed[j, columns[r]]
+        for i in range(n):
+            for c in range(k + 1):
+                sums[i, c] += pending[i, c]
+    return sums, counts
+
+
+@numba.njit(cache=True)
+def _new_ties(lo, hi, n, indptr, indices, perm, layer, u, v, structure):
+    """Positions in (lo, hi) of the pairs to add, in order of pair key: the first of each
+    distinct pair with lo != hi that is neither a live tie in the slots nor pending."""
+    keys = lo * n + hi
+    pending = np.sort(u[structure:].astype(np.int64) * n + v[structure:])
+    order = np.argsort(keys, kind="mergesort")  # stable: the first of repeats wins
+    keep = np.empty(order.size, np.int64)
+    m = 0
+    previous = -1
+    for q in order:
+        key = keys[q]
+        if lo[q] == hi[q] or key == previous:
+            continue
+        previous = key
+        a, b = indptr[lo[q]], indptr[lo[q] + 1]  # row lo's neighbours, sorted
+        pos = a + np.searchsorted(indices[a:b], hi[q])
+        if pos < b and indices[pos] == hi[q] and layer[perm[pos]] >= 0:
+            continue
+        pos = np.searchsorted(pending, key)
+        if pos < pending.size and pending[pos] == key:
+            continue
+        keep[m] = q
+        m += 1
+    return keep[:m]
+
+
+@numba.njit(cache=True)
+def _ties_touching(indptr, perm, u, v, structure, rows):
+    """Tie positions (with repeats, lost ones included) touching any of ``rows``."""
+    mark = np.zeros(indptr.size - 1, np.bool_)
+    count = 0
+    for r in rows:
+        mark[r] = True
+        count += indptr[r + 1] - indptr[r]
+    found = np.empty(count + u.size - structure, np.int64)
+    m = 0
+    for r in rows:
+        for s in range(indptr[r], indptr[r + 1]):
+            found[m] = perm[s]
+            m += 1
+    for e in range(structure, u.size):
+        if mark[u[e]] or mark[v[e]]:
+            found[m] = e
+            m += 1
+    return found[:m]
 
 
 # ------------------------------------------------------------------- generation

@@ -127,11 +127,11 @@ def step_behaviour(
     params = scenario.parameters
     bp, pp = params.behaviour, params.practitioners
     previous = pop.performed
-    share = rules.social_share(ctx.ties, previous, params.network.mixing)
-    counts = (
-        rules.neighbour_counts(ctx.ties, previous, ctx.rule.threshold_columns)
-        if ctx.rule.uses_counts
-        else None
+    share, counts = rules.social_signals(  # one pass over the ties for both
+        ctx.ties,
+        previous,
+        params.network.mixing,
+        ctx.rule.threshold_columns if ctx.rule.uses_counts else None,
     )
     keep_champions_ready(pop, exposure.champion)
     p = rules.perform_probability(
