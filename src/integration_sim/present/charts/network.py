@@ -203,21 +203,7 @@ def network_measures(
     ax1.set_yticks(range(len(types)), names)
     ax1.grid(False)
     fig.colorbar(im, ax=ax1, label=label, shrink=0.8)
-    b = show["brokers"].head(12)
-    labels = [
-        f"{r.role.replace('_', ' ')} ({r.organisation_type.replace('_', ' ')}, {r.locality})"
-        for r in b.itertuples()
-    ]
-    ax2.barh(range(len(b)), b["betweenness"], color=OKABE_ITO["blue"])
-    for y, r in enumerate(b.itertuples()):
-        ax2.text(
-            r.betweenness, y, f"  {r.cross_boundary_degree} cross ties", va="center", fontsize=7
-        )
-    ax2.set_yticks(range(len(b)), labels, fontsize=7)
-    ax2.invert_yaxis()
-    ax2.set_xlabel("Betweenness (share of shortest paths through them, 0-1)")
-    ax2.set_title("Top cross-boundary brokers" + (" (after)" if after is not None else ""))
-    ax2.margins(x=0.25)
+    _draw_brokers(ax2, show["brokers"].head(12), after is not None)
     title = "Behavioural network analysis"
     fig.suptitle(title, fontweight="bold")
     caption = (
@@ -230,3 +216,21 @@ def network_measures(
         + "brokers at the top carry the most cross-boundary paths, so losing them (turnover) would cut most."
     )
     return Chart("network_measures", title, caption, fig)
+
+
+def _draw_brokers(ax, brokers: pd.DataFrame, after: bool) -> None:
+    """The top cross-boundary brokers as bars of betweenness, with their cross ties."""
+    labels = [
+        f"{r.role.replace('_', ' ')} ({r.organisation_type.replace('_', ' ')}, {r.locality})"
+        for r in brokers.itertuples()
+    ]
+    ax.barh(range(len(brokers)), brokers["betweenness"], color=OKABE_ITO["blue"])
+    for y, r in enumerate(brokers.itertuples()):
+        ax.text(
+            r.betweenness, y, f"  {r.cross_boundary_degree} cross ties", va="center", fontsize=7
+        )
+    ax.set_yticks(range(len(brokers)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("Betweenness (share of shortest paths through them, 0-1)")
+    ax.set_title("Top cross-boundary brokers" + (" (after)" if after else ""))
+    ax.margins(x=0.25)
