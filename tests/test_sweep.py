@@ -33,7 +33,7 @@ def test_sobol_recovers_ishigami_indices(tmp_path):
     exp = write_experiment(tmp_path, samples=1024, bootstrap=500)
     result = sweep(exp, tmp_path / "out", workers=1, progress=False)
     table = pd.read_csv(tmp_path / "out" / "indices.csv")
-    assert list(table.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(table.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf", "note"]
     for col, truth in (("S1", ISHIGAMI_S1), ("ST", ISHIGAMI_ST)):
         est, conf = _by_param(table, col), _by_param(table, f"{col}_conf")
         for name, true in truth.items():
@@ -55,7 +55,14 @@ def test_morris_linear_function_exact(tmp_path):
     )
     sweep(exp, tmp_path / "out", workers=1, progress=False)
     table = pd.read_csv(tmp_path / "out" / "indices.csv")
-    assert list(table.columns) == ["output", "parameter", "mu_star", "mu_star_conf", "sigma"]
+    assert list(table.columns) == [
+        "output",
+        "parameter",
+        "mu_star",
+        "mu_star_conf",
+        "sigma",
+        "note",
+    ]
     # y = 1*x1 + 2*x2 + 3*x3 with x_i on [0, i]: a full-range change moves y by (i)*i, always.
     np.testing.assert_allclose(table["mu_star"], [1.0, 4.0, 9.0], rtol=1e-9)
     np.testing.assert_allclose(table["sigma"], 0.0, atol=1e-9)
@@ -66,7 +73,7 @@ def test_fast_ranks_ishigami(tmp_path):
     exp = write_experiment(tmp_path, method="fast", samples=1000)
     sweep(exp, tmp_path / "out", workers=1, progress=False)
     table = pd.read_csv(tmp_path / "out" / "indices.csv")
-    assert list(table.columns) == ["output", "parameter", "S1", "ST"]
+    assert list(table.columns) == ["output", "parameter", "S1", "ST", "note"]
     s1, st = _by_param(table, "S1"), _by_param(table, "ST")
     # eFAST with M=4 harmonics is biased by a few hundredths; 0.05 is that bias, not noise.
     for name in ISHIGAMI_S1:

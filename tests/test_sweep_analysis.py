@@ -8,7 +8,8 @@ import pytest
 from sweep_helpers import ANALYTIC, REPO, write_experiment
 
 from integration_sim.config.load import load_scenario
-from integration_sim.sensitivity import sweep
+from integration_sim.sensitivity import load_experiment, sweep
+from integration_sim.sensitivity.analysis import RBD_MIN_POINTS, indices
 from integration_sim.sensitivity.discovery import prim
 from integration_sim.sensitivity.priorities import behaviour_of, relationship
 
@@ -36,6 +37,7 @@ def test_noise_share_matches_known_noise(tmp_path):
         "parameter",
         "S1",
         "S1_conf",
+        "note",
     ]
 
 
@@ -105,3 +107,44 @@ def test_built_in_model_difference_of_strategies(tmp_path):
     prio = pd.read_csv(tmp_path / "out" / "priorities.csv")
     assert set(prio["behaviour"]) == {"joint_assessment", "system"}
     assert (tmp_path / "out" / "charts" / "priorities.png").exists()
+
+
+def test_lhs_of_the_verdict_size_is_analysed_to_the_end(tmp_path):
+    # 80 points, as experiments/verdict_sensitivity.yaml: the convergence check's 40-point
+    # half design once made SALib's RBD-FAST bootstrap divide by zero after the runs were stored.
+    exp = write_experiment(tmp_path, method="lhs", samples=80)
+    result = sweep(exp, tmp_path / "out", workers=1, progress=False)
+    assert np.isfinite(result.indices[["S1", "S1_conf"]].to_numpy()).all()
+    assert (result.indices["note"] == "").all()
+    conv = pd.read_csv(tmp_path / "out" / "convergence.csv")
+    assert np.isfinite(conv["half"]).all() and conv["stable"].notna().all()
+    assert "largest S1: x2" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def _lhs_indices(tmp_path, y: np.ndarray) -> pd.DataFrame:
+    """RBD-FAST indices of outputs ``y`` on an Ishigami LHS of len(y) points."""
+    exp, _ = load_experiment(write_experiment(tmp_path, method="lhs", samples=len(y)))
+    design = np.random.default_rng(3).uniform(-np.pi, np.pi, size=(len(y), 3))
+    return indices(exp, design, pd.DataFrame({"y": y}))
+
+
+@pytest.mark.parametrize("n", [RBD_MIN_POINTS - 2, RBD_MIN_POINTS - 1])
+def test_lhs_with_too_few_points_gives_nan_and_a_note(tmp_path, n):
+    y = np.random.default_rng(n).normal(size=n)
+    table = _lhs_indices(tmp_path, y)
+    assert table[["S1", "S1_conf"]].isna().all().all()
+    assert table["note"].str.startswith("too few points for RBD-FAST").all()
+
+
+def test_lhs_too_small_for_the_bootstrap_keeps_the_index_without_interval(tmp_path):
+    y = np.random.default_rng(1).normal(size=2 * RBD_MIN_POINTS - 4)
+    table = _lhs_indices(tmp_path, y)
+    assert table["S1"].notna().all() and table["S1_conf"].isna().all()
+    assert table["note"].str.startswith("no interval").all()
+
+
+def test_constant_or_failed_output_gives_nan_and_says_why(tmp_path):
+    table = _lhs_indices(tmp_path, np.full(60, 2.5))
+    assert table["S1"].isna().all() and table["note"].str.contains("constant").all()
+    table = _lhs_indices(tmp_path, np.full(60, np.nan))
+    assert table["S1"].isna().all() and table["note"].str.contains("no complete").all()

@@ -49,6 +49,7 @@ def handle(args: argparse.Namespace) -> int:
     """Run the sweep and print where everything went."""
     from integration_sim.sensitivity import load_experiment, sweep
     from integration_sim.sensitivity.analysis import TOTAL_INDEX
+    from integration_sim.sensitivity.report import top_parameters
 
     exp, _ = load_experiment(args.experiment)  # the file's mistakes first
     check_scheduler(args.scheduler)
@@ -69,9 +70,8 @@ def handle(args: argparse.Namespace) -> int:
     )
     index = TOTAL_INDEX[result.experiment.method]
     for output in result.experiment.output_names:
-        t = result.indices[result.indices["output"] == output].sort_values(index, ascending=False)
-        top = ", ".join(f"{r.parameter}={getattr(r, index):.3g}" for r in t.head(3).itertuples())
-        print(f"  {output}: largest {index}: {top}")
+        top = top_parameters(result.indices, output, index)
+        print(f"  {output}: largest {index}: {top or 'none (see the notes in indices.csv)'}")
     if len(result.failures):
         print(
             f"warning: {len(result.failures)} run(s) failed twice and are left out of the indices; "

@@ -23,6 +23,13 @@ INDEX_COLUMNS = {
     "fast": ["S1", "ST"],
     "lhs": ["S1", "S1_conf"],  # RBD-FAST first-order indices from the Latin hypercube
 }
+# RBD-FAST sums the first RBD_HARMONICS harmonics of the output's periodogram and
+# removes their bias with lambda = 2M/N. With N <= 2M + 1 points those harmonics are
+# all the periodogram has (the index is 1 whatever the model) and the correction
+# divides by 1 - lambda = 0, so an index needs 2M + 2 points; SALib's bootstrap
+# resamples half of them, so an interval needs twice as many.
+RBD_HARMONICS = 10
+RBD_MIN_POINTS = 2 * RBD_HARMONICS + 2
 # The index that ranks parameters by total influence, per method.
 TOTAL_INDEX = {"sobol": "ST", "morris": "mu_star", "fast": "ST", "lhs": "S1"}
 
@@ -48,17 +55,41 @@ def indices(
 
 def _one_output(experiment: Experiment, x: np.ndarray, y: np.ndarray, output: str) -> pd.DataFrame:
     names = experiment.parameter_names
-    keep = _complete_blocks(y, block_size(experiment)) if experiment.method != "fast" else None
-    if experiment.method == "fast" and np.isnan(y).any():
-        res = {}  # a FAST design cannot lose points: no indices rather than wrong ones
+    if experiment.method == "fast":
+        keep = np.ones(len(y), dtype=bool)  # a FAST design cannot lose points: see _undefined
     else:
-        res = _salib(
-            experiment, x[keep] if keep is not None else x, y[keep] if keep is not None else y
+        keep = _complete_blocks(y, block_size(experiment))
+    note = _undefined(experiment, y, keep)
+    res = {} if note else _salib(experiment, x[keep], y[keep])
+    if not note and "error" in res:
+        note = res["error"]
+    elif not note and experiment.method == "lhs" and keep.sum() < 2 * RBD_MIN_POINTS:
+        note = (
+            f"no interval: the bootstrap resamples half of the {keep.sum()} points, "
+            f"and RBD-FAST needs at least {RBD_MIN_POINTS}"
         )
     table = pd.DataFrame({"output": output, "parameter": names})
     for col in INDEX_COLUMNS[experiment.method]:
         table[col] = np.asarray(res.get(col, [np.nan] * len(names)), dtype=float)
+    table["note"] = note
     return table
+
+
+def _undefined(experiment: Experiment, y: np.ndarray, keep: np.ndarray) -> str:
+    """Why no index of this output can be computed (empty when it can)."""
+    if experiment.method == "fast" and np.isnan(y).any():
+        return (
+            f"{int(np.isnan(y).sum())} of {len(y)} points have no successful run, "
+            "and a FAST design cannot lose points"
+        )
+    n = int(keep.sum())
+    if n == 0:
+        return "no complete design points (every block holds a failed run)"
+    if np.var(y[keep]) == 0:
+        return "output is constant over the design: nothing to apportion"
+    if experiment.method == "lhs" and n < RBD_MIN_POINTS:
+        return f"too few points for RBD-FAST: {n}, and it needs at least {RBD_MIN_POINTS}"
+    return ""
 
 
 def _complete_blocks(y: np.ndarray, size: int) -> np.ndarray:
@@ -71,22 +102,31 @@ def _complete_blocks(y: np.ndarray, size: int) -> np.ndarray:
 
 
 def _salib(experiment: Experiment, x: np.ndarray, y: np.ndarray) -> dict:
+    """SALib's indices, or ``{"error": note}`` if its arithmetic breaks down on these points."""
     from SALib.analyze import fast, morris, rbd_fast, sobol
 
     prob, seed, boot = problem(experiment), experiment.seed, experiment.bootstrap
-    if len(y) == 0 or np.nanvar(y) == 0:
-        return {}  # nothing to apportion: every index is undefined
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        if experiment.method == "sobol":
-            return sobol.analyze(prob, y, calc_second_order=False, num_resamples=boot, seed=seed)
-        if experiment.method == "morris":
-            return morris.analyze(
-                prob, x, y, num_resamples=boot, num_levels=experiment.levels, seed=seed
-            )
-        if experiment.method == "fast":
-            return fast.analyze(prob, y, M=4, num_resamples=boot, seed=seed)
-        return rbd_fast.analyze(prob, x, y, M=10, num_resamples=boot, seed=seed)
+        try:
+            if experiment.method == "sobol":
+                return sobol.analyze(
+                    prob, y, calc_second_order=False, num_resamples=boot, seed=seed
+                )
+            if experiment.method == "morris":
+                return morris.analyze(
+                    prob, x, y, num_resamples=boot, num_levels=experiment.levels, seed=seed
+                )
+            if experiment.method == "fast":
+                return fast.analyze(prob, y, M=4, num_resamples=boot, seed=seed)
+            # Too few points for the bootstrap's half-size resamples: no resamples, no interval.
+            boot = boot if len(y) >= 2 * RBD_MIN_POINTS else 0
+            res = rbd_fast.analyze(prob, x, y, M=RBD_HARMONICS, num_resamples=boot, seed=seed)
+            if boot == 0:
+                res["S1_conf"] = [np.nan] * len(res["S1"])
+            return res
+        except ZeroDivisionError as err:  # degenerate points the checks above did not foresee
+            return {"error": f"SALib could not compute the indices on these points ({err})"}
 
 
 def convergence(
@@ -97,7 +137,8 @@ def convergence(
     The half design is nested in the full one, so the difference of the two
     estimates has about the full estimate's standard error; ``stable`` is true
     when the change lies within the full estimate's 95% half-width (or, with no
-    interval, within 10% of the largest index of that output).
+    interval column, within 10% of the largest index of that output), and empty
+    where either estimate or its interval is undefined.
     """
     rows = half_design_rows(experiment, len(design))
     cols = ["output", "parameter", "index", "half", "full", "change", "stable"]
@@ -115,7 +156,10 @@ def convergence(
         tol = full[conf].to_numpy()
     else:
         tol = 0.1 * full.groupby("output")[index].transform("max").abs().to_numpy()
-    table["stable"] = np.abs(table["change"].to_numpy()) <= tol
+    change = table["change"].to_numpy()
+    stable = pd.array(np.abs(change) <= tol, dtype="boolean")
+    stable[~(np.isfinite(change) & np.isfinite(tol))] = pd.NA  # not checkable: left empty
+    table["stable"] = stable
     return table[cols]
 
 

@@ -4,7 +4,8 @@ Files written into the sweep folder:
 
 - ``results.parquet/.csv``: every run (bookkeeping, parameters, outputs);
 - ``failures.csv``: runs that failed twice, with parameters and traceback;
-- ``indices.csv``: sensitivity indices with 95% bootstrap half-widths;
+- ``indices.csv``: sensitivity indices with 95% bootstrap half-widths, and a
+  ``note`` saying why an index or interval is empty where it cannot be computed;
 - ``convergence.csv``: the ranking index at half and full sample size;
 - ``noise.csv``: share of output variance due to stochastic noise;
 - ``priorities.csv``: behaviours ranked for measurement;
@@ -108,6 +109,13 @@ def _discover(exp: Experiment, store: Store, means: pd.DataFrame, result: Analys
     write_text(store.dir / "discovery.md", result.discovery_text)
 
 
+def top_parameters(indices: pd.DataFrame, output: str, index: str, n: int = 3) -> str:
+    """The ``n`` parameters with the largest defined ``index`` for ``output``, with values."""
+    t = indices[(indices["output"] == output) & indices[index].notna()]
+    t = t.sort_values(index, ascending=False).head(n)
+    return ", ".join(f"{r.parameter} ({getattr(r, index):.3g})" for r in t.itertuples())
+
+
 def summary_text(exp: Experiment, a: Analysis) -> str:
     """A short markdown summary: runs, failures, noise, top parameters, convergence."""
     index = analysis.TOTAL_INDEX[exp.method]
@@ -119,9 +127,13 @@ def summary_text(exp: Experiment, a: Analysis) -> str:
         "",
     ]
     for out in exp.output_names:
-        t = a.indices[a.indices["output"] == out].sort_values(index, ascending=False)
-        top = ", ".join(f"{r.parameter} ({getattr(r, index):.3g})" for r in t.head(3).itertuples())
-        lines.append(f"- **{out}**: largest {index}: {top or 'none (no variance)'}")
+        top = top_parameters(a.indices, out, index)
+        lines.append(f"- **{out}**: largest {index}: {top or 'none'}")
+        lines += [
+            f"  - {note}"
+            for note in a.indices.loc[a.indices["output"] == out, "note"].drop_duplicates()
+            if note
+        ]
         n = a.noise[a.noise["output"] == out]
         if len(n) and np.isfinite(n["noise_share_of_means"].iloc[0]):
             lines.append(
@@ -129,10 +141,11 @@ def summary_text(exp: Experiment, a: Analysis) -> str:
                 "the indices decompose; parameter effects smaller than that are not distinguishable from noise"
             )
         c = a.convergence[a.convergence["output"] == out]
-        if len(c) and not c["stable"].all():
+        moved = c.loc[c["stable"].eq(False), "parameter"]  # empty ones could not be checked
+        if len(moved):
             lines.append(
-                f"  - not converged: {', '.join(c.loc[~c['stable'], 'parameter'])} changed "
-                "between half and full sample size by more than the interval; increase samples"
+                f"  - not converged: {', '.join(moved)} changed between half and full "
+                "sample size by more than the interval; increase samples"
             )
     if len(a.priorities):
         lines += [
