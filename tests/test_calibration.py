@@ -222,8 +222,12 @@ def test_adoption_cumulative_counts_become_hazards(tmp_path):
         [4, 7, 6, 16],
         [8, 11, 0, 10],
     ]
-    path.write_text("locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,2,20\n")
-    with pytest.raises(InputErrors, match="row 3, column 'adopters': cumulative adopters fall"):
+    # Counts are of current staff: a fall (adopters leaving) is no new adopters in that period.
+    path.write_text("locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,2,20\nNorth,11,5,20\n")
+    rows = read_adoption(spec, tiny_scenario(), path)
+    assert rows[["numerator", "denominator"]].values.tolist() == [[4, 20], [0, 16], [3, 18]]
+    path.write_text("locality,week,adopters,eligible\nNorth,3,24,20\n")
+    with pytest.raises(InputErrors, match="row 2, column 'adopters': adopters \\(24\\) above"):
         read_adoption(spec, tiny_scenario(), path)
 
 
@@ -284,7 +288,6 @@ def test_adoption_times_on_measured_network(tmp_path):
     import yaml
 
     from integration_sim import runs as runner
-    from integration_sim.calibration.plan import performers_of
     from integration_sim.config.load import load_scenario
 
     people = [
@@ -317,7 +320,7 @@ def test_adoption_times_on_measured_network(tmp_path):
     # 34 eligible practitioners; weeks 0-7: 2 of 34 adopt; weeks 8-15: 2 of the remaining 32.
     assert rows[["numerator", "denominator"]].values.tolist() == [[2, 34], [2, 32]]
     t = runner.simulate(scenario, tallies=True).tallies
-    values = ObservationModel(rows, 0.0, performers_of(scenario)).statistics(t)
+    values = ObservationModel(rows).statistics(t)
     assert np.all((values >= 0) & (values <= 1))
     path.write_text("practitioner,week\nNobody,3\n", encoding="utf-8")
     with pytest.raises(InputErrors, match="row 2, column 'practitioner': practitioner 'Nobody'"):

@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 from scipy import stats
 
+from integration_sim.calibration.abc import OBSERVATION_PARAMETERS
 from integration_sim.config.base import Strict
 from integration_sim.config.load import load_scenario
 from integration_sim.config.overrides import apply_overrides, get_path
@@ -116,7 +117,17 @@ class Observation(Strict):
     """Observation-model settings shared by every measurement."""
 
     overdispersion: Annotated[float, Field(ge=0, lt=1)] = Field(
-        0.0, description="beta-binomial intra-class correlation for proportions (0 = binomial)"
+        0.0,
+        description="beta-binomial intra-class correlation for proportions and adoption hazards "
+        "(0 = binomial); fit it by naming observation.overdispersion under parameters",
+    )
+    locality_sd: Annotated[float, Field(ge=0)] = Field(
+        0.0,
+        description="sd (logit scale) of each locality's persistent shift of its adoption "
+        "hazards; fit it by naming observation.locality_sd under parameters",
+    )
+    adoption_replicates: Annotated[int, Field(ge=1)] = Field(
+        8, description="runs per candidate whose adoption counts are pooled into one hazard"
     )
 
 
@@ -226,6 +237,18 @@ def _check_parameters(
     problems = []
     for name, prior in config.parameters.items():
         line = lines.get(("parameters", name))
+        if name.startswith("observation."):
+            if name not in OBSERVATION_PARAMETERS:
+                problems.append(
+                    InputError(
+                        f"observation parameters that can be fitted: "
+                        f"{', '.join(OBSERVATION_PARAMETERS)}",
+                        file=path,
+                        field=f"parameters.{name}",
+                        line=line,
+                    )
+                )
+            continue
         try:
             current = get_path(data, name)
             if not isinstance(current, int | float) or isinstance(current, bool):

@@ -35,7 +35,7 @@ from integration_sim.calibration.adoption import read_adoption
 from integration_sim.calibration.config import Loaded, load_config
 from integration_sim.calibration.measurements import context_from_scenario, read_many
 from integration_sim.calibration.observation import ObservationModel, estimates
-from integration_sim.calibration.plan import observation_rng, performers_of
+from integration_sim.calibration.plan import observation_rng
 from integration_sim.calibration.posterior import draws, summarise_posterior, write_posterior
 from integration_sim.engine.seeds import side_rng
 from integration_sim.files import content_hash, write_json, write_table
@@ -68,9 +68,15 @@ def build_model(loaded: Loaded, measurements: pd.DataFrame) -> SimulationModel:
     """The pyabc model for this config; one pilot run checks every measurement can be observed."""
     cfg = loaded.config
     observation = ObservationModel(
-        measurements, cfg.observation.overdispersion, performers_of(loaded.scenario)
+        measurements, cfg.observation.overdispersion, cfg.observation.locality_sd
     )
-    model = SimulationModel(loaded.scenario, loaded.names, observation, cfg.strategy)
+    model = SimulationModel(
+        loaded.scenario,
+        loaded.names,
+        observation,
+        cfg.strategy,
+        adoption_replicates=cfg.observation.adoption_replicates,
+    )
     medians = {n: float(p.frozen().median()) for n, p in cfg.parameters.items()}
     model.statistics(
         medians, seed=cfg.abc.seed
@@ -222,8 +228,27 @@ def _write(
     )
 
 
-def load_config_only(path: str | Path) -> Loaded:
-    """Validate a config (and its scenario and measurement files) without running anything."""
+def load_config_only(path: str | Path) -> tuple[Loaded, pd.DataFrame]:
+    """Validate a config (and its scenario and measurement files) without running anything.
+
+    Returns the loaded config and every measurement row it would use.
+    """
     loaded = load_config(path)
-    load_measurements(loaded)
-    return loaded
+    return loaded, load_measurements(loaded)
+
+
+def check_summary(loaded: Loaded, measurements: pd.DataFrame) -> str:
+    """One line saying what a config would fit to what (``calibrate --check``)."""
+    adoption = measurements[measurements["kind"] == "adoption"]
+    parts = [
+        f"{len(loaded.names)} parameters",
+        f"{len(loaded.measurement_files)} measurement files "
+        f"({len(measurements) - len(adoption)} rows)",
+    ]
+    if len(loaded.config.adoption):
+        parts.append(
+            f"{len(loaded.config.adoption)} adoption files ({len(adoption)} adoption periods "
+            f"in {adoption['locality'].nunique()} localities, weeks "
+            f"{int(adoption['start_week'].min())}-{int(adoption['end_week'].max())})"
+        )
+    return ", ".join(parts)

@@ -44,14 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _calibrate(args: argparse.Namespace) -> int:
     import os
 
-    from integration_sim.calibration.workflow import calibrate, load_config_only
+    from integration_sim.calibration.workflow import calibrate, check_summary, load_config_only
 
     if args.check:
-        loaded = load_config_only(args.config)
-        print(
-            f"{args.config}: valid ({len(loaded.names)} parameters, "
-            f"{len(loaded.measurement_files)} measurement files)"
-        )
+        loaded, measurements = load_config_only(args.config)
+        print(f"{args.config}: valid ({check_summary(loaded, measurements)})")
         return 0
     workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
     result = calibrate(

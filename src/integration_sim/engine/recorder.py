@@ -46,6 +46,7 @@ class Tallies:
     trust_sum: np.ndarray  # [W, L, T, T]
     habit_sum: np.ndarray  # [W, L, B, T]
     adopters: np.ndarray  # [W, L, B] practitioners who have ever performed
+    eligible: np.ndarray  # [W, L, B] practitioners who may perform it (type and role)
 
 
 @dataclass
@@ -268,6 +269,7 @@ class _TallyBuilder:
                 "trust_sum",
                 "habit_sum",
                 "adopters",
+                "eligible",
             )
         }
         self.weeks: list[int] = []
@@ -334,6 +336,9 @@ class _TallyBuilder:
         for b in range(B):
             ever[:, b] = np.bincount(pop.locality, weights=pop.ever[:, b], minlength=L)
         self.out["adopters"].append(ever)
+        elig = np.zeros((L, B))
+        np.add.at(elig, pop.locality, pop.eligible)
+        self.out["eligible"].append(elig)
         self.weeks.append(week)
 
     def build(self) -> Tallies:
