@@ -169,8 +169,10 @@ class Loaded:
         path: Path,
         scenario: Scenario,
         measurement_files: list[Path],
+        overrides: dict | None = None,
     ) -> None:
         self.config = config
+        self.overrides = dict(overrides or {})
         self.path = path
         self.scenario = scenario
         self.measurement_files = measurement_files
@@ -186,8 +188,11 @@ class Loaded:
         return p if p.is_absolute() else self.path.parent / p
 
 
-def load_config(path: str | Path) -> Loaded:
-    """Read and validate a calibration config, its scenario and its parameter paths."""
+def load_config(path: str | Path, overrides: dict | None = None) -> Loaded:
+    """Read and validate a calibration config, its scenario and its parameter paths.
+
+    ``overrides`` (dotted path -> value) are applied to the scenario first (``--set``).
+    """
     path = Path(path)
     data, text = read_yaml(path)
     lines = key_lines(text)
@@ -195,7 +200,7 @@ def load_config(path: str | Path) -> Loaded:
         config = CalibrationConfig.model_validate(data)
     except ValidationError as exc:
         raise validation_errors(exc, path, lines) from None
-    scenario = load_scenario(_relative(path, config.scenario))
+    scenario = load_scenario(_relative(path, config.scenario), overrides)
     if config.strategy is not None and config.strategy not in scenario.strategies:
         raise InputError(
             f"no strategy {config.strategy!r} in the scenario",
@@ -205,7 +210,7 @@ def load_config(path: str | Path) -> Loaded:
         )
     _check_parameters(config, scenario, path, lines)
     files = _expand(config.measurements, path, lines)
-    return Loaded(config, path, scenario, files)
+    return Loaded(config, path, scenario, files, overrides)
 
 
 def _relative(config_path: Path, p: str) -> Path:

@@ -91,6 +91,7 @@ def calibrate(
     workers: int = 1,
     scheduler: str | None = None,
     resume: bool = False,
+    overrides: dict | None = None,
     log=print,
     verbose: bool = False,
 ) -> CalibrationResult:
@@ -98,9 +99,11 @@ def calibrate(
 
     ``out_dir`` defaults to ``<config folder>/<config name>-out``. Same config,
     seed and inputs give the same posterior whatever ``workers`` or ``scheduler``.
+    ``overrides`` (dotted path -> value, ``--set``) change the config's scenario
+    before anything runs, e.g. to fix a parameter that is not fitted.
     """
     started = datetime.now(UTC)
-    loaded = load_config(config_path)
+    loaded = load_config(config_path, overrides)
     out = Path(out_dir) if out_dir else loaded.path.with_name(loaded.path.stem + "-out")
     cfg = loaded.config
     measurements = load_measurements(loaded)
@@ -215,6 +218,7 @@ def _write(
             "config": str(loaded.path),
             "config_content": loaded.config.model_dump(mode="json"),
             "scenario": loaded.scenario.name,
+            "scenario_overrides": loaded.overrides,
             "scenario_hash": loaded.scenario.content_hash(),
             "input_hashes": {str(p): content_hash(Path(p).read_bytes()) for p in inputs},
             "seed": loaded.config.abc.seed,
@@ -228,12 +232,14 @@ def _write(
     )
 
 
-def load_config_only(path: str | Path) -> tuple[Loaded, pd.DataFrame]:
+def load_config_only(
+    path: str | Path, overrides: dict | None = None
+) -> tuple[Loaded, pd.DataFrame]:
     """Validate a config (and its scenario and measurement files) without running anything.
 
     Returns the loaded config and every measurement row it would use.
     """
-    loaded = load_config(path)
+    loaded = load_config(path, overrides)
     return loaded, load_measurements(loaded)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from integration_sim.cli.options import add_workers
+from integration_sim.cli.options import add_set_option, add_workers, scenario_overrides
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="only validate the config, scenario and measurement files",
     )
+    add_set_option(parser)
     parser.set_defaults(handler=_calibrate)
 
 
@@ -47,7 +48,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from integration_sim.calibration.workflow import calibrate, check_summary, load_config_only
 
     if args.check:
-        loaded, measurements = load_config_only(args.config)
+        loaded, measurements = load_config_only(args.config, scenario_overrides(args))
         print(f"{args.config}: valid ({check_summary(loaded, measurements)})")
         return 0
     workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
@@ -57,6 +58,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         workers=workers,
         scheduler=args.scheduler,
         resume=args.resume,
+        overrides=scenario_overrides(args),
         verbose=not args.quiet,  # pyabc's line per generation, on stderr
     )
     print(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_run_options, run_with_options
+from integration_sim.cli.options import add_run_options, load_scenario_with_sets, run_with_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,11 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, write results, then the comparison report; print where everything went."""
-    from integration_sim.config.load import load_scenario
     from integration_sim.errors import InputError
     from integration_sim.present.report import write_report
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_with_sets(args.scenario, args)
     if args.baseline is not None and args.baseline not in scenario.strategies:
         raise InputError(
             f"unknown strategy {args.baseline!r} (scenario has: {', '.join(scenario.strategies)})",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from integration_sim.cli.options import non_negative_int
+from integration_sim.cli.options import add_set_option, load_scenario_with_sets, non_negative_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     simulate.add_argument(
         "--start-date", metavar="DATE", help="date of week 0 (YYYY-MM-DD) if the plan uses dates"
     )
+    add_set_option(simulate)
     simulate.set_defaults(handler=_simulate)
 
 
@@ -105,14 +106,13 @@ def _collate(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from integration_sim.calibration.measurements import write_measurements
     from integration_sim.calibration.plan import read_plan, simulate_measurements
-    from integration_sim.config.load import load_scenario
     from integration_sim.files import write_table
 
     if not 0 <= args.overdispersion < 1:
         from integration_sim.errors import InputError
 
         raise InputError("--overdispersion must be in [0, 1)")
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_with_sets(args.scenario, args)
     plan = read_plan(args.plan, scenario, _date(args.start_date))
     measured, truth = simulate_measurements(
         scenario, plan, seed=args.seed, replicate=args.replicate, overdispersion=args.overdispersion

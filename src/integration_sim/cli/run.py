@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_run_options, run_with_options
+from integration_sim.cli.options import add_run_options, load_scenario_with_sets, run_with_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,9 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from integration_sim.config.load import load_scenario
-
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_with_sets(args.scenario, args)
     out = args.out or Path("results") / scenario.name
     results = run_with_options(scenario, args, out, strategies=args.strategy)
     from integration_sim.present.charts import write_run_charts
