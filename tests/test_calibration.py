@@ -345,3 +345,22 @@ def test_cli_calibrate_check_names_bad_measurement(tmp_path, capsys):
     assert main(["calibrate", str(cfg), "--check"]) == 2
     err = capsys.readouterr().err
     assert f"{tmp_path / 'm.csv'}: row 2, column 'end_week': week 40 is outside the horizon" in err
+
+
+def test_weighted_quantile_is_the_weighted_inverse_cdf():
+    x = np.array([0.3, 0.1, 0.2])
+    w = np.array([0.2, 0.5, 0.3])
+    # Cumulative weights by value: 0.1 -> 0.5, 0.2 -> 0.8, 0.3 -> 1.0.
+    assert weighted_quantile(x, w, np.array([0.05, 0.5, 0.6, 0.8, 0.95])).tolist() == [
+        0.1,
+        0.1,
+        0.2,
+        0.2,
+        0.3,
+    ]
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=37)
+    q = np.array([0.05, 0.25, 0.5, 0.9, 0.95])
+    assert np.array_equal(
+        weighted_quantile(y, np.ones_like(y), q), np.quantile(y, q, method="inverted_cdf")
+    )
