@@ -267,7 +267,7 @@ def test_abc_matches_exact_posterior_and_resumes(tmp_path):
     model, priors = _cheap_setup(k=30, n=100)
     db = tmp_path / "h.db"
     cabc.run_abc(model, priors, AbcSettings(population_size=120, max_generations=2, seed=3), db)
-    with pytest.raises(InputError, match="--resume"):
+    with pytest.raises(InputError, match="resume the calibration"):
         cabc.run_abc(model, priors, AbcSettings(population_size=120, max_generations=2, seed=3), db)
     h = cabc.run_abc(
         model, priors, AbcSettings(population_size=120, max_generations=6, seed=3), db, resume=True

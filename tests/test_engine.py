@@ -13,7 +13,7 @@ from conftest import make_scenario
 from integration_sim.config.load import parse_scenario
 from integration_sim.engine.recorder import RECORD_COLUMNS
 from integration_sim.errors import InputError
-from integration_sim.metrics import SUMMARY_METRICS
+from integration_sim.metrics import run_metric_names
 from integration_sim.runs import run, run_seed, simulate
 
 
@@ -71,7 +71,7 @@ def test_records_are_tidy_and_summary_complete(small) -> None:
         "cross_boundary_density",
         "mean_trust",
     } <= metrics
-    assert set(SUMMARY_METRICS) <= set(r.summary)
+    assert set(run_metric_names(small.practitioner_behaviours)) <= set(r.summary)
     rates = r.records[r.records.metric == "performance_rate"]["value"]
     assert rates.between(0, 1).all()
     spend = r.records[(r.records.metric == "spend") & (r.records.locality == "all")]

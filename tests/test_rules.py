@@ -158,6 +158,7 @@ def test_role_counts_keep_staff_total() -> None:
 
 def test_turnover_removes_habits_and_cross_boundary_ties() -> None:
     from integration_sim.engine.model import IntegrationModel
+    from integration_sim.engine.turnover import step_turnover
 
     s = make_scenario({"drivers": {"turnover_scale": 0.0}})
     model = IntegrationModel(s, "none", seed=1)
@@ -166,13 +167,24 @@ def test_turnover_removes_habits_and_cross_boundary_ties() -> None:
     u, v, _, layer = model.ties.live()
     assert ((layer == CROSS) & ((u < 50) | (v < 50))).any()
     model.pop.habit[:50] = 0.9
-    model._step_turnover()
+    leavers_rows = step_turnover(
+        model.pop,
+        model.ties,
+        model.weekly_leave,
+        s.parameters.network.team_trust,
+        np.random.default_rng(0),
+    )
+    assert leavers_rows[:50].all() and not leavers_rows[50:].any()
     u, v, trust, layer = model.ties.live()
     leavers = (u < 50) | (v < 50)
     assert not ((layer == CROSS) & leavers).any()
     assert np.allclose(trust[(layer == WITHIN) & leavers], s.parameters.network.team_trust)
     assert (model.pop.habit[:50] == 0).all()
     assert np.array_equal(model.pop.capability[:50], model.pop.base_capability[:50])
+    # Every declared state array is back at a joiner's value, and only for the leavers.
+    assert (model.pop.tenure[:50] == 0).all() and (model.pop.tenure[50:] == 1).all()
+    assert not model.pop.ever[:50].any() and not model.pop.performed[:50].any()
+    assert np.array_equal(model.pop.benefit[:50], model.pop.base_benefit[:50])
 
 
 def test_co_location_forms_cross_boundary_ties_faster() -> None:

@@ -19,17 +19,28 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 from integration_sim.errors import InputError  # noqa: E402
 
-__all__ = ["InputError", "__version__", "load_scenario", "run", "simulate"]
+__all__ = [
+    "InputError",
+    "__version__",
+    "apply_overrides",
+    "load_scenario",
+    "run",
+    "simulate",
+]
+
+# Public name -> module that defines it. Imported lazily, so `integration-sim --help`
+# stays fast and importing the package does not pull in the engine.
+_API = {
+    "load_scenario": "integration_sim.config.load",
+    "apply_overrides": "integration_sim.config.overrides",
+    "run": "integration_sim.runs",
+    "simulate": "integration_sim.runs",
+}
 
 
 def __getattr__(name: str):
-    # Lazy imports keep `integration-sim --help` fast and avoid import cycles.
-    if name == "load_scenario":
-        from integration_sim.config.load import load_scenario
+    if name in _API:
+        import importlib
 
-        return load_scenario
-    if name in ("run", "simulate"):
-        from integration_sim import runs as runner
-
-        return getattr(runner, name)
+        return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(name)

@@ -62,6 +62,7 @@ class RunResult:
     tallies: Tallies | None = None
     parameter_draw: dict[str, float] = field(default_factory=dict)
     network: NetworkSnapshot | None = None
+    funding_end: int | None = None  # week (exclusive) paid work stops, within the horizon
 
 
 def posterior_draw(scenario: Scenario, seed: int) -> dict[str, float]:
@@ -115,7 +116,8 @@ def simulate(
             for n, hit in zip(model.pop.locality_names, sched.first_localities(), strict=True)
             if hit
         ]
-        summary = summarise(records, scenario.horizon_weeks, sched.funding_end(), first)
+        end = sched.funding_end()
+        summary = summarise(records, scenario.horizon_weeks, end, first)
         tally = model.recorder.tallies.build() if tallies else None
         snapshot = None
         if network:
@@ -123,7 +125,16 @@ def simulate(
                 practitioner_table(model.pop), model.initial_ties.live(), model.ties.live()
             )
         return RunResult(
-            strategy, replicate, seed, records, summary, model.interventions, tally, draw, snapshot
+            strategy,
+            replicate,
+            seed,
+            records,
+            summary,
+            model.interventions,
+            tally,
+            draw,
+            snapshot,
+            end,
         )
     finally:
         model.release()
@@ -139,6 +150,7 @@ class Results:
     manifest: dict[str, Any]
     interventions: dict[str, list[Intervention]]
     networks: dict[str, NetworkSnapshot] = field(default_factory=dict)
+    funding_end: dict[str, int | None] = field(default_factory=dict)  # strategy -> week
 
     def write(self, out_dir: str | Path, extra: list[Path] = ()) -> list[Path]:
         """Write records, summary and manifest to ``out_dir``; return the paths.
@@ -261,6 +273,7 @@ def _collect(
     for r in results:
         interventions.setdefault(r.strategy, r.interventions)
     networks = {r.strategy: r.network for r in results if r.network is not None}
+    funding = {r.strategy: r.funding_end for r in results}
     manifest = {
         "package": "integration-sim",
         "version": __version__,
@@ -283,4 +296,4 @@ def _collect(
             "machine": platform.machine(),
         },
     }
-    return Results(scenario, records, summary, manifest, interventions, networks)
+    return Results(scenario, records, summary, manifest, interventions, networks, funding)

@@ -19,63 +19,13 @@ difference (it narrows as replicates are added).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from integration_sim.errors import InputError
+from integration_sim.metrics import metric_info
 
 ID_COLUMNS = ("strategy", "replicate", "seed")
-
-# Summary metrics the report explains: label, unit and which way is better
-# (True: higher is better, False: lower is better, None: neither).
-# Metrics not listed here are still compared; they just get their own name as label.
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """How to present one summary metric."""
-
-    label: str
-    unit: str
-    higher_is_better: bool | None
-    scale: float = 1.0  # multiply values by this for display (e.g. proportion -> points)
-
-
-METRICS: dict[str, MetricInfo] = {
-    # Definitions: outcomes.SUMMARY_METRICS. Proportions are shown as points (0-100).
-    "integration_final": MetricInfo(
-        "Integration index, last 13 weeks", "points (0-100)", True, 100.0
-    ),
-    "integration_peak": MetricInfo("Integration index, peak", "points (0-100)", True, 100.0),
-    "integration_auc": MetricInfo(
-        "Integration over the run (area under curve)", "index-years", True
-    ),
-    "integration_gain": MetricInfo(
-        "Integration gain over the first 13 weeks", "points", True, 100.0
-    ),
-    "sustainability": MetricInfo(
-        "Sustainability: index a year after funding ends / before", "ratio", True
-    ),
-    "gain_retained": MetricInfo("Share of the gain kept a year after funding ends", "ratio", True),
-    "spread": MetricInfo("Spread: gain outside the first localities", "points", True, 100.0),
-    "equity": MetricInfo("Inequality: sd of final index across localities", "points", False, 100.0),
-    "total_spend": MetricInfo("Programme spend", "pounds", False),
-    "cost_per_point": MetricInfo("Spend per point of integration gain", "pounds per point", False),
-    "delay_days": MetricInfo("Delayed days (all cases)", "days", False),
-    "emergency_admissions": MetricInfo("Emergency admissions", "admissions", False),
-    "care_cost": MetricInfo("Cost of delays and admissions", "pounds", False),
-    "cross_boundary_density_final": MetricInfo(
-        "Cross-boundary tie density, last 13 weeks", "ties per 1,000 possible pairs", True, 1000.0
-    ),
-    "mean_trust_final": MetricInfo("Mean trust of cross-boundary ties", "0-1", True),
-}
-
-
-def metric_info(name: str) -> MetricInfo:
-    """Presentation info for a metric; a neutral default for unknown ones."""
-    return METRICS.get(name, MetricInfo(name.replace("_", " "), "", None))
 
 
 def metric_columns(summary: pd.DataFrame) -> list[str]:

@@ -286,7 +286,7 @@ def run_abc(
         else:
             if db_path.exists():
                 raise InputError(
-                    f"{db_path} exists: use --resume to continue it, or another -o folder"
+                    f"{db_path} exists: resume the calibration to continue it, or choose another output folder"
                 )
             np.random.seed(settings.seed)
             random.seed(settings.seed)

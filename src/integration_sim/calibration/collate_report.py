@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from integration_sim.calibration.collate import PERIOD, Collated, row_interval
 from integration_sim.calibration.format import WRITTEN_COLUMNS
 from integration_sim.calibration.html import esc, img, page, png_bytes, table
 from integration_sim.files import write_text
+from integration_sim.present.style import MAIN, REFERENCE, SECOND, new_figure, styled
 
 _UNITS = {
     "proportion": "share of encounters in which the behaviour was performed",
@@ -126,15 +127,15 @@ def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -
     return "\n".join(parts)
 
 
-def _forest(g: pd.DataFrame, kind: str) -> plt.Figure:
+@styled
+def _forest(g: pd.DataFrame, kind: str) -> Figure:
     """Each measurement's estimate and 95% interval, one line each, grouped by relationship."""
     g = g.sort_values(["from", "to", "locality", "start_week"])
-    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.32 * len(g)))
+    fig = new_figure(8, 0.9 + 0.32 * len(g))
+    ax = fig.subplots()
     for y, (_, row) in enumerate(g.iterrows()):
         lo, hi = row_interval(row)
-        colour = (
-            "#999999" if row["duplicate_of"] else "#d9822b" if row["conflicts_with"] else "#1f5f99"
-        )
+        colour = REFERENCE if row["duplicate_of"] else SECOND if row["conflicts_with"] else MAIN
         ax.plot([lo, hi], [y, y], color=colour, lw=2)
         ax.plot(row["estimate"], y, "o", color=colour)
     labels = [

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from integration_sim.calibration.html import esc, img, page, png_bytes, save_png, table
 from integration_sim.calibration.posterior import WEIGHT, parameters, weighted_quantile
 from integration_sim.files import write_text
+from integration_sim.present.style import CONTRAST, MAIN, REFERENCE, SECOND, new_figure, styled
 
 
 def short(name: str) -> str:
@@ -22,41 +23,42 @@ def short(name: str) -> str:
     return ".".join(name.split(".")[-3:])
 
 
-def marginals(
-    post: pd.DataFrame, priors: dict, truth: dict[str, float] | None = None
-) -> plt.Figure:
+@styled
+def marginals(post: pd.DataFrame, priors: dict, truth: dict[str, float] | None = None) -> Figure:
     """Weighted posterior histogram per parameter, prior density and 90% interval."""
     names = parameters(post)
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False)
+    fig = new_figure(4.2 * len(names), 3.2)
+    axes = fig.subplots(1, len(names), squeeze=False)
     w = post[WEIGHT].to_numpy()
     for ax, name in zip(axes[0], names, strict=True):
         x = post[name].to_numpy()
-        ax.hist(x, bins=15, weights=w, density=True, color="#1f5f99", alpha=0.7, label="posterior")
+        ax.hist(x, bins=15, weights=w, density=True, color=MAIN, alpha=0.7, label="posterior")
         prior = priors[name].frozen()
         # Show the posterior's region (with margin) rather than the whole prior support.
         span = max(x.max() - x.min(), 1e-9)
         lo = max(x.min() - 0.6 * span, prior.ppf(0.0005))
         hi = min(x.max() + 0.6 * span, prior.ppf(0.9995))
         grid = np.linspace(lo, hi, 200)
-        ax.plot(grid, prior.pdf(grid), color="#888888", lw=1.5, label="prior")
+        ax.plot(grid, prior.pdf(grid), color=REFERENCE, lw=1.5, label="prior")
         ax.set_xlim(lo, hi)
         for q in weighted_quantile(x, w, np.array([0.05, 0.95])):
-            ax.axvline(q, color="#1f5f99", ls=":", lw=1)
+            ax.axvline(q, color=MAIN, ls=":", lw=1)
         if truth and name in truth:
-            ax.axvline(truth[name], color="#c0392b", lw=2, label="truth")
+            ax.axvline(truth[name], color=CONTRAST, lw=2, label="truth")
         ax.set_title(short(name), fontsize=9)
         ax.legend(fontsize=7)
-    fig.tight_layout()
     return fig
 
 
-def pairs(post: pd.DataFrame) -> plt.Figure | None:
+@styled
+def pairs(post: pd.DataFrame) -> Figure | None:
     """Scatter of each pair of parameters, point size by weight (None for one parameter)."""
     names = parameters(post)
     if len(names) < 2:
         return None
     k = len(names)
-    fig, axes = plt.subplots(k - 1, k - 1, figsize=(3 * (k - 1), 3 * (k - 1)), squeeze=False)
+    fig = new_figure(3 * (k - 1), 3 * (k - 1))
+    axes = fig.subplots(k - 1, k - 1, squeeze=False)
     size = 200 * post[WEIGHT].to_numpy() / post[WEIGHT].max()
     for i in range(1, k):
         for j in range(k - 1):
@@ -64,36 +66,38 @@ def pairs(post: pd.DataFrame) -> plt.Figure | None:
             if j >= i:
                 ax.axis("off")
                 continue
-            ax.scatter(post[names[j]], post[names[i]], s=size, alpha=0.4, color="#1f5f99")
+            ax.scatter(post[names[j]], post[names[i]], s=size, alpha=0.4, color=MAIN)
             if i == k - 1:
                 ax.set_xlabel(short(names[j]), fontsize=8)
             if j == 0:
                 ax.set_ylabel(short(names[i]), fontsize=8)
-    fig.tight_layout()
     return fig
 
 
-def ess_chart(gens: pd.DataFrame) -> plt.Figure:
+@styled
+def ess_chart(gens: pd.DataFrame) -> Figure:
     """Effective sample size and temperature per generation."""
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.plot(gens["generation"], gens["ess"], "o-", color="#1f5f99")
+    fig = new_figure(6, 3.2)
+    ax = fig.subplots()
+    ax.plot(gens["generation"], gens["ess"], "o-", color=MAIN)
     ax.set_xlabel("generation")
-    ax.set_ylabel("effective sample size", color="#1f5f99")
+    ax.set_ylabel("effective sample size", color=MAIN)
     ax.set_ylim(0, None)
     ax2 = ax.twinx()
-    ax2.semilogy(gens["generation"], gens["temperature"].clip(lower=1), "s--", color="#d9822b")
-    ax2.set_ylabel("temperature (1 = exact posterior)", color="#d9822b")
-    fig.tight_layout()
+    ax2.semilogy(gens["generation"], gens["temperature"].clip(lower=1), "s--", color=SECOND)
+    ax2.set_ylabel("temperature (1 = exact posterior)", color=SECOND)
     return fig
 
 
-def predictive_chart(pred: pd.DataFrame) -> plt.Figure:
+@styled
+def predictive_chart(pred: pd.DataFrame) -> Figure:
     """Observed estimate against the posterior predictive 90% interval, per measurement."""
     pred = pred.reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, 1 + 0.3 * len(pred)))
+    fig = new_figure(8, 1 + 0.3 * len(pred))
+    ax = fig.subplots()
     for y, r in pred.iterrows():
-        colour = "#1f5f99" if r["inside_90"] else "#c0392b"
-        ax.plot([r["predicted_q05"], r["predicted_q95"]], [y, y], color="#999999", lw=4, alpha=0.6)
+        colour = MAIN if r["inside_90"] else CONTRAST
+        ax.plot([r["predicted_q05"], r["predicted_q95"]], [y, y], color=REFERENCE, lw=4, alpha=0.6)
         ax.plot(r["observed"], y, "o", color=colour)
     labels = [
         str(f"{r['measurement_id']} ({r['kind']})").replace("$", r"\$") for _, r in pred.iterrows()
@@ -101,7 +105,6 @@ def predictive_chart(pred: pd.DataFrame) -> plt.Figure:
     ax.set_yticks(range(len(pred)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("estimate (grey: posterior predictive 90% interval; dot: observed)")
-    fig.tight_layout()
     return fig
 
 
@@ -159,7 +162,7 @@ def diagnostics_html(
     if last > 1:
         parts.append(
             f'<p class="warn">The last generation ran at temperature {last:.3g} &gt; 1, so the '
-            "posterior is wider than the exact one: run more generations (--resume).</p>"
+            "posterior is wider than the exact one: resume the calibration to run more generations.</p>"
         )
     for name, caption, png in charts:
         parts.append(f"<h2>{esc(caption)}</h2>{img(png, name)}")

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display on servers and in CI
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from integration_sim.files import atomic_path
+from integration_sim.present import style
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;
@@ -63,12 +62,9 @@ def table(df: pd.DataFrame, flag: pd.Series | None = None, digits: int = 3) -> s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def png_bytes(fig: plt.Figure) -> bytes:
-    """Render a figure to PNG bytes and close it."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+def png_bytes(fig: Figure) -> bytes:
+    """Render a figure to PNG bytes (in the house style's resolution)."""
+    return style.png_bytes(fig)
 
 
 def img(png: bytes, alt: str) -> str:
@@ -79,8 +75,6 @@ def img(png: bytes, alt: str) -> str:
 
 def save_png(png: bytes, path: Path) -> None:
     """Write PNG bytes to ``path`` atomically."""
-    from integration_sim.files import atomic_path
-
     with atomic_path(path) as tmp:
         tmp.write_bytes(png)
 

@@ -3,7 +3,7 @@
 :func:`calibrate` is what ``integration-sim calibrate`` and notebooks call.
 Output folder::
 
-    history.db           pyabc's SQLite history (every generation; --resume continues it)
+    history.db           pyabc's SQLite history (every generation; resuming continues it)
     posterior.parquet    one row per weighted sample: dotted-path columns and weight (also .csv)
     summary.csv          mean, sd, median, 5% and 95% per parameter, ESS, shrinkage
     generations.csv      temperature, simulations, acceptance and ESS per generation

@@ -39,13 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"integration_sim.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"integration_sim.cli.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"integration_sim.cli.{name}").register(sub)
     return parser
 
 

@@ -48,14 +48,9 @@ def handle(args: argparse.Namespace) -> int:
 
 def print_summary(results, out: Path) -> None:
     """Median of the headline metrics per strategy, then where the files are."""
-    cols = [
-        "integration_final",
-        "integration_gain",
-        "sustainability",
-        "spread",
-        "total_spend",
-        "cost_per_point",
-    ]
+    from integration_sim.metrics import console
+
+    cols = [m for m in console() if m in results.summary.columns]
     table = results.summary.groupby("strategy", sort=False)[cols].median()
     print(
         f"{results.manifest['scenario']}: {results.manifest['replicates']} replicate(s) per strategy "

@@ -19,17 +19,12 @@ from pydantic import Field
 
 from integration_sim.config.base import NonNegative, Share, Strict, Week
 
-Primitive = Literal[
-    "co_location",
-    "pooled_budget",
-    "backfill",
-    "training",
-    "shared_records",
-    "champions",
-    "learning_transfer",
-]
+# The names only; what each primitive does is its entry in engine/primitives.py REGISTRY
+# (tests/test_primitives.py checks the two agree).
+FundedPrimitive = Literal["co_location", "pooled_budget", "backfill", "training", "shared_records"]
+Primitive = Literal[FundedPrimitive, "champions", "learning_transfer"]
 PRIMITIVES: tuple[str, ...] = get_args(Primitive)
-FUNDED_PRIMITIVES = ("co_location", "pooled_budget", "backfill", "training", "shared_records")
+FUNDABLE: tuple[str, ...] = get_args(FundedPrimitive)  # may appear in a budget's bundle
 
 
 @dataclass(frozen=True)
@@ -203,9 +198,9 @@ def _locality_problems(given: list[str] | None, names: Names, field: str) -> lis
 
 def _bundle_problems(bundle: dict[str, float], field: str) -> list[str]:
     return [
-        f"{field}: {k!r} is not a funded primitive (use {', '.join(FUNDED_PRIMITIVES)})"
+        f"{field}: {k!r} is not a funded primitive (use {', '.join(FUNDABLE)})"
         for k in bundle
-        if k not in FUNDED_PRIMITIVES
+        if k not in FUNDABLE
     ]
 
 

@@ -11,9 +11,13 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import Behaviour
+from integration_sim.engine import primitives
 from integration_sim.engine.behaviour import sigmoid
-from integration_sim.engine.state import Organisation
+from integration_sim.engine.network import TieTable
+from integration_sim.engine.primitives import Exposure
+from integration_sim.engine.state import Organisation, Population
 
 
 class OrganisationAgent(mesa.Agent):
@@ -70,3 +74,59 @@ class OrganisationAgent(mesa.Agent):
             self.pooling_habit += habit_gain * (1.0 - self.pooling_habit)
         else:
             self.pooling_habit *= 1.0 - habit_decay
+
+
+def baseline_leadership(scenario: Scenario, localities: list[str]) -> float:
+    """An organisation's starting leadership: the mean readiness of its localities."""
+    ready = {loc.name: loc.readiness for loc in scenario.system.localities}
+    return float(np.mean([ready[n] for n in localities]))
+
+
+def mean_cross_trust(pop: Population, ties: TieTable) -> np.ndarray:
+    """Mean trust of each organisation's staff's cross-boundary ties [O] (0 without any)."""
+    org, n_org = pop.organisation, len(pop.organisations)
+    cross = ties.cross_index()
+    ends = np.concatenate([org[ties.u[cross]], org[ties.v[cross]]])
+    w = np.concatenate([ties.trust[cross], ties.trust[cross]])
+    count = np.bincount(ends, minlength=n_org)
+    return np.bincount(ends, weights=w, minlength=n_org) / np.maximum(count, 1)
+
+
+def step_organisations(
+    agents: list[OrganisationAgent],
+    scenario: Scenario,
+    pop: Population,
+    ties: TieTable,
+    exposure: Exposure,
+    rng: np.random.Generator,
+) -> None:
+    """Leaders respond to the funded support reaching their staff; organisations decide
+    whether to pool budgets this week."""
+    n_org = len(agents)
+    staff = np.maximum(np.bincount(pop.organisation, minlength=n_org), 1)
+    funded = primitives.funded_support(exposure)
+    funded_share = np.bincount(pop.organisation, weights=funded, minlength=n_org) / staff
+    support = primitives.pooled_support(exposure)
+    pooled = np.bincount(pop.organisation, weights=support, minlength=n_org) / staff
+    trust = mean_cross_trust(pop, ties)
+    u = rng.random(n_org)
+    o, b = scenario.parameters.organisations, scenario.parameters.behaviour
+    rule = pooling_rule(scenario)
+    for k, agent in enumerate(agents):
+        agent.update_leadership(funded_share[k], o.funded_leadership_boost, o.leadership_return)
+        agent.decide_pooling(rule, pooled[k], trust[k], u[k], b.habit_gain, b.habit_decay)
+
+
+def pooling_rule(scenario: Scenario) -> Behaviour | None:
+    """The organisation-level behaviour (budget pooling), if the scenario has one."""
+    return next((scenario.behaviours[b] for b in scenario.organisation_behaviours), None)
+
+
+def pooling_state(agents: list[OrganisationAgent]) -> np.ndarray:
+    """Whether each organisation pools its budget this week, as 0/1 floats [O]."""
+    return np.array([a.pooling for a in agents], dtype=float)
+
+
+def leadership_change(agents: list[OrganisationAgent]) -> np.ndarray:
+    """Each organisation's leadership minus its baseline [O]."""
+    return np.array([a.leadership - a.baseline_leadership for a in agents])

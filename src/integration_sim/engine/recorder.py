@@ -1,13 +1,18 @@
 """Weekly records (tidy) and raw tallies for observation models.
 
-The recorder fixes a layout of keys (locality, organisation type, behaviour,
-metric) once, then stores one vector of values per recorded week; the tidy
-DataFrame is built once at the end.
+Each weekly series is declared once (:class:`WeeklySeries`: its metric name,
+its keys and how its values are read); the layout of keys (locality,
+organisation type, behaviour, metric) and each recorded week's vector of
+values both come from those declarations. The tidy DataFrame is built once at
+the end.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,12 +54,47 @@ class Tallies:
     eligible: np.ndarray  # [W, L, B] practitioners who may perform it (type and role)
 
 
-@dataclass
-class _Layout:
-    keys: list[tuple[str, str, str, str]] = field(default_factory=list)
+@dataclass(frozen=True)
+class WeeklySeries:
+    """One recorded weekly series: its keys and how its values are read, declared together.
 
-    def add(self, locality: str, org_type: str, behaviour: str, metric: str) -> None:
-        self.keys.append((locality, org_type, behaviour, metric))
+    ``keys`` are (locality, organisation type, behaviour) triples fixed when the
+    run starts; ``values`` reads this week's values, in the same order, from a
+    :class:`WeekState`. The layout of the records and each week's values both
+    come from the same declarations, so they cannot drift apart.
+    """
+
+    metric: str
+    keys: list[tuple[str, str, str]]
+    values: Callable[[WeekState], np.ndarray]
+
+
+@dataclass
+class WeekState:
+    """This week's aggregates, computed once and read by every series."""
+
+    rate_loc: np.ndarray  # [L, B] share of eligible practitioners performing
+    rate_type: np.ndarray  # [T, B]
+    rate_all: np.ndarray  # [B]
+    by_locality: dict[str, tuple[np.ndarray, float]]  # metric -> (per locality [L], whole system)
+    pooling: np.ndarray  # [O] each organisation's pooling state (0/1)
+
+
+# Weekly series recorded per locality and for the whole system, in record order. Each
+# entry names the series once; the function gives (per locality [L], whole system).
+BY_LOCALITY: dict[str, Callable[[Any], tuple[Any, Any]]] = {
+    "integration_index": lambda w: (w.index, w.index_all),
+    "cases": lambda w: (w.cases.cases, w.cases.cases.sum()),
+    "integrated_cases": lambda w: (w.cases.integrated, w.cases.integrated.sum()),
+    "delay_days": lambda w: (w.cases.delay_days, w.cases.delay_days.sum()),
+    "emergency_admissions": lambda w: (w.cases.admissions, w.cases.admissions.sum()),
+    "care_cost": lambda w: (w.care, w.care.sum()),
+    "spend": lambda w: (w.exposure.spend, w.exposure.spend.sum()),
+    "cross_boundary_density": lambda w: w.density,
+    "mean_trust": lambda w: w.trust,
+    "capability": lambda w: (w.cap_loc, w.pop.capability.mean()),
+    "motivation": lambda w: (w.mot_loc, w.pop.motivation.mean()),
+}
 
 
 class Recorder:
@@ -100,7 +140,8 @@ class Recorder:
             and self.types[t] in pooling_rule.performers
             and (self.org_types == t).any()
         ]
-        self.layout = self._layout()
+        self.series = self._declare()
+        self.keys = [(*key, s.metric) for s in self.series for key in s.keys]
         self.weeks: list[int] = []
         self.values: list[np.ndarray] = []
         self.tallies = _TallyBuilder(scenario, pop, ties, tally_rng) if tally_rng else None
@@ -114,33 +155,39 @@ class Recorder:
         same = (per_unit.astype(float) ** 2).sum(axis=0)
         return (self.staff_loc**2 - same) / 2.0
 
-    def _layout(self) -> _Layout:
-        lay = _Layout()
-        for b in self.behs:
-            for loc in self.locs:
-                lay.add(loc, ALL, b, "performance_rate")
-            for t, name in enumerate(self.types):
-                if self.elig_type[t, self.behs.index(b)] > 0:
-                    lay.add(ALL, name, b, "performance_rate")
-            lay.add(ALL, ALL, b, "performance_rate")
-        for metric in (
-            "integration_index",
-            "cases",
-            "integrated_cases",
-            "delay_days",
-            "emergency_admissions",
-            "care_cost",
-            "spend",
-            "cross_boundary_density",
-            "mean_trust",
-            "capability",
-            "motivation",
-        ):
-            for loc in [*self.locs, ALL]:
-                lay.add(loc, ALL, ALL, metric)
+    def _declare(self) -> list[WeeklySeries]:
+        """Every weekly series of this run, in record order."""
+        out = []
+        for b, name in enumerate(self.behs):
+            eligible = self.elig_type[:, b] > 0
+            keys = [(loc, ALL, name) for loc in self.locs]
+            keys += [(ALL, t, name) for t, ok in zip(self.types, eligible, strict=True) if ok]
+            out.append(
+                WeeklySeries(
+                    "performance_rate",
+                    [*keys, (ALL, ALL, name)],
+                    lambda w, b=b, ok=eligible: np.concatenate(
+                        [w.rate_loc[:, b], w.rate_type[ok, b], [w.rate_all[b]]]
+                    ),
+                )
+            )
+        for metric in BY_LOCALITY:
+            out.append(
+                WeeklySeries(
+                    metric,
+                    [(loc, ALL, ALL) for loc in [*self.locs, ALL]],
+                    lambda w, m=metric: np.append(*w.by_locality[m]),
+                )
+            )
         for t in self.pooling_types:
-            lay.add(ALL, self.types[t], "budget_pooling", "budget_pooling")
-        return lay
+            out.append(
+                WeeklySeries(
+                    "budget_pooling",
+                    [(ALL, self.types[t], "budget_pooling")],
+                    lambda w, t=t: np.array([w.pooling[self.org_types == t].mean()]),
+                )
+            )
+        return out
 
     def record(
         self,
@@ -160,47 +207,45 @@ class Recorder:
             self.tallies.add_encounters(encountered, performed)
         if week % self.every and week != self.horizon - 1:
             return
+        state = self._week_state(performed, cases, exposure, pooling)
+        parts = []
+        for s in self.series:
+            values = np.asarray(s.values(state), dtype=float)
+            if values.shape != (len(s.keys),):  # a declaration that disagrees with itself
+                raise AssertionError(
+                    f"series {s.metric}: {values.shape} values, {len(s.keys)} keys"
+                )
+            parts.append(values)
+        self.weeks.append(week)
+        self.values.append(np.concatenate(parts))
+        if self.tallies is not None:
+            self.tallies.add_state(week)
+
+    def _week_state(self, performed: np.ndarray, cases, exposure, pooling) -> WeekState:
         pop = self.pop
         perf = performed.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
             rate_loc = (self.g_loc @ perf) / self.elig_loc
             rate_type = (self.g_type @ perf) / self.elig_type
             rate_all = perf.sum(axis=0) / self.elig_all
-        parts = []
-        for b in range(len(self.behs)):
-            parts.append(rate_loc[:, b])
-            parts.append(rate_type[self.elig_type[:, b] > 0, b])
-            parts.append([rate_all[b]])
-        costs = self.costs
-        care = cases.delay_days * costs.delay_day + cases.admissions * costs.emergency_admission
-        density, trust = self._tie_stats()
-        with np.errstate(invalid="ignore", divide="ignore"):
             index = cases.integrated / cases.cases
             index_all = cases.integrated.sum() / cases.cases.sum() if cases.cases.sum() else np.nan
-        cap_loc = (self.g_loc @ pop.capability.mean(axis=1)) / self.staff_loc
-        mot_loc = (self.g_loc @ pop.motivation) / self.staff_loc
-        for per_loc, total in (
-            (index, index_all),
-            (cases.cases, cases.cases.sum()),
-            (cases.integrated, cases.integrated.sum()),
-            (cases.delay_days, cases.delay_days.sum()),
-            (cases.admissions, cases.admissions.sum()),
-            (care, care.sum()),
-            (exposure.spend, exposure.spend.sum()),
-            density,
-            trust,
-            (cap_loc, pop.capability.mean()),
-            (mot_loc, pop.motivation.mean()),
-        ):
-            parts.append(per_loc)
-            parts.append([total])
-        pooling = np.asarray(pooling, dtype=float)
-        for t in self.pooling_types:
-            parts.append([pooling[self.org_types == t].mean()])
-        self.weeks.append(week)
-        self.values.append(np.concatenate([np.asarray(p, dtype=float) for p in parts]))
-        if self.tallies is not None:
-            self.tallies.add_state(week)
+        costs = self.costs
+        density, trust = self._tie_stats()
+        parts = SimpleNamespace(
+            pop=pop,
+            cases=cases,
+            exposure=exposure,
+            index=index,
+            index_all=index_all,
+            care=cases.delay_days * costs.delay_day + cases.admissions * costs.emergency_admission,
+            density=density,
+            trust=trust,
+            cap_loc=(self.g_loc @ pop.capability.mean(axis=1)) / self.staff_loc,
+            mot_loc=(self.g_loc @ pop.motivation) / self.staff_loc,
+        )
+        by_locality = {metric: read(parts) for metric, read in BY_LOCALITY.items()}
+        return WeekState(rate_loc, rate_type, rate_all, by_locality, np.asarray(pooling, float))
 
     def _tie_stats(self) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
         ties, pop = self.ties, self.pop
@@ -216,9 +261,9 @@ class Recorder:
 
     def frame(self, replicate: int, strategy: str) -> pd.DataFrame:
         """All recorded weeks as a tidy DataFrame (see RECORD_COLUMNS)."""
-        values = np.vstack(self.values) if self.values else np.zeros((0, len(self.layout.keys)))
+        values = np.vstack(self.values) if self.values else np.zeros((0, len(self.keys)))
         n_weeks, n_keys = values.shape
-        keys = np.array(self.layout.keys, dtype=object).reshape(n_keys, 4)
+        keys = np.array(self.keys, dtype=object).reshape(n_keys, 4)
         cat = pd.CategoricalDtype
         df = pd.DataFrame(
             {

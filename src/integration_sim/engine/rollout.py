@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from integration_sim.config.scenario import Scenario
 from integration_sim.config.strategies import (
     Custom,
     Funding,
@@ -25,6 +26,7 @@ from integration_sim.config.strategies import (
     Target,
     Targeted,
 )
+from integration_sim.engine.state import Population
 
 
 @dataclass(frozen=True)
@@ -202,3 +204,22 @@ def budget_scales(strategies: dict[str, Strategy], equal_budget: bool) -> dict[s
         return dict.fromkeys(strategies, 1.0)
     target = max(totals.values(), default=0.0)
     return {n: (target / t if t > 0 else 1.0) for n, t in totals.items()}
+
+
+def interventions_for(
+    scenario: Scenario, pop: Population, strategy: str, rng: np.random.Generator
+) -> list[Intervention]:
+    """The interventions strategy ``strategy`` of ``scenario`` amounts to in a built place."""
+    s = scenario
+    names = s.locality_names
+    staff = np.bincount(pop.locality, minlength=len(names))
+    place = Place(
+        localities=names,
+        staff={n: int(staff[i]) for i, n in enumerate(names)},
+        readiness={loc.name: loc.readiness for loc in s.system.localities},
+        need={loc.name: loc.need for loc in s.system.localities},
+        half_effect=s.parameters.funding.half_effect,
+        hill=s.parameters.funding.hill,
+    )
+    scale = budget_scales(s.strategies, s.equal_budget)[strategy]
+    return expand(s.strategies[strategy], place, rng, scale)

@@ -8,23 +8,12 @@ per locality, and which localities launched a new initiative.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import networkx as nx
 import numpy as np
 
-from integration_sim.config.strategies import FUNDED_PRIMITIVES, Intervention
-from integration_sim.engine.network import CROSS, TieTable
+from integration_sim.config.strategies import Intervention
+from integration_sim.engine.network import TieTable
+from integration_sim.engine.primitives import REGISTRY, Exposure, StartContext, empty_exposure
 from integration_sim.engine.state import Population
-
-
-@dataclass
-class Exposure:
-    """What reaches each practitioner this week: strengths in [0, 1], shape [N]."""
-
-    strength: dict[str, np.ndarray]  # funded primitive -> [N]
-    champion: np.ndarray  # bool [N]
-    spend: np.ndarray  # pounds this week per locality [L]
 
 
 class Schedule:
@@ -92,41 +81,29 @@ class Schedule:
 
     # ----------------------------------------------------------------- exposure
     def exposure(self, week: int) -> Exposure:
-        """Strength of each funded primitive reaching each practitioner this week."""
-        n, n_loc = self.pop.size, len(self.pop.locality_names)
-        strength = {k: np.zeros(n) for k in FUNDED_PRIMITIVES}
-        champion = np.zeros(n, dtype=bool)
-        spend = np.zeros(n_loc)
+        """Strength of each primitive reaching each practitioner this week, and the spend."""
+        n_loc = len(self.pop.locality_names)
+        out = empty_exposure(self.pop.size, n_loc)
         for i in self.active(week):
             iv, mask = self.interventions[i], self.masks[i]
-            if iv.kind in strength:
-                np.maximum(strength[iv.kind], iv.strength * mask, out=strength[iv.kind])
-            elif iv.kind == "champions" and i in self.champions:
-                champion[self.champions[i]] = True
-                # Champions are trained and given time: the bundle reaches them.
-                for k in ("training", "backfill"):
-                    strength[k][self.champions[i]] = np.maximum(
-                        strength[k][self.champions[i]], iv.strength
-                    )
+            REGISTRY[iv.kind].reach(out, iv, mask, self.champions.get(i))
             if iv.cost_per_week > 0:
                 staff = np.bincount(self.pop.locality[mask], minlength=n_loc).astype(float)
                 if staff.sum() > 0:
-                    spend += iv.cost_per_week * staff / staff.sum()
-        return Exposure(strength, champion, spend)
+                    out.spend += iv.cost_per_week * staff / staff.sum()
+        return out
 
-    def starting(self, week: int, kind: str) -> list[int]:
-        """Indices of interventions of ``kind`` that start in ``week``."""
-        return [
-            i
-            for i, iv in enumerate(self.interventions)
-            if iv.kind == kind and iv.start_week == week
-        ]
+    def start(self, week: int, ties: TieTable, rng: np.random.Generator) -> None:
+        """Run the start effects of the interventions starting this week, in schedule order."""
+        for i, iv in enumerate(self.interventions):
+            start = REGISTRY[iv.kind].start
+            if iv.start_week == week and start is not None:
+                start(iv, self.masks[i], StartContext(self.pop, ties, rng, self.champions, i))
 
     # ------------------------------------------------------------- derived facts
     def funding_end(self) -> int | None:
-        """Last week (exclusive) in which any paid intervention runs, or None."""
-        ends = [self.end(iv) for iv in self.interventions if iv.cost_per_week > 0]
-        return max(ends) if ends else None
+        """Week (exclusive) the last paid intervention stops, within the horizon; None if none."""
+        return funding_end(self.interventions, self.horizon)
 
     def first_localities(self) -> np.ndarray:
         """bool [L]: localities reached by the earliest-starting interventions."""
@@ -141,46 +118,25 @@ class Schedule:
         return out
 
 
-# --------------------------------------------------------------- champion choice
+def funding_periods(interventions: list[Intervention], horizon: int) -> list[tuple[str, int, int]]:
+    """(phase, first week, end week exclusive) of paid work, one per phase, by start.
+
+    Ends are cut at the horizon: nothing is funded in weeks that are not simulated.
+    """
+    spans: dict[str, list[int]] = {}
+    for iv in interventions:
+        if iv.cost_per_week <= 0:
+            continue
+        end = horizon if iv.end_week is None else min(iv.end_week, horizon)
+        lo_hi = spans.setdefault(iv.phase or iv.kind, [iv.start_week, end])
+        lo_hi[0], lo_hi[1] = min(lo_hi[0], iv.start_week), max(lo_hi[1], end)
+    return sorted(((p, lo, hi) for p, (lo, hi) in spans.items()), key=lambda t: (t[1], t[2]))
 
 
-def brokerage(pop: Population, ties: TieTable) -> np.ndarray:
-    """Number of distinct other organisations each practitioner has ties to [N]."""
-    cross = ties.layer == CROSS
-    u, v = ties.u[cross].astype(np.int64), ties.v[cross].astype(np.int64)
-    src = np.concatenate([u, v])
-    other = pop.organisation[np.concatenate([v, u])].astype(np.int64)
-    pairs = np.unique(src * (len(pop.organisations) + 1) + other)
-    return np.bincount(pairs // (len(pop.organisations) + 1), minlength=pop.size)
+def funding_end(interventions: list[Intervention], horizon: int) -> int | None:
+    """Week (exclusive) the last paid intervention stops, within the horizon; None if none.
 
-
-def betweenness(pop: Population, ties: TieTable, seed: int, samples: int = 64) -> np.ndarray:
-    """Sampled betweenness centrality of each practitioner [N] (``samples`` pivots)."""
-    g = nx.Graph()
-    g.add_nodes_from(range(pop.size))
-    u, v, _, _ = ties.live()
-    g.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
-    k = min(samples, pop.size)
-    scores = nx.betweenness_centrality(g, k=k, seed=seed, normalized=True)
-    return np.array([scores[i] for i in range(pop.size)])
-
-
-def choose_champions(
-    iv: Intervention, mask: np.ndarray, pop: Population, ties: TieTable, rng: np.random.Generator
-) -> np.ndarray:
-    """Rows of the practitioners chosen as champions: ``iv.champions`` per targeted locality."""
-    if iv.selection == "random":
-        score = rng.random(pop.size)
-    elif iv.selection == "readiness":
-        score = pop.capability.mean(axis=1) + pop.motivation
-    elif iv.selection == "brokerage":
-        # Random tie-break so equal brokers are not chosen by row order.
-        score = brokerage(pop, ties) + 0.5 * rng.random(pop.size)
-    else:
-        score = betweenness(pop, ties, seed=int(rng.integers(2**31)))
-    chosen = []
-    for loc in np.unique(pop.locality[mask]):
-        rows = np.flatnonzero(mask & (pop.locality == loc))
-        top = rows[np.argsort(-score[rows], kind="stable")[: iv.champions]]
-        chosen.append(top)
-    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    The one definition: summaries (sustainability) and charts both use it.
+    """
+    periods = funding_periods(interventions, horizon)
+    return max(hi for _, _, hi in periods) if periods else None

@@ -27,9 +27,38 @@ class Organisation:
     localities: list[str]
 
 
+@dataclass(frozen=True)
+class Declared:
+    """One array of practitioner state and the value a joiner starts from.
+
+    ``joiner`` is a constant, or the name of the Population array holding each
+    post's starting value (e.g. ``"base_capability"``).
+    """
+
+    name: str
+    joiner: float | bool | str
+
+
+# Practitioner state that changes during a run. Turnover resets a leaver's row to a
+# joiner's values for every array here (``Population.reset``); a new state variable
+# is declared here, with the value a joiner starts from.
+STATE: tuple[Declared, ...] = (
+    Declared("habit", 0.0),
+    Declared("capability", "base_capability"),
+    Declared("motivation", "base_motivation"),
+    Declared("benefit", "base_benefit"),  # joiners expect the usual
+    Declared("performed", False),  # last week's behaviour leaves with the leaver
+    Declared("tenure", 0),
+    Declared("ever", False),
+)
+
+
 @dataclass
 class Population:
-    """Practitioner state. Shapes: N practitioners, B practitioner-level behaviours."""
+    """Practitioner state. Shapes: N practitioners, B practitioner-level behaviours.
+
+    The arrays that change during a run are declared in :data:`STATE`.
+    """
 
     organisation: np.ndarray  # int32 [N] organisation index
     organisation_type: np.ndarray  # int16 [N] index into type_names
@@ -45,6 +74,7 @@ class Population:
     tenure: np.ndarray  # int32 [N] weeks in post
     base_capability: np.ndarray  # float [N, B] value a joiner starts with
     base_motivation: np.ndarray  # float [N]
+    base_benefit: np.ndarray  # float [N] seen benefit a practitioner (or joiner) starts from
     type_names: list[str]
     role_names: list[str]
     locality_names: list[str]
@@ -55,6 +85,12 @@ class Population:
     def size(self) -> int:
         """Number of practitioners (N)."""
         return int(self.organisation.shape[0])
+
+    def reset(self, leavers: np.ndarray) -> None:
+        """Joiners take the posts of ``leavers`` (bool [N]) and start from joiners' values."""
+        for d in STATE:
+            start = getattr(self, d.joiner)[leavers] if isinstance(d.joiner, str) else d.joiner
+            getattr(self, d.name)[leavers] = start
 
     def group_matrix(self, key: np.ndarray, groups: int) -> sparse.csr_matrix:
         """Sparse one-hot matrix [groups, N] for summing any [N, ...] array by group."""
@@ -166,6 +202,7 @@ def build_population(
         tenure=np.zeros(n, dtype=np.int32),
         base_capability=cap.copy(),
         base_motivation=mot.copy(),
+        base_benefit=np.zeros(n),
         type_names=type_names,
         role_names=role_names,
         locality_names=locality_names,

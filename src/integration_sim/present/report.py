@@ -23,29 +23,16 @@ from integration_sim import __version__
 from integration_sim.analysis import comparison
 from integration_sim.config.strategies import Intervention
 from integration_sim.files import write_table, write_text
+from integration_sim.metrics import headline, metric_info
 from integration_sim.present import charts
 from integration_sim.present.charts import Chart
-
-# Metrics shown in the "at a glance" and differences tables, in this order.
-HEADLINE = [
-    "integration_final",
-    "integration_auc",
-    "sustainability",
-    "spread",
-    "equity",
-    "total_spend",
-    "cost_per_point",
-    "delay_days",
-    "emergency_admissions",
-    "care_cost",
-]
 
 
 def fmt(value: float, metric: str) -> str:
     """A metric value for people: scaled (proportions to points), pounds with separators."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
-    info = comparison.metric_info(metric)
+    info = metric_info(metric)
     v = value * info.scale
     if info.unit.startswith("pounds"):
         return f"£{v:,.0f}"
@@ -80,7 +67,7 @@ def _png_data_uri(path: Path) -> str:
 def _glance_table(summary: pd.DataFrame, labels: Mapping[str, str], metrics: list[str]) -> str:
     stats = comparison.strategy_summary(summary, metrics)
     head = "".join(
-        f"<th>{escape(comparison.metric_info(m).label)}<br><small>{escape(comparison.metric_info(m).unit)}</small></th>"
+        f"<th>{escape(metric_info(m).label)}<br><small>{escape(metric_info(m).unit)}</small></th>"
         for m in metrics
     )
     rows = []
@@ -116,7 +103,7 @@ def _differences_table(table: pd.DataFrame, labels: Mapping[str, str], metrics: 
             "<td>{lo} to {hi}</td><td>{better}</td><td>{n}</td></tr>".format(
                 cls=" class='sure'" if sure else "",
                 s=escape(labels.get(r["strategy"], r["strategy"])),
-                metric=escape(comparison.metric_info(m).label),
+                metric=escape(metric_info(m).label),
                 med=fmt_diff(r["diff_median"], m),
                 q10=fmt_diff(r["diff_q10"], m),
                 q90=fmt_diff(r["diff_q90"], m),
@@ -230,7 +217,7 @@ def render_html(
     manifest: Mapping[str, Any],
 ) -> str:
     """The report page as a string (``figures``: each chart with its image URI)."""
-    metrics = [m for m in HEADLINE if m in summary.columns]
+    metrics = [m for m in headline() if m in summary.columns]
     method = table["interval"].iloc[0] if len(table) else ""
     n_rep = summary.groupby("strategy", observed=True).size().min()
     body = [

@@ -1,7 +1,7 @@
 """Charts of a sweep: Sobol/FAST bars with intervals, Morris mu*-sigma, measurement priorities.
 
-Matplotlib with the Agg backend (no display needed); the Okabe-Ito palette,
-which stays distinguishable with the common forms of colour blindness.
+Drawn in the house style (:mod:`integration_sim.present.style`: the Okabe-Ito
+palette, figures without pyplot or a display).
 """
 
 from __future__ import annotations
@@ -10,40 +10,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from integration_sim.files import atomic_path
-
-# Okabe-Ito colour-blind-safe palette.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+from integration_sim.present.style import MAIN, OKABE_ITO, REFERENCE, new_figure, save_png, styled
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
-    _plt().close(fig)
-    return path
+def _save(fig: Figure, path: Path) -> Path:
+    return save_png(fig, path)
 
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
+@styled
 def variance_bars(table: pd.DataFrame, output: str, method: str, out_dir: Path) -> Path:
     """Grouped bars of first-order and total-order indices (with 95% intervals) for one output."""
-    plt = _plt()
     t = table[table["output"] == output]
     n = len(t)
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * n + 2), 4))
+    fig = new_figure(max(5.0, 0.9 * n + 2), 4)
+    ax = fig.subplots()
     pos = np.arange(n)
     for k, (col, label) in enumerate((("S1", "first order (S1)"), ("ST", "total order (ST)"))):
         if col not in t:
@@ -53,11 +39,11 @@ def variance_bars(table: pd.DataFrame, output: str, method: str, out_dir: Path) 
             pos + (k - 0.5) * 0.38,
             t[col].to_numpy(),
             width=0.38,
-            color=OKABE_ITO[k],
+            color=(MAIN, OKABE_ITO["orange"])[k],
             yerr=conf,
             capsize=3,
             label=label,
-            ecolor="#333333",
+            ecolor="0.2",
         )
     ax.set_xticks(pos, t["parameter"], rotation=30, ha="right")
     ax.set_ylabel("share of output variance (0-1)")
@@ -66,23 +52,24 @@ def variance_bars(table: pd.DataFrame, output: str, method: str, out_dir: Path) 
         f"{method.upper()} sensitivity of {output}"
         + (" (bars: 95% bootstrap CI)" if method == "sobol" else "")
     )
-    ax.axhline(0, color="#777777", linewidth=0.8)
+    ax.axhline(0, color=REFERENCE, linewidth=0.8)
     ax.legend(frameon=False)
     return _save(fig, out_dir / f"indices_{_safe(output)}.png")
 
 
+@styled
 def morris_plot(table: pd.DataFrame, output: str, out_dir: Path) -> Path:
     """Morris mu* (mean absolute elementary effect) against sigma for one output."""
-    plt = _plt()
     t = table[table["output"] == output]
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig = new_figure(6, 4.5)
+    ax = fig.subplots()
     ax.errorbar(
         t["mu_star"],
         t["sigma"],
         xerr=t["mu_star_conf"],
         fmt="o",
-        color=OKABE_ITO[0],
-        ecolor=OKABE_ITO[5],
+        color=MAIN,
+        ecolor=OKABE_ITO["sky_blue"],
         capsize=3,
     )
     for row in t.itertuples():
@@ -98,7 +85,7 @@ def morris_plot(table: pd.DataFrame, output: str, out_dir: Path) -> Path:
         [0, top],
         [0, top],
         linestyle="--",
-        color="#999999",
+        color=REFERENCE,
         linewidth=0.8,
         label="sigma = mu* (effect varies as much as it matters)",
     )
@@ -111,12 +98,15 @@ def morris_plot(table: pd.DataFrame, output: str, out_dir: Path) -> Path:
     return _save(fig, out_dir / f"morris_{_safe(output)}.png")
 
 
+@styled
 def priorities_chart(table: pd.DataFrame, index_label: str, out_dir: Path) -> Path:
     """Horizontal bars: behaviours by priority score, most important at the top."""
-    plt = _plt()
     t = table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.5))
-    colours = [OKABE_ITO[7] if b == "system" else OKABE_ITO[2] for b in t["behaviour"]]
+    fig = new_figure(7, 0.45 * len(t) + 1.5)
+    ax = fig.subplots()
+    colours = [
+        OKABE_ITO["black"] if b == "system" else OKABE_ITO["bluish_green"] for b in t["behaviour"]
+    ]
     ax.barh(t["behaviour"], t["score"], color=colours)
     ax.set_xlabel(
         f"priority score: summed {index_label} of the behaviour's parameters (mean over outputs)"

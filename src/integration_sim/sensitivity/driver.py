@@ -170,7 +170,8 @@ def _prepare(
     if resume:
         if not store.exists():
             raise InputError(
-                "no sweep to resume here (no manifest.json); run without --resume", file=store.dir
+                "no sweep to resume here (no manifest.json); start a new sweep instead",
+                file=store.dir,
             )
         manifest = store.read_manifest()
         if manifest.get("fingerprint") != fingerprint:

@@ -24,7 +24,7 @@ from integration_sim.config.overrides import apply_overrides, get_path
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine.seeds import run_seed
 from integration_sim.errors import InputError
-from integration_sim.metrics import SUMMARY_METRICS
+from integration_sim.metrics import run_metric_names
 from integration_sim.sensitivity.experiment import RESERVED_COLUMNS, Experiment, input_error
 
 ATTEMPTS = 2  # a failing run is retried once, then recorded as failed
@@ -138,10 +138,10 @@ def _bind_scenario(experiment: Experiment, path: Path, text: str, base: dict[str
 
 
 def _check_metric(metric: str, scenario: Any, path: Path, text: str, index: int) -> None:
-    # Final performance rate of each practitioner-level behaviour (see metrics.summarise).
-    per_behaviour = [f"final_{b}" for b in scenario.practitioner_behaviours]
-    if metric not in SUMMARY_METRICS and metric not in per_behaviour:
-        known = ", ".join([*SUMMARY_METRICS, *per_behaviour])
+    # Only per-run metrics: a sweep runs one strategy at a time (see metrics.METRICS).
+    known_names = run_metric_names(scenario.practitioner_behaviours)
+    if metric not in known_names:
+        known = ", ".join(known_names)
         raise input_error(
             f"unknown metric {metric!r} (known: {known})", path, text, "outputs", index, "metric"
         )

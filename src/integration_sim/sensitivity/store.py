@@ -72,7 +72,7 @@ class Store:
         """Start a new sweep; refuse a folder that already holds anything."""
         if self.exists():
             raise InputError(
-                "this folder already holds a sweep; add --resume to finish it, "
+                "this folder already holds a sweep; resume it to finish it, "
                 "or choose another output folder",
                 file=self.dir,
             )

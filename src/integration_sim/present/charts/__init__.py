@@ -24,13 +24,13 @@ from integration_sim.present.charts.outcomes import (
     paired_difference_distributions,
     sustainability,
 )
-from integration_sim.present.charts.style import Chart, save_png
 from integration_sim.present.charts.time_series import (
     behaviour_performance,
     integration_over_time,
     locality_heatmap,
     pilot_vs_rest,
 )
+from integration_sim.present.style import Chart, save_png
 
 __all__ = [
     "Chart",

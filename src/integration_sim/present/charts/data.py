@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from integration_sim.config.strategies import FUNDED_PRIMITIVES, Intervention
+from integration_sim.config.strategies import Intervention
 
 ALL = "all"
 
@@ -84,29 +84,6 @@ def group_index(records: pd.DataFrame, localities: Iterable[str]) -> pd.DataFram
         .reset_index()
         .astype({"strategy": str})
     )
-
-
-def is_funded(iv: Intervention) -> bool:
-    """True for interventions that spend money (learning transfer and free ones excluded)."""
-    return iv.kind in FUNDED_PRIMITIVES + ("champions",) and iv.cost_per_week > 0
-
-
-def funding_periods(interventions: list[Intervention], horizon: int) -> list[tuple[str, int, int]]:
-    """(phase, first week, end week exclusive) of funded work, one per phase, by start."""
-    spans: dict[str, list[int]] = {}
-    for iv in interventions:
-        if not is_funded(iv):
-            continue
-        end = horizon if iv.end_week is None else min(iv.end_week, horizon)
-        lo_hi = spans.setdefault(iv.phase or iv.kind, [iv.start_week, end])
-        lo_hi[0], lo_hi[1] = min(lo_hi[0], iv.start_week), max(lo_hi[1], end)
-    return sorted(((p, lo, hi) for p, (lo, hi) in spans.items()), key=lambda t: (t[1], t[2]))
-
-
-def funding_end(interventions: list[Intervention], horizon: int) -> int | None:
-    """Week the last funded intervention stops (exclusive), or None if nothing is funded."""
-    periods = funding_periods(interventions, horizon)
-    return max(hi for _, _, hi in periods) if periods else None
 
 
 def pilot_localities(interventions: Mapping[str, list[Intervention]]) -> list[str]:

@@ -23,7 +23,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from integration_sim.analysis.network import UNKNOWN, _boundary_key
-from integration_sim.present.charts.style import COLOURS, OKABE_ITO, Chart, new_figure, styled, wrap
+from integration_sim.present.style import COLOURS, OKABE_ITO, Chart, new_figure, styled, wrap
 
 CROSS_COLOUR = OKABE_ITO["vermillion"]
 GOLDEN = math.pi * (3 - math.sqrt(5))

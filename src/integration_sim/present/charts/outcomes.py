@@ -12,8 +12,10 @@ from matplotlib.lines import Line2D
 
 from integration_sim.analysis import comparison
 from integration_sim.config.strategies import Intervention
+from integration_sim.engine.schedule import funding_end
+from integration_sim.metrics import headline, metric_info
 from integration_sim.present.charts import data
-from integration_sim.present.charts.style import Chart, label_of, looks, new_figure, styled
+from integration_sim.present.style import Chart, label_of, looks, new_figure, styled
 
 PCT = 100.0
 # Windows match outcomes.SUMMARY_METRICS["sustainability"]: the 13 weeks before funding
@@ -54,7 +56,7 @@ def sustainability(
     ax = axes[0]
     clamped = False
     for i, s in enumerate(strategies):
-        end = data.funding_end(interventions.get(s, []), horizon)
+        end = funding_end(interventions.get(s, []), horizon)
         if end is None:
             continue
         clamped |= end + YEAR > horizon
@@ -131,18 +133,6 @@ def sustainability(
     return Chart("sustainability", title, caption, fig)
 
 
-DEFAULT_DIFF_METRICS = (
-    "integration_final",
-    "integration_auc",
-    "sustainability",
-    "spread",
-    "total_spend",
-    "delay_days",
-    "emergency_admissions",
-    "care_cost",
-)
-
-
 @styled
 def paired_difference_distributions(
     summary: pd.DataFrame,
@@ -160,7 +150,9 @@ def paired_difference_distributions(
     of the median and the diamond is the median.
     """
     baseline = baseline or comparison.default_baseline(summary)
-    metrics = [m for m in (metrics or DEFAULT_DIFF_METRICS) if m in summary.columns]
+    metrics = [
+        m for m in (metrics or headline()) if m in summary.columns and metric_info(m).compute
+    ]
     strategies = _order(summary, strategies)
     others = [s for s in strategies if s != baseline]
     labels = labels or {}
@@ -179,7 +171,7 @@ def paired_difference_distributions(
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
     for ax, metric in zip(axes, metrics, strict=False):
-        info = comparison.metric_info(metric)
+        info = metric_info(metric)
         if info.unit == "pounds":  # thousands read better than six-digit tick labels
             info = dataclasses.replace(info, unit="thousand pounds", scale=info.scale / 1e3)
         for i, s in enumerate(others):
@@ -240,7 +232,7 @@ def cost_effectiveness(
     strategies = _order(summary, strategies)
     labels = labels or {}
     look = looks(strategies)
-    info_y = comparison.metric_info(outcome)
+    info_y = metric_info(outcome)
     fig = new_figure(6.5, 4.6)
     ax = fig.subplots()
     for s in strategies:
@@ -262,7 +254,7 @@ def cost_effectiveness(
             ls="",
             label=label_of(s, labels),
         )
-    ax.set_xlabel(f"{comparison.metric_info(cost).label} (thousand pounds)")
+    ax.set_xlabel(f"{metric_info(cost).label} (thousand pounds)")
     ax.set_ylabel(f"{info_y.label} ({info_y.unit})")
     ax.set_xlim(left=0)
     ax.legend(frameon=False, loc="best", title="median, lines 10-90%")

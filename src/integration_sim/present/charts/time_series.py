@@ -17,8 +17,9 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from integration_sim.config.strategies import Intervention
+from integration_sim.engine.schedule import funding_periods
 from integration_sim.present.charts import data
-from integration_sim.present.charts.style import (
+from integration_sim.present.style import (
     FUNDED_GREY,
     Chart,
     Look,
@@ -50,9 +51,7 @@ def _shade_funding(ax: Axes, periods: list[tuple[str, int, int]]) -> None:
 
 def _funding_handles(interventions: Mapping[str, list[Intervention]], horizon: int) -> list[Patch]:
     """Legend entries for the shading actually drawn (none, first phase, later phases)."""
-    phases = max(
-        (len(data.funding_periods(ivs, horizon)) for ivs in interventions.values()), default=0
-    )
+    phases = max((len(funding_periods(ivs, horizon)) for ivs in interventions.values()), default=0)
     handles = [Patch(color=FUNDED_GREY, label="funded: first phase")] if phases else []
     if phases > 1:
         handles.append(
@@ -116,7 +115,7 @@ def integration_over_time(
             if other != s:
                 o = b[b["strategy"] == other]
                 ax.plot(o["week"], o["median"] * PCT, color="0.6", lw=0.8, ls=look[other].linestyle)
-        _shade_funding(ax, data.funding_periods(interventions.get(s, []), horizon))
+        _shade_funding(ax, funding_periods(interventions.get(s, []), horizon))
         _band(ax, b[b["strategy"] == s], look[s], None)
         ax.set_title(label_of(s, labels, 40))
         _week_axis(ax, horizon)
@@ -175,7 +174,7 @@ def pilot_vs_rest(
     }
     fig, axes = _grid(len(strategies))
     for ax, s in zip(axes, strategies, strict=True):
-        _shade_funding(ax, data.funding_periods(interventions.get(s, []), horizon))
+        _shade_funding(ax, funding_periods(interventions.get(s, []), horizon))
         for name, (df, look) in groups.items():
             _band(ax, data.bands(df[df["strategy"] == s], ["week"]), look, name)
         ax.set_title(label_of(s, labels, 40))
@@ -241,7 +240,7 @@ def locality_heatmap(
         ax.set_yticks(range(len(localities)))
         ax.set_yticklabels([f"{name} *" if name in pilots else name for name in localities])
         ax.grid(False)
-        for _, lo, hi in data.funding_periods(interventions.get(s, []), horizon):
+        for _, lo, hi in funding_periods(interventions.get(s, []), horizon):
             for w in (lo, hi):
                 ax.axvline(w - 0.5, color="white", ls="--", lw=1)
         ax.set_title(label_of(s, labels, 40), loc="left")

@@ -11,6 +11,7 @@ processes, and nothing to close.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,11 @@ LINESTYLES = [
 ]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 FUNDED_GREY = "0.85"
+# Roles used by every chart (comparison, sweep, calibration), so meanings keep their colour.
+MAIN = OKABE_ITO["blue"]  # the thing measured (posterior, index, estimate)
+CONTRAST = OKABE_ITO["vermillion"]  # what it is checked against (truth, miss, outside)
+SECOND = OKABE_ITO["orange"]  # a second series on the same axes
+REFERENCE = "0.55"  # priors, reference lines, intervals
 
 RC = {
     "font.size": 9,
@@ -124,11 +130,19 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
+def png_bytes(fig: Figure) -> bytes:
+    """A figure rendered as PNG bytes (for pages that embed their charts)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    return buf.getvalue()
+
+
 def save_png(chart: Chart | Figure, path: str | Path) -> Path:
     """Write a chart as PNG (atomically); the caption goes in the PNG's Description."""
     fig = chart.figure if isinstance(chart, Chart) else chart
     meta = {"Title": chart.title, "Description": chart.caption} if isinstance(chart, Chart) else {}
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=DPI, metadata=meta, facecolor="white")
     return path
