@@ -13,11 +13,11 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "e69a5c425ea7233b7749512cdbe569e3aa821270ad17ab199569d1a27d908f34",
+        "records": "362e503a0b1631aaaaf417cd37a3b8880ffabf0d7fbca7ab7c53e49e97d3a91a",
         "summary": "40c716b09c90a3f50acad88a9be7327cdaa280fe0d5e68d67e7604a67990dd2f",
     },
     "flagship_short": {
-        "records": "3c5de70a4022fd41f4ba168541bb04a4cd39fc1f11fcb978b490d0d987c92d13",
+        "records": "a8d37d6a5a91877792aa066b0fd92b28eeaee2e0c97bef2244f81fe538bd33c4",
         "summary": "2875b980aab5a66681dd386cc79dc04aaeec856f7fe78b33a3042eda2635f5e0",
     },
 }

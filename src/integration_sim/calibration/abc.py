@@ -108,6 +108,16 @@ class SimulationModel:
             counts += self.observation.adoption_counts(tallies)
         return values, counts
 
+    def predict(self, overrides: dict[str, float], seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """One run's statistics and, per adoption row, its cumulative adopters (NaN if invalid)."""
+        scenario = self._scenario(overrides)
+        if scenario is None:
+            n = len(self.observation.keys), len(self.observation.adoption_rows)
+            return np.full(n[0], np.nan), np.full(n[1], np.nan)
+        tallies = run_tallies(scenario, self.strategy, seed)
+        obs = self.observation
+        return obs.statistics(tallies), obs.cumulative_adopters(tallies)
+
     def __call__(self, par: dict) -> dict[str, float]:
         # pyabc seeds the global stream per task (SeededMappingSampler), so this is reproducible.
         seed = int(np.random.randint(0, 2**62, dtype=np.int64))
@@ -315,10 +325,12 @@ def _quiet_pyabc(verbose: bool) -> None:
     logging.getLogger("ABC.History").setLevel(logging.WARNING)
 
 
-def predict_task(args: tuple[SimulationModel, dict[str, float], int]) -> np.ndarray:
+def predict_task(
+    args: tuple[SimulationModel, dict[str, float], int],
+) -> tuple[np.ndarray, np.ndarray]:
     """One posterior-predictive simulation (top level so worker processes can run it)."""
     model, overrides, seed = args
-    return model.statistics(overrides, seed)
+    return model.predict(overrides, seed)
 
 
 def _finished(history: pyabc.History) -> bool:

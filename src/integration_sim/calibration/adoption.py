@@ -217,10 +217,16 @@ def _hazards(counts: pd.DataFrame, behaviour: str, locator: str, path: Path) -> 
                         "notes": "from adoption data",
                         "source_file": str(path),
                         "source_row": int(r["source_row"]),
+                        "cumulative_adopters": float(r["adopters"]),
+                        "eligible": float(r["eligible"]),
                     }
                 )
             previous_week, previous = int(r["week"]), int(r["adopters"])
-    return pd.DataFrame(rows).reindex(columns=OUTPUT_COLUMNS)
+    return pd.DataFrame(rows).reindex(columns=[*OUTPUT_COLUMNS, *ADOPTION_COLUMNS])
+
+
+ADOPTION_COLUMNS = ["cumulative_adopters", "eligible"]
+"""Extra columns of adoption rows: the data's own numbers at the period's end (for reports)."""
 
 
 def simulate_adoption(

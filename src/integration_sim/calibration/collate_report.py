@@ -150,12 +150,14 @@ def _forest(g: pd.DataFrame, kind: str) -> Figure:
     return fig
 
 
-def time_course(summary: pd.DataFrame, kind: str) -> plt.Figure:
+@styled
+def time_course(summary: pd.DataFrame, kind: str) -> Figure:
     """Pooled estimate and 95% interval by period, one line per relationship and locality.
 
     Each period is drawn at its midpoint week, with a horizontal bar for its span.
     """
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig = new_figure(8, 3.6)
+    ax = fig.subplots()
     series = summary.groupby(["from_type", "to_type", "locality"], sort=True)
     for (a, c, loc), g in series:
         g = g.sort_values("start_week")
@@ -168,5 +170,4 @@ def time_course(summary: pd.DataFrame, kind: str) -> plt.Figure:
     ax.set_ylabel(_UNITS.get(kind, kind), fontsize=8)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
     return fig

@@ -254,6 +254,18 @@ class ObservationModel:
             -1, 2
         )
 
+    def cumulative_adopters(self, tallies) -> np.ndarray:
+        """Simulated practitioners who have adopted by the end of each adoption row's period."""
+        sels = self._index(tallies)
+        return np.array(
+            [
+                _sum(
+                    tallies.adopters, int(sels[i].weeks[-1]), sels[i].localities, sels[i].behaviour
+                )
+                for i in self.adoption_rows
+            ]
+        )
+
     def _selector(self, row: pd.Series, tallies) -> Selector:
         """Index one measurement; a failure names its file, row and column (or its id)."""
         from integration_sim.calibration.format import MeasurementError

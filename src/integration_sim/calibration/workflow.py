@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from integration_sim.calibration.abc import (
@@ -28,16 +27,14 @@ from integration_sim.calibration.abc import (
     SimulationModel,
     generations,
     posterior_table,
-    predict_task,
     run_abc,
 )
 from integration_sim.calibration.adoption import read_adoption
 from integration_sim.calibration.config import Loaded, load_config
 from integration_sim.calibration.measurements import context_from_scenario, read_many
-from integration_sim.calibration.observation import ObservationModel, estimates
-from integration_sim.calibration.plan import observation_rng
-from integration_sim.calibration.posterior import draws, summarise_posterior, write_posterior
-from integration_sim.engine.seeds import side_rng
+from integration_sim.calibration.observation import ObservationModel
+from integration_sim.calibration.posterior import summarise_posterior, write_posterior
+from integration_sim.calibration.predictive import posterior_predictive
 from integration_sim.files import content_hash, write_json, write_table
 
 
@@ -138,53 +135,6 @@ def calibrate(
     result = CalibrationResult(posterior, summary, gens, predictive, out)
     _write(result, loaded, measurements, started, workers, scheduler)
     return result
-
-
-def posterior_predictive(
-    model: SimulationModel, posterior: pd.DataFrame, n: int, seed: int, map_
-) -> pd.DataFrame:
-    """Simulate ``n`` posterior draws and, per measurement, where the observed estimate falls.
-
-    Each draw is simulated and measured through the observation model (so
-    predictive intervals include measurement noise). ``ppp`` is the share of
-    predicted estimates at or below the observed one: values near 0 or 1 flag a
-    measurement the calibrated model cannot reproduce.
-    """
-    obs = model.observation
-    m = obs.measurements
-    if n == 0:
-        return pd.DataFrame({"measurement_id": m["measurement_id"], "observed": m["estimate"]})
-    rng = side_rng(seed, "predictive")
-    params = draws(posterior, n, rng)
-    seeds = rng.integers(0, 2**62, size=n).tolist()
-    tasks = [
-        (model, {k: float(v) for k, v in row.items()}, s)
-        for (_, row), s in zip(params.iterrows(), seeds, strict=True)
-    ]
-    values = np.array(list(map_(predict_task, tasks)))
-    noise = observation_rng(seed, 1)
-    predicted = np.array(
-        [estimates(obs.sample(v, noise)).to_numpy() for v in values]
-    )  # [draw, measurement]
-    observed = m["estimate"].to_numpy(dtype=float)
-    out = pd.DataFrame(
-        {
-            "measurement_id": m["measurement_id"],
-            "locator": m["locator"],
-            "behaviour": m["behaviour"],
-            "kind": m["kind"],
-            "observed": observed,
-            "simulated_mean": np.nanmean(values, axis=0),
-            "predicted_mean": np.nanmean(predicted, axis=0),
-            "predicted_q05": np.nanquantile(predicted, 0.05, axis=0),
-            "predicted_q95": np.nanquantile(predicted, 0.95, axis=0),
-            "ppp": np.mean(predicted <= observed[None, :], axis=0),
-        }
-    )
-    out["inside_90"] = (out["observed"] >= out["predicted_q05"]) & (
-        out["observed"] <= out["predicted_q95"]
-    )
-    return out
 
 
 def _write(
