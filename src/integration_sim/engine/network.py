@@ -269,8 +269,8 @@ def close_triangles(
     """Each practitioner, with chance ``triangle_closure``, introduces two of their contacts.
 
     The two contacts (drawn at random among the practitioner's ties) become tied
-    themselves, closing a triangle: clustering rises, and the mean degree by
-    about 2 x ``triangle_closure``. A new tie inside one organisation gets team
+    themselves, closing a triangle: clustering rises, and the mean degree by up to
+    2 x ``triangle_closure``. A new tie inside one organisation gets team
     trust, across organisations the initial trust. Returns the ties added.
     """
     u, v, _, _ = table.live()
