@@ -23,7 +23,6 @@ benchmarks/results/sbc-<case>-population<P>.png.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -144,48 +143,75 @@ def main() -> None:
         for i, t in enumerate(truths)
     ]
     start = time.monotonic()
+    results: list[dict] = []
     with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
-        results = []
         for r in pool.map(one_truth, tasks):  # in order; one line per truth as it finishes
             results.append(r)
             print(
                 f"truth {len(results)}/{len(tasks)}: {r['truth']:.2f} rank {r['rank']}", flush=True
             )
+            # Figures so far are kept after every truth, so a long run stopped early still counts.
+            summary = summarise(results, args, time.monotonic() - start)
+            write_summary(summary, args)
+    print_summary(summary)
+
+
+def summarise(results: list[dict], args: argparse.Namespace, seconds: float) -> dict:
+    """Rank histogram, uniformity test and coverage of the truths done so far."""
     ranks = np.array([r["rank"] for r in results])
     hist = np.bincount(ranks, minlength=args.draws + 1)
     chi2 = stats.chisquare(hist)
-    cover50 = np.mean([r["in50"] for r in results])
-    cover90 = np.mean([r["in90"] for r in results])
-    summary = {
+    return {
         "case": args.case,
-        "truths": args.truths,
+        "truths_planned": args.truths,
+        "truths": len(results),
+        "complete": len(results) == args.truths,
+        "command": "python benchmarks/sbc.py " + " ".join(sys.argv[1:]),
         "draws": args.draws,
         "population": args.population,
         "generations": args.generations,
         "rank_histogram": hist.tolist(),
         "chi2": float(chi2.statistic),
         "chi2_p": float(chi2.pvalue),
-        "coverage_50": float(cover50),
-        "coverage_90": float(cover90),
+        "coverage_50": float(np.mean([r["in50"] for r in results])),
+        "coverage_90": float(np.mean([r["in90"] for r in results])),
         "mean_simulations": float(np.mean([r["simulations"] for r in results])),
         "mean_final_ess": float(np.mean([r["final_ess"] for r in results])),
         "runs_ending_above_temperature_1": int(sum(r["final_temperature"] > 1.0 for r in results)),
-        "seconds": round(time.monotonic() - start),
+        "seconds": round(seconds),
         "results": results,
     }
+
+
+def write_summary(summary: dict, args: argparse.Namespace) -> None:
+    """benchmarks/sbc-result-<case>-population<P>.json and its rank-histogram chart."""
+    from integration_sim.files import write_json
+
     name = f"sbc-result-{args.case}-population{args.population}"
-    (HERE / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_json(HERE / f"{name}.json", summary)  # atomic; "complete" says whether all truths ran
+    hist = np.array(summary["rank_histogram"])
     rank_chart(hist, summary, HERE / "results" / f"{name.replace('-result', '')}.png")
+
+
+def print_summary(summary: dict) -> None:
+    """The figures docs/calibration.md quotes."""
     print(
-        f"SBC ({args.case}) over {args.truths} truths, {args.draws} posterior draws each "
-        f"(population {args.population}, {args.generations} generations), {summary['seconds']} s"
+        f"SBC ({summary['case']}) over {summary['truths']} truths, {summary['draws']} posterior "
+        f"draws each (population {summary['population']}, {summary['generations']} generations), "
+        f"{summary['seconds']} s"
     )
-    print(f"rank histogram (0..{args.draws}): {hist.tolist()}")
-    print(f"chi-square uniformity test: statistic {chi2.statistic:.2f}, p = {chi2.pvalue:.3f}")
-    print(f"coverage: 50% intervals {cover50:.2f}, 90% intervals {cover90:.2f}")
+    print(f"rank histogram (0..{summary['draws']}): {summary['rank_histogram']}")
+    print(
+        f"chi-square uniformity test: statistic {summary['chi2']:.2f}, p = {summary['chi2_p']:.3f}"
+    )
+    print(
+        f"coverage: 50% intervals {summary['coverage_50']:.2f}, "
+        f"90% intervals {summary['coverage_90']:.2f}"
+    )
     print(f"mean effective sample size of the final generation: {summary['mean_final_ess']:.1f}")
     print(
-        f"runs whose last generation stayed above temperature 1: {summary['runs_ending_above_temperature_1']}"
+        "runs whose last generation stayed above temperature 1: "
+        f"{summary['runs_ending_above_temperature_1']}"
     )
 
 
