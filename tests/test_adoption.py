@@ -113,3 +113,33 @@ def test_observation_model_uses_pooled_counts_per_locality():
         al.group_log_likelihood([2, 3], [20, 18], [8, 10], [80, 70])
         + al.group_log_likelihood([1], [30], [5], [120])
     )
+
+
+def test_observation_parameters_can_be_fitted_and_are_checked(tmp_path):
+    import yaml
+
+    from integration_sim.calibration.abc import SimulationModel
+    from integration_sim.calibration.config import load_config
+    from integration_sim.errors import InputErrors
+
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(DOCTORS_ONLY), encoding="utf-8")
+    (tmp_path / "a.csv").write_text("locality,week,adopters,eligible\nNorth,3,31,31\n")
+    base = (
+        "scenario: s.yaml\nadoption: [{file: a.csv, behaviour: joint_assessment, "
+        "format: cumulative}]\nparameters:\n"
+    )
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        base + "  observation.overdispersion: {distribution: beta, a: 1, b: 9}\n"
+        "  observation.locality_sd: {distribution: uniform, low: 0, high: 1}\n",
+        encoding="utf-8",
+    )
+    loaded = load_config(cfg)
+    assert loaded.names == ["observation.overdispersion", "observation.locality_sd"]
+    cfg.write_text(base + "  observation.smoothness: {distribution: beta, a: 1, b: 9}\n")
+    with pytest.raises(InputErrors, match="parameters.observation.smoothness"):
+        load_config(cfg)
+    # A candidate outside an observation parameter's range has no model (zero likelihood).
+    model = SimulationModel(loaded.scenario, ["observation.overdispersion"], None)
+    assert model._scenario({"observation.overdispersion": 1.2}) is None
+    assert model._scenario({"observation.overdispersion": 0.2}) is not None
