@@ -42,8 +42,11 @@ PRIORS = {"adoption": (-8.0, -4.0), "proportions": (-7.0, -3.0)}  # uniform, on 
 SMALL = HERE.parent / "calibration" / "small-communities"
 
 
-def _proportions_data(d: Path, truth: float, index: int) -> dict:
-    """Write the tiny place and its simulated measurements; return the config's data entries."""
+def _proportions_data(d: Path, truth: float, index: int, replicates: int) -> dict:
+    """Write the tiny place and its simulated measurements; return the config's data entries.
+
+    ``replicates`` is unused: there are no adoption rows to pool.
+    """
     from test_calibration import TINY
     from test_calibration_recovery import PLAN
 
@@ -61,7 +64,7 @@ def _proportions_data(d: Path, truth: float, index: int) -> dict:
     return {"scenario": "scenario.yaml", "measurements": ["measured.csv"]}
 
 
-def _adoption_data(d: Path, truth: float, index: int) -> dict:
+def _adoption_data(d: Path, truth: float, index: int, replicates: int) -> dict:
     """Census adoption counts of the small communities at ``truth``; the config's data entries."""
     from integration_sim.calibration.adoption import simulate_adoption
     from integration_sim.config.load import load_scenario
@@ -76,23 +79,24 @@ def _adoption_data(d: Path, truth: float, index: int) -> dict:
         "adoption": [
             {"file": "adoption.csv", "behaviour": "joint_assessment", "format": "cumulative"}
         ],
-        "observation": {"adoption_replicates": 2},
+        "observation": {"adoption_replicates": replicates},
     }
 
 
-def one_truth(args: tuple[str, int, float, int, int, int]) -> dict:
+def one_truth(args: tuple[str, int, float, int, int, int, int]) -> dict:
     """Simulate data at ``truth``, calibrate, return the truth's rank and interval hits."""
     from integration_sim.calibration.posterior import draws, weighted_quantile
     from integration_sim.calibration.workflow import calibrate
 
-    case, index, truth, population, generations, n_draws = args
+    case, index, truth, population, generations, n_draws, replicates = args
     low, high = PRIORS[case]
     parameters = {PARAM: {"distribution": "uniform", "low": low, "high": high}}
     if case == "adoption":
         parameters["observation.overdispersion"] = {"distribution": "beta", "a": 1, "b": 9}
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
-        data = (_adoption_data if case == "adoption" else _proportions_data)(d, truth, index)
+        make = _adoption_data if case == "adoption" else _proportions_data
+        data = make(d, truth, index, replicates)
         (d / "config.yaml").write_text(
             yaml.safe_dump(
                 {
@@ -135,11 +139,14 @@ def main() -> None:
     p.add_argument("--population", type=int, default=100)
     p.add_argument("--generations", type=int, default=4)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument(
+        "--replicates", type=int, default=2, help="adoption case: runs pooled per candidate"
+    )
     p.add_argument("--seed", type=int, default=2018)
     args = p.parse_args()
     truths = np.random.default_rng(args.seed).uniform(*PRIORS[args.case], size=args.truths)
     tasks = [
-        (args.case, i, float(t), args.population, args.generations, args.draws)
+        (args.case, i, float(t), args.population, args.generations, args.draws, args.replicates)
         for i, t in enumerate(truths)
     ]
     start = time.monotonic()
@@ -170,6 +177,7 @@ def summarise(results: list[dict], args: argparse.Namespace, seconds: float) -> 
         "draws": args.draws,
         "population": args.population,
         "generations": args.generations,
+        "adoption_replicates": args.replicates,
         "rank_histogram": hist.tolist(),
         "chi2": float(chi2.statistic),
         "chi2_p": float(chi2.pvalue),

@@ -40,7 +40,7 @@ UNITS = {
 
 def observed_in_units(m: pd.DataFrame) -> np.ndarray:
     """Each measurement's observed value in its input unit (see :data:`UNITS`)."""
-    out = estimates(m).to_numpy(dtype=float)
+    out = np.array(estimates(m), dtype=float)  # a copy: filled in below
     rate = (m["kind"] == "rate").to_numpy()
     out[rate] = m.loc[rate, "count"].to_numpy(dtype=float)
     adoption = (m["kind"] == "adoption").to_numpy()
