@@ -36,7 +36,7 @@ def recovery(tmp_path_factory):
     config["scenario"] = str(HERE / "scenario.yaml")
     config["truth"] = {PARAM: TRUTH}
     config["observation"] = {"adoption_replicates": 2}
-    config["abc"] = {"population_size": 24, "max_generations": 4, "seed": 3, "predictive_draws": 8}
+    config["abc"] = {"population_size": 20, "max_generations": 3, "seed": 3, "predictive_draws": 6}
     (d / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     result = calibrate(d / "config.yaml", d / "out", workers=2, log=lambda *_: None)
     return d, data, result
