@@ -26,8 +26,6 @@ import argparse
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +81,7 @@ def _adoption_data(d: Path, truth: float, index: int, replicates: int) -> dict:
     }
 
 
-def one_truth(args: tuple[str, int, float, int, int, int, int]) -> dict:
+def one_truth(_context: None, args: tuple[str, int, float, int, int, int, int]) -> dict:
     """Simulate data at ``truth``, calibrate, return the truth's rank and interval hits."""
     from integration_sim.calibration.posterior import draws, weighted_quantile
     from integration_sim.calibration.workflow import calibrate
@@ -150,15 +148,15 @@ def main() -> None:
         for i, t in enumerate(truths)
     ]
     start = time.monotonic()
-    results: list[dict] = []
-    with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
-        for r in pool.map(one_truth, tasks):  # in order; one line per truth as it finishes
-            results.append(r)
-            print(
-                f"truth {len(results)}/{len(tasks)}: {r['truth']:.2f} rank {r['rank']}", flush=True
-            )
+    from integration_sim.parallel import Pool
+
+    done: dict[int, dict] = {}
+    with Pool(args.workers, preload=["integration_sim.calibration.workflow"]) as pool:
+        for i, r in pool.imap(one_truth, tasks):  # as each finishes
+            done[i] = r
+            print(f"truth {len(done)}/{len(tasks)}: {r['truth']:.2f} rank {r['rank']}", flush=True)
             # Figures so far are kept after every truth, so a long run stopped early still counts.
-            summary = summarise(results, args, time.monotonic() - start)
+            summary = summarise([done[k] for k in sorted(done)], args, time.monotonic() - start)
             write_summary(summary, args)
     print_summary(summary)
 

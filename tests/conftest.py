@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # for `import oracle`
+sys.path.insert(0, str(ROOT))  # for `import validation`
 
 from integration_sim.config.load import parse_scenario  # noqa: E402
 from integration_sim.config.scenario import Scenario  # noqa: E402

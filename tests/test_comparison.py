@@ -150,18 +150,24 @@ def test_common_random_numbers_identical_strategies_identical_results(tmp_path):
     from integration_sim.runs import run
 
     scenario = load_scenario(_tiny_scenario(tmp_path, {"first": COLOCATE, "twin": COLOCATE}))
-    res = run(scenario, replicates=2, workers=1)
+    res = run(scenario, replicates=comparison.MIN_PAIRS, workers=1)
     rec = res.records.astype({"strategy": str})
     a = rec[rec["strategy"] == "first"].drop(columns="strategy").reset_index(drop=True)
     b = rec[rec["strategy"] == "twin"].drop(columns="strategy").reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
-    table = comparison.paired_differences(res.summary, "first")
-    finite = table[np.isfinite(table["diff_median"])]
+    effects = comparison.paired_effects(res.records, res.summary, "first", 40)
+    table = comparison.paired_differences(res.summary, "first", effects=effects)
+    fixed = table["note"] == "fixed by the scenario"  # a value, no interval
+    finite = table[np.isfinite(table["diff_median"]) & ~fixed]
+    assert len(finite) > 10
     assert (finite[["diff_median", "diff_q10", "diff_q90", "ci_low", "ci_high"]] == 0).all().all()
+    # A twin of the baseline gains nothing, so it has no cost per point.
+    cost = table[table["metric"] == "cost_per_point"].iloc[0]
+    assert np.isnan(cost["diff_median"]) and cost["note"].startswith("undefined")
 
 
 @pytest.mark.slow
-def test_compare_pipeline_pilot_targets_and_spend(tmp_path):
+def test_compare_pipeline_pilot_targets_and_spend(tmp_path, capsys):
     pytest.importorskip("integration_sim.runs")
     from integration_sim.cli import main
 
@@ -191,10 +197,12 @@ def test_compare_pipeline_pilot_targets_and_spend(tmp_path):
                 "2",
                 "--workers",
                 "1",
+                "--csv",
             ]
         )
         == 0
     )
+    assert not (out / ".runs").exists()  # the saved runs go once the folder is complete
     for name in (
         "records.parquet",
         "records.csv",
@@ -202,10 +210,12 @@ def test_compare_pipeline_pilot_targets_and_spend(tmp_path):
         "summary.csv",
         "differences.csv",
         "differences.parquet",
+        "effects.csv",
         "report.html",
         "manifest.json",
     ):
         assert (out / name).exists(), name
+    assert "Decision summary" in capsys.readouterr().out
     diffs = pd.read_csv(out / "differences.csv")
     assert set(diffs["strategy"]) == {"pilot", "system_wide"} and set(diffs["baseline"]) == {
         "nothing"
@@ -230,3 +240,22 @@ def test_compare_pipeline_pilot_targets_and_spend(tmp_path):
     assert (summary.loc[summary["strategy"] == "nothing", "total_spend"] == 0).all()
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") >= 5
+
+
+@pytest.mark.slow
+def test_report_command_redraws_with_another_baseline_without_running(tmp_path, capsys):
+    from integration_sim.cli import main
+
+    strategies = {"nothing": {"kind": "custom"}, "colocate": COLOCATE}
+    out = tmp_path / "out"
+    argv = ["compare", _tiny_scenario(tmp_path, strategies), "-o", str(out), "--workers", "1"]
+    assert main(argv) == 0
+    records = (out / "records.parquet").stat().st_mtime_ns
+    assert main(["report", str(out), "--baseline", "colocate", "--primary", "net_cost"]) == 0
+    assert (out / "records.parquet").stat().st_mtime_ns == records  # nothing was re-run
+    diffs = pd.read_parquet(out / "differences.parquet")
+    assert set(diffs["baseline"]) == {"colocate"} and set(diffs["strategy"]) == {"nothing"}
+    text = capsys.readouterr().out
+    assert "Ranked on net cost" in text
+    assert main(["report", str(out), "--baseline", "nope"]) == 2
+    assert main(["report", str(tmp_path)]) == 2  # not a results folder

@@ -93,11 +93,10 @@ def test_write_outputs_with_manifest_last(small, tmp_path: Path) -> None:
 
     res = run(small, replicates=2, workers=1, progress=False)
     res.write(tmp_path, extra=write_run_charts(res, tmp_path))
+    assert not list(tmp_path.glob("*.csv"))  # Parquet only, unless CSV is asked for
     for name in (
         "records.parquet",
-        "records.csv",
         "summary.parquet",
-        "summary.csv",
         "manifest.json",
         "integration_over_time.png",
         "behaviours.png",
@@ -110,6 +109,21 @@ def test_write_outputs_with_manifest_last(small, tmp_path: Path) -> None:
     assert "behaviours.png" in manifest["files"]
     back = pd.read_parquet(tmp_path / "records.parquet")
     assert len(back) == len(res.records)
+    res.write(tmp_path / "csv", csv=True)
+    for name in ("records", "summary"):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(tmp_path / "csv" / f"{name}.csv"),
+            pd.read_parquet(tmp_path / "csv" / f"{name}.parquet").astype(
+                {
+                    c: str
+                    for c in ("strategy", "locality", "organisation_type", "behaviour", "metric")
+                }
+                if name == "records"
+                else {}
+            ),
+            check_dtype=False,
+            rtol=1e-7,
+        )
     assert not list(tmp_path.glob("*.part"))
 
 
@@ -189,6 +203,8 @@ def test_interrupted_run_resumes_with_identical_results(small, tmp_path: Path) -
     other = small.model_copy(update={"seed": small.seed + 1})
     with pytest.raises(InputError, match="different scenario"):
         run(other, replicates=3, workers=1, progress=False, checkpoint=ckpt, resume=True)
+    resumed.write(tmp_path / "out")
+    assert not ckpt.exists()  # kept only until the output folder is complete
 
 
 def test_replicate_zero_keeps_its_network_which_matches_a_rerun(small) -> None:

@@ -13,12 +13,12 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "362e503a0b1631aaaaf417cd37a3b8880ffabf0d7fbca7ab7c53e49e97d3a91a",
-        "summary": "40c716b09c90a3f50acad88a9be7327cdaa280fe0d5e68d67e7604a67990dd2f",
+        "records": "4a02bf9b0b93fe65ab7aaed877f2f3bf24137fafd848c16f6b60b67ffd682867",
+        "summary": "7c4af4859cb750ef5053dcaf78a2dc9b7bbb799bf88d591e9ed39dda3ca69f11",
     },
     "flagship_short": {
-        "records": "a8d37d6a5a91877792aa066b0fd92b28eeaee2e0c97bef2244f81fe538bd33c4",
-        "summary": "2875b980aab5a66681dd386cc79dc04aaeec856f7fe78b33a3042eda2635f5e0",
+        "records": "2d35966a99d5c8c26e64309e2c601aa0830e0c067a689fa8475ce2cfffd1d3f5",
+        "summary": "87a37976c6821981aed57645fdcd4545d81a0504a4ed0932a84af1fe77705177",
     },
 }
 

@@ -8,8 +8,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from integration_sim.analysis import comparison
 from integration_sim.config.strategies import Intervention, Target
 from integration_sim.present import charts, report
+from integration_sim.present.format import fmt, fmt_diff, fmt_effect
 
 EVIL = "<script>alert(1)</script>"
 
@@ -76,31 +78,46 @@ def synthetic_results(
                         )
                     )
             index = tot_i / tot_c
-            rec.append(
-                pd.DataFrame(
-                    {
-                        "week": weeks,
-                        "replicate": r,
-                        "strategy": s,
-                        "locality": "all",
-                        "organisation_type": "all",
-                        "behaviour": "all",
-                        "metric": "integration_index",
-                        "value": index,
-                    }
+            spend = np.zeros(horizon)
+            for iv in interventions[s]:
+                spend[iv.start_week : iv.end_week] += iv.cost_per_week
+            delays = rng.poisson(40 - 2 * si, horizon).astype(float)
+            admissions = rng.poisson(2, horizon).astype(float)
+            for metric, v in (
+                ("integration_index", index),
+                ("cases", tot_c),
+                ("integrated_cases", tot_i),
+                ("spend", spend),
+                ("delay_days", delays),
+                ("emergency_admissions", admissions),
+                ("care_cost", 400 * delays + 2000 * admissions),
+            ):
+                rec.append(
+                    pd.DataFrame(
+                        {
+                            "week": weeks,
+                            "replicate": r,
+                            "strategy": s,
+                            "locality": "all",
+                            "organisation_type": "all",
+                            "behaviour": "all",
+                            "metric": metric,
+                            "value": v,
+                        }
+                    )
                 )
-            )
             summ.append(
                 {
                     "strategy": s,
                     "replicate": r,
                     "seed": 100 + r,
+                    "funding_end": 70.0 if si == 0 else 50.0,
+                    "first_localities": ";".join(localities[:2] if si == 0 else localities),
                     "integration_final": index[-13:].mean(),
-                    "integration_gain": index[-13:].mean() - index[:13].mean(),
                     "sustainability": 0.9 + 0.02 * si + rng.normal(0, 0.02),
-                    "total_spend": 80000.0 + 1000 * si,
-                    "delay_days": 5000 - 100 * si + rng.normal(0, 30),
-                    "care_cost": 2e6 - 1e4 * si + rng.normal(0, 1e3),
+                    "total_spend": spend.sum(),
+                    "delay_days": delays.sum(),
+                    "care_cost": (400 * delays + 2000 * admissions).sum(),
                 }
             )
     return SimpleNamespace(
@@ -112,18 +129,33 @@ def synthetic_results(
     )
 
 
+CHARTS = {
+    "integration_over_time",
+    "pilot_vs_rest",
+    "sustainability",
+    "paired_differences",
+    "cost_effectiveness",
+    "acceptability_curve",
+    "locality_heatmap",
+}
+
+
 def test_report_is_self_contained_with_captioned_charts(tmp_path):
     path = report.write_report(synthetic_results(), tmp_path)
     html = path.read_text(encoding="utf-8")
     images = re.findall(r"<img src='([^']*)'", html)
-    assert len(images) == 6  # over time, pilot vs rest, sustainability, differences, cost, heatmap
+    assert len(images) == len(CHARTS)
     assert all(src.startswith("data:image/png;base64,") for src in images)
     assert html.count("<figcaption>") == len(images)
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", html)  # nothing fetched from a network
     assert "<script" not in html.lower() and "<link" not in html.lower()
-    assert len(list((tmp_path / "charts").glob("*.png"))) == 6
-    diffs = pd.read_csv(tmp_path / "differences.csv")
+    assert {p.stem for p in (tmp_path / "charts").glob("*.png")} == CHARTS
+    diffs = pd.read_parquet(tmp_path / "differences.parquet")
     assert set(diffs["strategy"]) == {"system_wide", "staged"}
+    # The decision summary comes first, before any table or chart.
+    assert html.index("Decision summary") < html.index("Outcomes at a glance")
+    # No caption title ends in doubled punctuation ("?." or "..").
+    assert not re.search(r"[.?!]\.</b>", html)
 
 
 def test_report_escapes_user_supplied_names(tmp_path):
@@ -155,7 +187,13 @@ def test_report_escapes_user_supplied_names(tmp_path):
 
 def test_every_chart_has_title_caption_and_axis_labels():
     res = synthetic_results()
-    for chart in charts.comparison_charts(res.records, res.summary, res.interventions):
+    effects = comparison.paired_effects(res.records, res.summary, "pilot", 120)
+    table = comparison.paired_differences(res.summary, "pilot", effects=effects)
+    made = charts.comparison_charts(
+        res.records, res.summary, res.interventions, differences=table, effects=effects
+    )
+    assert {c.name for c in made} == CHARTS
+    for chart in made:
         assert chart.title and chart.caption and len(chart.caption) < 300
         visible = [
             ax for ax in chart.figure.axes if ax.get_visible() and ax.get_label() != "<colorbar>"
@@ -177,7 +215,15 @@ def test_single_strategy_report(tmp_path):
 
 
 def test_format_helpers():
-    assert report.fmt(0.4567, "integration_final") == "45.7"
-    assert report.fmt(1234567.0, "total_spend") == "£1,234,567"
-    assert report.fmt_diff(-2500.0, "care_cost") == "-£2,500"
-    assert report.fmt(float("nan"), "x") == "–"
+    assert fmt(0.4567, "integration_final") == "45.7"
+    assert fmt(1234567.0, "total_spend") == "£1,234,567"
+    assert fmt_diff(-2500.0, "care_cost") == "-£2,500"
+    assert fmt_diff(0.0123, "integration_gain") == "+1.23"
+    assert fmt(float("nan"), "x") == "–"
+    assert fmt_effect(0.01, float("nan"), float("nan"), "integration_gain") == "+1.00"
+    assert fmt_effect(0.01, 0.005, 0.02, "integration_gain") == (
+        "+1.00 (95% interval +0.50 to +2.00)"
+    )
+    assert fmt_effect(float("nan"), 0, 0, "cost_per_point", "undefined: gain may be zero") == (
+        "undefined (gain may be zero)"
+    )

@@ -1,4 +1,5 @@
-"""The report opens in a real headless Chromium, every chart image loads, and no script runs.
+"""The report opens in a real headless Chromium: every chart image loads, no script runs, and the
+decision summary is on the first screenful (checked on a screenshot).
 
 Needs the system Chromium (``apt-get install chromium``; see .ci/install-browser.sh)
 and Playwright's Python package; skips with the reason when either is missing.
@@ -6,11 +7,14 @@ and Playwright's Python package; skips with the reason when either is missing.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from integration_sim.present import report
 
@@ -27,6 +31,8 @@ ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
+VIEWPORT = {"width": 1280, "height": 800}  # a common laptop screen
+FRAME_RGB = np.array([0x00, 0x72, 0xB2])  # the decision summary's frame (Okabe-Ito blue)
 
 
 def _browser_or_skip() -> None:
@@ -43,7 +49,7 @@ def test_report_opens_and_every_image_loads(tmp_path):
     from test_report import EVIL, synthetic_results  # tests/ is on sys.path under pytest
 
     path = report.write_report(
-        synthetic_results(strategies=("pilot", EVIL, "staged")), tmp_path / "out"
+        synthetic_results(strategies=("pilot", EVIL, "staged"), replicates=8), tmp_path / "out"
     )
     dialogs: list[str] = []
     with sync_playwright() as pw:
@@ -56,8 +62,13 @@ def test_report_opens_and_every_image_loads(tmp_path):
         )
         try:
             page = context.new_page()
+            page.set_viewport_size(VIEWPORT)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.goto(path.as_uri(), wait_until="load")
+            decision = page.locator("#decision")
+            box = decision.bounding_box()
+            verdict = page.inner_text("#decision .verdict")
+            shot = page.screenshot()  # the viewport only: what a reader sees before scrolling
             images = page.eval_on_selector_all(
                 "img",
                 "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, w: e.naturalWidth}))",
@@ -71,3 +82,9 @@ def test_report_opens_and_every_image_loads(tmp_path):
     assert heading.startswith("Rollout strategies compared")
     assert EVIL in text  # shown as text...
     assert dialogs == []  # ...never run
+    # The decision summary starts above the fold, and its frame is in the first screenful.
+    assert box is not None and box["y"] < VIEWPORT["height"] / 2, box
+    assert "comes out ahead" in verdict or "No strategy beats" in verdict
+    pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=int)
+    frame = (np.abs(pixels - FRAME_RGB).sum(axis=2) < 30).sum()
+    assert frame > 2 * VIEWPORT["width"], f"{frame} frame pixels on screen"

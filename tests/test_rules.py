@@ -200,6 +200,7 @@ def test_co_location_forms_cross_boundary_ties_faster() -> None:
                     }
                 },
                 "horizon_weeks": 20,
+                "parameters": {"implementation": {"lag_weeks": {"co_location": 0}}},
             }
         )
         m = IntegrationModel(s, "c", seed=5)

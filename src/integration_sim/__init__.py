@@ -2,12 +2,14 @@
 
 The public Python API, in the order data flows through it::
 
-    from integration_sim import load_scenario, run
+    from integration_sim import load_scenario, report, run
 
     scenario = load_scenario("scenarios/example_place.yaml")
     results = run(scenario, replicates=4)
     results.records   # tidy weekly records (pandas DataFrame)
     results.summary   # one row per run and outcome metric
+    results.write("results/mine")
+    report("results/mine", baseline="business_as_usual")  # report.html from saved results
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -24,8 +26,11 @@ __all__ = [
     "__version__",
     "apply_overrides",
     "load_scenario",
+    "read_results",
+    "report",
     "run",
     "simulate",
+    "write_report",
 ]
 
 # Public name -> module that defines it. Imported lazily, so `integration-sim --help`
@@ -35,6 +40,9 @@ _API = {
     "apply_overrides": "integration_sim.config.overrides",
     "run": "integration_sim.runs",
     "simulate": "integration_sim.runs",
+    "read_results": "integration_sim.runs",
+    "write_report": "integration_sim.present.report",
+    "report": "integration_sim.present.report",
 }
 
 

@@ -4,9 +4,19 @@ Every metric the package reports is one :class:`Metric` entry in :data:`METRICS`
 how it is computed, its label and unit, which direction is better, the weeks
 and places it covers, and whether it is measured against the paired
 counterfactual. Everything that shows or checks metrics (the comparison
-tables, the console summary, the report, the charts, the sweep's metric
-check) reads this table, so adding a metric is one entry here (plus its test
-and its line in the docs).
+tables, the decision summary, the console, the report, the charts, the
+sweep's metric check) reads this table, so adding a metric is one entry here
+(plus its test and its line in docs/report.md).
+
+Three kinds of entry:
+
+- per-run levels (``paired=False``): one value per run, in ``summary.parquet``;
+- paired effects (``paired=True``, ``compute(run, base)``): a strategy's run
+  minus the baseline strategy's run with the same seeds, over the same weeks
+  and the same localities (the weeks and places are the strategy's own, e.g.
+  the year after *its* funding ends, applied to both runs);
+- ratios (``compute`` a :class:`Ratio`): a ratio of two paired effects'
+  medians, undefined where the denominator could be zero.
 
 Summaries are computed from the tidy records alone, so anything a summary says
 can be checked against the records.
@@ -26,6 +36,9 @@ from integration_sim.engine.recorder import ALL
 SUMMARY_WINDOW = 13  # weeks: a quarter, long enough to smooth weekly noise and seasonality
 YEAR = 52  # weeks
 PER_BEHAVIOUR = "final_{behaviour}"  # name pattern of the per-behaviour family
+# Columns of the summary that describe a run rather than measure it: the windows its
+# paired effects use (week funding ends, localities funded first, ";"-separated).
+RUN_COLUMNS = ("strategy", "replicate", "seed", "funding_end", "first_localities")
 
 
 class RunView:
@@ -67,19 +80,21 @@ class RunView:
         """Mean over the last ``SUMMARY_WINDOW`` recorded weeks."""
         return self.window(metric, self.last - SUMMARY_WINDOW, self.last, locality)
 
-    def first(self, metric: str = "integration_index", locality: str = ALL) -> float:
-        """Mean over the first ``SUMMARY_WINDOW`` weeks."""
-        return self.window(metric, 0, SUMMARY_WINDOW, locality)
+    def group_window(self, localities: list[str], start: int, stop: int) -> float:
+        """Integration index of a group of localities, mean over weeks [start, stop).
+
+        Each week's index is integrated cases over cases summed over the group,
+        so with every locality it is the whole-system index.
+        """
+        if sorted(localities) == sorted(self.localities):
+            return self.window("integration_index", start, stop)
+        cases = self.wide["cases"][localities].sum(axis=1)
+        integrated = self.wide["integrated_cases"][localities].sum(axis=1)
+        return _window_mean(integrated / cases.where(cases > 0), start, stop)
 
     def total(self, metric: str) -> float:
         """Sum over every recorded week, whole system."""
         return float(self.wide[(metric, ALL)].sum())
-
-    def outside_first(self) -> list[str]:
-        """Localities outside the first ones reached (all of them if the first wave is everywhere)."""
-        return [
-            loc for loc in self.localities if loc not in self.first_localities
-        ] or self.localities
 
     def behaviour_finals(self) -> dict[str, float]:
         """Final performance rate of each practitioner behaviour, whole system."""
@@ -98,13 +113,28 @@ class RunView:
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """A ratio of two paired effects' medians, reported only where it means something.
+
+    Undefined (NaN) unless the denominator's interval excludes zero and its
+    median is positive: a cost per point of a gain that may be nothing is not a cost.
+    """
+
+    numerator: str
+    denominator: str
+    denominator_scale: float = 1.0  # e.g. 100: proportion -> points
+
+
+@dataclass(frozen=True)
 class Metric:
     """One summary metric: how it is computed and how it is read.
 
-    ``compute`` takes a :class:`RunView` (per-run metrics); the per-behaviour
-    family (``compute`` None) is filled by :meth:`RunView.behaviour_finals`.
-    ``scale`` converts stored values to display units (proportions to points).
-    ``fixed`` marks a quantity set by the scenario (no interval is shown for it).
+    ``compute`` takes a :class:`RunView` (per-run levels), two of them (paired
+    effects: the strategy's run and the baseline's), or is a :class:`Ratio`;
+    the per-behaviour family (``compute`` None) is filled by
+    :meth:`RunView.behaviour_finals`. ``scale`` converts stored values to
+    display units (proportions to points). ``fixed`` marks a quantity set by
+    the scenario, which varies only if the scenario does: no interval is shown.
     """
 
     name: str
@@ -112,11 +142,11 @@ class Metric:
     unit: str
     better: Literal["higher", "lower"] | None
     window: str
-    compute: Callable[[RunView], float] | None
+    compute: Callable[..., float] | Ratio | None
     paired: bool = False
     scale: float = 1.0
     fixed: bool = False
-    headline: bool = False  # in the report's tables
+    headline: bool = False  # in the report: levels in "at a glance", effects in the differences
     console: bool = False  # in the console summary after ``run``
 
     @property
@@ -125,9 +155,9 @@ class Metric:
         return None if self.better is None else self.better == "higher"
 
     @property
-    def description(self) -> str:
-        """One line: label, unit and window."""
-        return f"{self.label} ({self.unit}; {self.window})"
+    def is_ratio(self) -> bool:
+        """True for ratios of paired effects' medians."""
+        return isinstance(self.compute, Ratio)
 
 
 def _window_mean(series: pd.Series, start: int, stop: int) -> float:
@@ -135,208 +165,354 @@ def _window_mean(series: pd.Series, start: int, stop: int) -> float:
     return float(part.mean()) if len(part) else float("nan")
 
 
-def _gain(run: RunView) -> float:
-    return run.final() - run.first()
-
-
-def _spread(run: RunView) -> float:
-    return float(
-        np.mean([run.final(locality=n) - run.first(locality=n) for n in run.outside_first()])
-    )
-
-
 def _equity(run: RunView) -> float:
     return float(np.std([run.final(locality=n) for n in run.localities]))
 
 
-def _after_funding(run: RunView) -> tuple[float, float] | None:
-    """Index over the 13 weeks before funding ends and 39-52 weeks after, if both were run."""
+def _sustainability(run: RunView) -> float:
+    weeks = _year_after_funding(run)
+    if weeks is None:
+        return float("nan")
+    at_end = run.window("integration_index", *_before_funding_ends(run))
+    after = run.window("integration_index", *weeks)
+    return after / at_end if at_end > 0 else float("nan")
+
+
+# Paired effects. Weeks and places come from the strategy's run and are applied to both.
+
+Places = Callable[[RunView], "list[str] | None"]
+Weeks = Callable[[RunView], "tuple[int, int] | None"]
+
+
+def _gain_in(places: Places, weeks: Weeks) -> Callable[[RunView, RunView], float]:
+    """Paired difference of the integration index over ``weeks`` in ``places``."""
+
+    def effect(run: RunView, base: RunView) -> float:
+        span, where = weeks(run), places(run)
+        if span is None or where is None:
+            return float("nan")
+        return run.group_window(where, *span) - base.group_window(where, *span)
+
+    return effect
+
+
+def _everywhere(run: RunView) -> list[str]:
+    return run.localities
+
+
+def _first(run: RunView) -> list[str] | None:
+    return run.first_localities or None
+
+
+def _outside_first(run: RunView) -> list[str] | None:
+    rest = [n for n in run.localities if n not in run.first_localities]
+    return rest if run.first_localities and rest else None
+
+
+def _last_weeks(run: RunView) -> tuple[int, int]:
+    return (run.last - SUMMARY_WINDOW, run.last)
+
+
+def _before_funding_ends(run: RunView) -> tuple[int, int] | None:
+    end = run.funding_end
+    return None if end is None else (end - SUMMARY_WINDOW, end)
+
+
+def _year_after_funding(run: RunView) -> tuple[int, int] | None:
     end = run.funding_end
     if end is None or end + YEAR > run.last:
         return None
-    at_end = run.window("integration_index", end - SUMMARY_WINDOW, end)
-    after = run.window("integration_index", end + YEAR - SUMMARY_WINDOW, end + YEAR)
-    return at_end, after
+    return (end + YEAR - SUMMARY_WINDOW, end + YEAR)
 
 
-def _sustainability(run: RunView) -> float:
-    both = _after_funding(run)
-    if both is None or not both[0] > 0:
-        return float("nan")
-    return both[1] / both[0]
+def _avoided(metric: str) -> Callable[[RunView, RunView], float]:
+    return lambda run, base: base.total(metric) - run.total(metric)
 
 
-def _gain_retained(run: RunView) -> float:
-    both = _after_funding(run)
-    baseline = run.first()
-    if both is None or not both[0] - baseline > 0.005:
-        return float("nan")
-    return (both[1] - baseline) / (both[0] - baseline)
+def _extra_spend(run: RunView, base: RunView) -> float:
+    return run.total("spend") - base.total("spend")
 
 
-def _cost_per_point(run: RunView) -> float:
-    spend, gain_points = run.total("spend"), 100.0 * _gain(run)
-    return spend / gain_points if gain_points > 0 and spend > 0 else float("nan")
+def _net_cost(run: RunView, base: RunView) -> float:
+    return _extra_spend(run, base) - _avoided("care_cost")(run, base)
+
+
+def _return_per_pound(run: RunView, base: RunView) -> float:
+    spend = _extra_spend(run, base)
+    return _avoided("care_cost")(run, base) / spend if spend > 0 else float("nan")
 
 
 LAST = "last 13 weeks"
 POINTS = "points (0-100)"
+DIFF = "points"
+VS = "strategy minus baseline, "
+FIRST = "localities the strategy funds first"
+WHOLE = "whole run"
 
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in [
-        Metric(
-            "integration_final",
-            "Integration index, last 13 weeks",
-            POINTS,
-            "higher",
-            LAST + ", all localities",
-            lambda run: run.final(),
-            scale=100.0,
-            headline=True,
-            console=True,
-        ),
-        Metric(
-            "integration_peak",
-            "Integration index, peak",
-            POINTS,
-            "higher",
-            "highest 13-week rolling mean",
-            lambda run: float(run.index.rolling(SUMMARY_WINDOW, min_periods=1).mean().max()),
-            scale=100.0,
-        ),
-        Metric(
-            "integration_auc",
-            "Integration over the run (area under curve)",
-            "index-years",
-            "higher",
-            "whole run",
-            lambda run: float(run.index.mean() * run.horizon / 52.0),
-            headline=True,
-        ),
-        Metric(
-            "integration_gain",
-            "Integration gain over the first 13 weeks",
-            "points",
-            "higher",
-            "last 13 weeks minus first 13 weeks",
-            _gain,
-            scale=100.0,
-            console=True,
-        ),
-        Metric(
-            "sustainability",
-            "Sustainability: index a year after funding ends / before",
-            "ratio",
-            "higher",
-            "39-52 weeks after funding ends over the 13 weeks before it ends",
-            _sustainability,
-            headline=True,
-            console=True,
-        ),
-        Metric(
-            "gain_retained",
-            "Share of the gain kept a year after funding ends",
-            "ratio",
-            "higher",
-            "39-52 weeks after funding ends, against the first 13 weeks",
-            _gain_retained,
-        ),
-        Metric(
-            "spread",
-            "Spread: gain outside the first localities",
-            "points",
-            "higher",
-            "last minus first 13 weeks, localities outside the first reached",
-            _spread,
-            scale=100.0,
-            headline=True,
-            console=True,
-        ),
-        Metric(
-            "equity",
-            "Inequality: sd of final index across localities",
-            "points",
-            "lower",
-            LAST + ", per locality",
-            _equity,
-            scale=100.0,
-            headline=True,
-        ),
-        Metric(
-            "total_spend",
-            "Programme spend",
-            "pounds",
-            "lower",
-            "whole run",
-            lambda run: run.total("spend"),
-            headline=True,
-            console=True,
-        ),
-        Metric(
-            "cost_per_point",
-            "Spend per point of integration gain",
-            "pounds per point",
-            "lower",
-            "whole run",
-            _cost_per_point,
-            headline=True,
-            console=True,
-        ),
-        Metric(
-            "delay_days",
-            "Delayed days (all cases)",
-            "days",
-            "lower",
-            "whole run",
-            lambda run: run.total("delay_days"),
-            headline=True,
-        ),
-        Metric(
-            "emergency_admissions",
-            "Emergency admissions",
-            "admissions",
-            "lower",
-            "whole run",
-            lambda run: run.total("emergency_admissions"),
-            headline=True,
-        ),
-        Metric(
-            "care_cost",
-            "Cost of delays and admissions",
-            "pounds",
-            "lower",
-            "whole run",
-            lambda run: run.total("care_cost"),
-            headline=True,
-        ),
-        Metric(
-            "cross_boundary_density_final",
-            "Cross-boundary tie density, last 13 weeks",
-            "ties per 1,000 possible pairs",
-            "higher",
-            LAST,
-            lambda run: run.final("cross_boundary_density"),
-            scale=1000.0,
-        ),
-        Metric(
-            "mean_trust_final",
-            "Mean trust of cross-boundary ties",
-            "0-1",
-            "higher",
-            LAST,
-            lambda run: run.final("mean_trust"),
-        ),
-        Metric(
-            PER_BEHAVIOUR,
-            "Share of eligible practitioners performing the behaviour",
-            "0-1",
-            "higher",
-            LAST,
-            None,
-        ),
-    ]
-}
+_ENTRIES = [
+    # ---- per-run levels (summary.parquet)
+    Metric(
+        "integration_final",
+        "Integration index, last 13 weeks",
+        POINTS,
+        "higher",
+        LAST + ", all localities",
+        lambda run: run.final(),
+        scale=100.0,
+        console=True,
+        headline=True,
+    ),
+    Metric(
+        "integration_peak",
+        "Integration index, peak",
+        POINTS,
+        "higher",
+        "highest 13-week rolling mean",
+        lambda run: float(run.index.rolling(SUMMARY_WINDOW, min_periods=1).mean().max()),
+        scale=100.0,
+    ),
+    Metric(
+        "integration_auc",
+        "Integration over the run (area under curve)",
+        "index-years",
+        "higher",
+        WHOLE,
+        lambda run: float(run.index.mean() * run.horizon / 52.0),
+        headline=True,
+    ),
+    Metric(
+        "sustainability",
+        "Index a year after funding ends over the index as it ends (this run alone)",
+        "ratio",
+        "higher",
+        "39-52 weeks after funding ends over the 13 weeks before",
+        _sustainability,
+    ),
+    Metric(
+        "equity",
+        "Inequality: sd of final index across localities",
+        DIFF,
+        "lower",
+        LAST + ", per locality",
+        _equity,
+        scale=100.0,
+        headline=True,
+    ),
+    Metric(
+        "total_spend",
+        "Programme spend",
+        "pounds",
+        "lower",
+        WHOLE,
+        lambda run: run.total("spend"),
+        fixed=True,
+        console=True,
+        headline=True,
+    ),
+    Metric(
+        "delay_days",
+        "Delayed days (all cases)",
+        "days",
+        "lower",
+        WHOLE,
+        lambda run: run.total("delay_days"),
+        headline=True,
+    ),
+    Metric(
+        "emergency_admissions",
+        "Emergency admissions",
+        "admissions",
+        "lower",
+        WHOLE,
+        lambda run: run.total("emergency_admissions"),
+        headline=True,
+    ),
+    Metric(
+        "care_cost",
+        "Cost of delays and admissions",
+        "pounds",
+        "lower",
+        WHOLE + ", priced at the scenario's unit costs",
+        lambda run: run.total("care_cost"),
+        console=True,
+        headline=True,
+    ),
+    Metric(
+        "cross_boundary_density_final",
+        "Cross-boundary tie density, last 13 weeks",
+        "ties per 1,000 possible pairs",
+        "higher",
+        LAST,
+        lambda run: run.final("cross_boundary_density"),
+        scale=1000.0,
+    ),
+    Metric(
+        "mean_trust_final",
+        "Mean trust of cross-boundary ties",
+        "0-1",
+        "higher",
+        LAST,
+        lambda run: run.final("mean_trust"),
+    ),
+    Metric(
+        PER_BEHAVIOUR,
+        "Share of eligible practitioners performing the behaviour",
+        "0-1",
+        "higher",
+        LAST,
+        None,
+    ),
+    # ---- paired effects: strategy minus baseline, same seeds, same weeks, same places
+    Metric(
+        "integration_gain",
+        "Integration gain over the baseline",
+        DIFF,
+        "higher",
+        VS + LAST + ", all localities",
+        _gain_in(_everywhere, _last_weeks),
+        paired=True,
+        scale=100.0,
+        headline=True,
+        console=True,
+    ),
+    Metric(
+        "gain_first_localities",
+        "Gain in the localities funded first",
+        DIFF,
+        "higher",
+        VS + LAST + ", " + FIRST,
+        _gain_in(_first, _last_weeks),
+        paired=True,
+        scale=100.0,
+        headline=True,
+    ),
+    Metric(
+        "spread",
+        "Spread: gain outside the localities funded first",
+        DIFF,
+        "higher",
+        VS + LAST + ", localities outside those funded first (undefined if funded everywhere)",
+        _gain_in(_outside_first, _last_weeks),
+        paired=True,
+        scale=100.0,
+        headline=True,
+    ),
+    Metric(
+        "gain_at_funding_end",
+        "Gain as the money ends, localities funded first",
+        DIFF,
+        "higher",
+        VS + "13 weeks before funding ends, " + FIRST,
+        _gain_in(_first, _before_funding_ends),
+        paired=True,
+        scale=100.0,
+        headline=True,
+    ),
+    Metric(
+        "retained_gain_1y",
+        "Gain a year after the money ends, localities funded first",
+        DIFF,
+        "higher",
+        VS + "39-52 weeks after funding ends, " + FIRST,
+        _gain_in(_first, _year_after_funding),
+        paired=True,
+        scale=100.0,
+        headline=True,
+    ),
+    Metric(
+        "retained_share_1y",
+        "Share of the gain kept a year after the money ends",
+        "ratio",
+        "higher",
+        "median gain a year after funding ends / median gain as it ends",
+        Ratio("retained_gain_1y", "gain_at_funding_end"),
+        paired=True,
+        headline=True,
+    ),
+    Metric(
+        "retained_share_horizon",
+        "Share of the gain kept at the end of the run",
+        "ratio",
+        "higher",
+        "median gain in the last 13 weeks / median gain as funding ends, " + FIRST,
+        Ratio("gain_first_localities", "gain_at_funding_end"),
+        paired=True,
+        headline=True,
+    ),
+    Metric(
+        "extra_spend",
+        "Programme spend over the baseline",
+        "pounds",
+        "lower",
+        VS + WHOLE,
+        _extra_spend,
+        paired=True,
+        fixed=True,
+        headline=True,
+    ),
+    Metric(
+        "delay_days_avoided",
+        "Delayed days avoided",
+        "days",
+        "higher",
+        "baseline minus strategy, whole run, all cases",
+        _avoided("delay_days"),
+        paired=True,
+        headline=True,
+    ),
+    Metric(
+        "admissions_avoided",
+        "Emergency admissions avoided",
+        "admissions",
+        "higher",
+        "baseline minus strategy, whole run, all cases",
+        _avoided("emergency_admissions"),
+        paired=True,
+        headline=True,
+    ),
+    Metric(
+        "care_cost_avoided",
+        "Cost of delays and admissions avoided",
+        "pounds",
+        "higher",
+        "baseline minus strategy, whole run, at the scenario's unit costs",
+        _avoided("care_cost"),
+        paired=True,
+        headline=True,
+    ),
+    Metric(
+        "net_cost",
+        "Net cost: extra spend minus care costs avoided",
+        "pounds",
+        "lower",
+        VS + WHOLE,
+        _net_cost,
+        paired=True,
+        headline=True,
+        console=True,
+    ),
+    Metric(
+        "return_per_pound",
+        "Care costs avoided per pound of extra spend",
+        "pounds per pound",
+        "higher",
+        WHOLE,
+        _return_per_pound,
+        paired=True,
+        headline=True,
+    ),
+    Metric(
+        "cost_per_point",
+        "Extra spend per point of integration gained",
+        "pounds per point",
+        "lower",
+        "median extra spend / median integration gain (points)",
+        Ratio("extra_spend", "integration_gain", 100.0),
+        paired=True,
+        headline=True,
+    ),
+]
+METRICS: dict[str, Metric] = {m.name: m for m in _ENTRIES}
 
 
 def metric_info(name: str) -> Metric:
@@ -346,9 +522,7 @@ def metric_info(name: str) -> Metric:
     if name.startswith("final_"):
         family = METRICS[PER_BEHAVIOUR]
         behaviour = name.removeprefix("final_").replace("_", " ")
-        return Metric(
-            name, f"{behaviour}: {family.label.lower()}", family.unit, "higher", LAST, None
-        )
+        return Metric(name, f"{behaviour}: share performing", family.unit, "higher", LAST, None)
     return Metric(name, name.replace("_", " "), "", None, "", None)
 
 
@@ -358,9 +532,16 @@ def run_metric_names(behaviours: list[str]) -> list[str]:
     return names + [PER_BEHAVIOUR.format(behaviour=b) for b in behaviours]
 
 
-def headline() -> list[str]:
-    """Metrics the report's tables show, in table order."""
-    return [m.name for m in METRICS.values() if m.headline]
+def effect_names() -> list[str]:
+    """Paired effects computed per replicate (ratios excluded), in table order."""
+    return [m.name for m in METRICS.values() if m.paired and not m.is_ratio]
+
+
+def headline(paired: bool | None = None) -> list[str]:
+    """Metrics the report shows (only paired effects, only levels, or both), in table order."""
+    return [
+        m.name for m in METRICS.values() if m.headline and (paired is None or m.paired == paired)
+    ]
 
 
 def console() -> list[str]:
@@ -370,9 +551,26 @@ def console() -> list[str]:
 
 def summarise(
     records: pd.DataFrame, horizon: int, funding_end: int | None, first_localities: list[str]
-) -> dict[str, float]:
-    """Per-run summary metrics (every non-paired entry of :data:`METRICS`) from one run's records."""
+) -> dict[str, float | str]:
+    """One run's summary row: its windows (see RUN_COLUMNS) and every per-run level metric."""
     run = RunView(records, horizon, funding_end, first_localities)
-    out = {m.name: m.compute(run) for m in METRICS.values() if not m.paired and m.compute}
+    out: dict[str, float | str] = {
+        "funding_end": float("nan") if funding_end is None else float(funding_end),
+        "first_localities": ";".join(first_localities),
+    }
+    out.update({m.name: m.compute(run) for m in METRICS.values() if not m.paired and m.compute})
     out.update(run.behaviour_finals())
     return out
+
+
+def run_view(records: pd.DataFrame, horizon: int, row: pd.Series) -> RunView:
+    """A run's view from its records and its summary row (which holds its windows)."""
+    end = row.get("funding_end")
+    end = None if end is None or not np.isfinite(end) else int(end)
+    first = [n for n in str(row.get("first_localities") or "").split(";") if n]
+    return RunView(records, horizon, end, first)
+
+
+def effects(run: RunView, base: RunView) -> dict[str, float]:
+    """Every paired effect of ``run`` against ``base`` (the baseline's run, same seeds)."""
+    return {m.name: m.compute(run, base) for m in METRICS.values() if m.paired and not m.is_ratio}

@@ -7,7 +7,7 @@ identical whatever the number of worker processes or the order runs finish in.
 
 from __future__ import annotations
 
-import os
+import json
 import pickle
 import platform
 import shutil
@@ -32,7 +32,7 @@ from integration_sim.engine.state import practitioner_table
 from integration_sim.errors import InputError
 from integration_sim.files import atomic_path, write_json, write_table, write_text
 from integration_sim.metrics import summarise
-from integration_sim.parallel import ordered_map
+from integration_sim.parallel import Pool, default_workers
 from integration_sim.progress import Progress
 
 
@@ -151,25 +151,107 @@ class Results:
     interventions: dict[str, list[Intervention]]
     networks: dict[str, NetworkSnapshot] = field(default_factory=dict)
     funding_end: dict[str, int | None] = field(default_factory=dict)  # strategy -> week
+    checkpoint: Path | None = None  # the finished runs saved while running, if any
 
-    def write(self, out_dir: str | Path, extra: list[Path] = ()) -> list[Path]:
-        """Write records, summary and manifest to ``out_dir``; return the paths.
+    def write(self, out_dir: str | Path, extra: list[Path] = (), csv: bool = False) -> list[Path]:
+        """Write records, summary (Parquet; also CSV if ``csv``) and manifest; return the paths.
 
         ``extra`` names files already written there (charts, a report) for the
-        manifest's list of files.
+        manifest's list of files. Once the manifest is written the folder is
+        complete, and the saved runs in ``checkpoint`` (only needed to resume an
+        unfinished job) are removed.
         """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        paths = write_table(self.records, out / "records")
-        paths += write_table(self.summary, out / "summary")
+        paths = write_table(self.records, out / "records", csv=csv)
+        paths += write_table(self.summary, out / "summary", csv=csv)
+        paths += _write_inputs(self, out)
         # The manifest goes last: its presence marks a complete output folder.
         names = sorted(str(Path(p).resolve().relative_to(out.resolve())) for p in [*paths, *extra])
         write_json(out / "manifest.json", {**self.manifest, "files": names})
+        if self.checkpoint is not None:
+            shutil.rmtree(self.checkpoint, ignore_errors=True)
         return [*paths, out / "manifest.json"]
 
 
-def _one(args: tuple[Scenario, str, int]) -> RunResult:
-    scenario, strategy, replicate = args
+# What a results folder holds besides records and summary, so a report can be redrawn
+# from it without re-running: the validated scenario, each strategy's interventions
+# and the networks replicate 0 kept.
+SCENARIO_FILE, INTERVENTIONS_FILE, NETWORKS_FILE = (
+    "scenario.json",
+    "interventions.json",
+    "networks.npz",
+)
+
+
+def _write_inputs(results: Results, out: Path) -> list[Path]:
+    write_json(out / SCENARIO_FILE, results.scenario.model_dump(mode="json"))
+    ivs = {s: [iv.model_dump(mode="json") for iv in v] for s, v in results.interventions.items()}
+    write_json(out / INTERVENTIONS_FILE, ivs)
+    paths = [out / SCENARIO_FILE, out / INTERVENTIONS_FILE]
+    if results.networks:
+        arrays = {}
+        for i, (name, snap) in enumerate(results.networks.items()):
+            arrays[f"{i}.strategy"] = np.array(name)
+            for col in snap.people.columns:
+                arrays[f"{i}.people.{col}"] = snap.people[col].to_numpy(dtype=str)
+            for when in ("before", "after"):
+                for k, part in zip("uvtl", getattr(snap, when), strict=True):
+                    arrays[f"{i}.{when}.{k}"] = part
+        with atomic_path(out / NETWORKS_FILE) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+        paths.append(out / NETWORKS_FILE)
+    return paths
+
+
+def read_results(folder: str | Path) -> Results:
+    """A results folder written by ``Results.write`` (``run`` or ``compare``), read back.
+
+    Raises:
+        InputError: the folder is not a complete results folder.
+    """
+    folder = Path(folder)
+    needed = [
+        "manifest.json",
+        "records.parquet",
+        "summary.parquet",
+        SCENARIO_FILE,
+        INTERVENTIONS_FILE,
+    ]
+    missing = [n for n in needed if not (folder / n).exists()]
+    if missing:
+        raise InputError(
+            f"not a complete results folder (missing {', '.join(missing)}); "
+            "write one with run or compare",
+            file=folder,
+        )
+    scenario = Scenario.model_validate(json.loads((folder / SCENARIO_FILE).read_text()))
+    ivs = json.loads((folder / INTERVENTIONS_FILE).read_text())
+    interventions = {s: [Intervention.model_validate(iv) for iv in v] for s, v in ivs.items()}
+    records = pd.read_parquet(folder / "records.parquet")
+    summary = pd.read_parquet(folder / "summary.parquet")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    networks = _read_networks(folder / NETWORKS_FILE)
+    ends = summary.drop_duplicates("strategy").set_index("strategy")["funding_end"]
+    funding = {str(s): None if pd.isna(e) else int(e) for s, e in ends.items()}
+    return Results(scenario, records, summary, manifest, interventions, networks, funding)
+
+
+def _read_networks(path: Path) -> dict[str, NetworkSnapshot]:
+    if not path.exists():
+        return {}
+    out = {}
+    with np.load(path) as z:
+        for i in sorted({int(k.split(".")[0]) for k in z.files}):
+            cols = [k.split(".", 2)[2] for k in z.files if k.startswith(f"{i}.people.")]
+            people = pd.DataFrame({c: z[f"{i}.people.{c}"].astype(object) for c in cols})
+            ties = {w: tuple(z[f"{i}.{w}.{k}"] for k in "uvtl") for w in ("before", "after")}
+            out[str(z[f"{i}.strategy"])] = NetworkSnapshot(people, ties["before"], ties["after"])
+    return out
+
+
+def _one(scenario: Scenario, task: tuple[str, int]) -> RunResult:
+    strategy, replicate = task
     # Replicate 0 of each strategy keeps its network for the before/after picture.
     return simulate(scenario, strategy, replicate, network=replicate == 0)
 
@@ -190,9 +272,11 @@ def run(
         strategies: names to run (default: all in the scenario).
         replicates: runs per strategy (default: the scenario's).
         seed: overrides the scenario seed.
-        workers: worker processes (default: all cores; 1 runs in this process).
+        workers: workers (default: all cores; 1 runs in this process). Worker
+            processes start only when the runs are long enough to repay it.
         progress: show a progress bar (default: only on a terminal, not in CI).
-        checkpoint: folder where each finished run is saved as it completes.
+        checkpoint: folder where each finished run is saved as it completes;
+            :meth:`Results.write` removes it once the output folder is complete.
         resume: reuse the runs already saved in ``checkpoint`` for this same
             scenario content and seed, and run only the missing ones.
     """
@@ -209,19 +293,22 @@ def run(
     store = Checkpoints(checkpoint, scenario, resume) if checkpoint is not None else None
     results: list[RunResult] = store.load() if store else []
     done = {(r.strategy, r.replicate) for r in results}
-    tasks = [(scenario, s, r) for s in strategies for r in range(n_rep) if (s, r) not in done]
+    tasks = [(s, r) for s in strategies for r in range(n_rep) if (s, r) not in done]
     results = [r for r in results if r.strategy in strategies and r.replicate < n_rep]
-    workers = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+    workers = max(1, min(workers or default_workers(), len(tasks)))
     started = datetime.now(UTC)
-    with Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results)) as bar:
-        for result in ordered_map(_one, tasks, workers):
+    bar = Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results))
+    with Pool(workers, context=scenario, preload=["integration_sim.runs"]) as pool, bar:
+        for _, result in pool.imap(_one, tasks):
             if store:
                 store.save(result)
             results.append(result)
             bar.advance()
     order = {s: i for i, s in enumerate(strategies)}
     results.sort(key=lambda r: (order[r.strategy], r.replicate))
-    return _collect(scenario, results, n_rep, started, workers)
+    collected = _collect(scenario, results, n_rep, started, workers)
+    collected.checkpoint = store.folder if store else None
+    return collected
 
 
 class Checkpoints:

@@ -23,9 +23,18 @@ import numpy as np
 import pandas as pd
 
 from integration_sim.errors import InputError
-from integration_sim.metrics import metric_info
+from integration_sim.metrics import METRICS, RUN_COLUMNS, Ratio, metric_info, run_view
+from integration_sim.metrics import effects as run_effects
 
-ID_COLUMNS = ("strategy", "replicate", "seed")
+PAIR_COLUMNS = [
+    "strategy",
+    "baseline",
+    "replicate",
+    "metric",
+    "value",
+    "baseline_value",
+    "difference",
+]
 
 
 def metric_columns(summary: pd.DataFrame) -> list[str]:
@@ -33,7 +42,7 @@ def metric_columns(summary: pd.DataFrame) -> list[str]:
     return [
         c
         for c in summary.columns
-        if c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(summary[c])
+        if c not in RUN_COLUMNS and pd.api.types.is_numeric_dtype(summary[c])
     ]
 
 
@@ -95,16 +104,7 @@ def paired_samples(
                     }
                 )
             )
-    columns = [
-        "strategy",
-        "baseline",
-        "replicate",
-        "metric",
-        "value",
-        "baseline_value",
-        "difference",
-    ]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PAIR_COLUMNS)
 
 
 def bootstrap_median_interval(
@@ -133,65 +133,183 @@ INTERVAL_METHOD = (
 )
 
 
+MIN_PAIRS = 8  # fewer replicate pairs than this: a 95% interval of a median means nothing
+
+
+def paired_effects(
+    records: pd.DataFrame, summary: pd.DataFrame, baseline: str, horizon: int
+) -> pd.DataFrame:
+    """Per-replicate paired effects (the metrics table's ``paired`` entries), long form.
+
+    Each strategy's run ``r`` is set against the baseline's run ``r`` (same
+    seeds) over the strategy's own weeks and localities (see
+    :mod:`integration_sim.metrics`). Non-finite effects (e.g. spread when the
+    first wave is everywhere) are dropped. Columns as :func:`paired_samples`.
+    """
+    _check(summary, baseline)
+    views = _run_views(records, summary, horizon)
+    rows = []
+    for (name, rep), run in views.items():
+        base = views.get((baseline, rep))
+        if name == baseline or base is None:
+            continue
+        for metric, value in run_effects(run, base).items():
+            if np.isfinite(value):
+                rows.append((name, baseline, rep, metric, np.nan, np.nan, value))
+    return pd.DataFrame(rows, columns=PAIR_COLUMNS)
+
+
+def _run_views(records: pd.DataFrame, summary: pd.DataFrame, horizon: int) -> dict:
+    rows = {(str(r["strategy"]), int(r["replicate"])): r for _, r in summary.iterrows()}
+    views = {}
+    for (name, rep), part in records.groupby(["strategy", "replicate"], observed=True, sort=False):
+        row = rows.get((str(name), int(rep)))
+        if row is not None:
+            views[(str(name), int(rep))] = run_view(part, horizon, row)
+    return views
+
+
+def _interval_words(resamples: int, seed: int, min_pairs: int) -> str:
+    return INTERVAL_METHOD.format(resamples=resamples, seed=seed) + (
+        f"; no interval from fewer than {min_pairs} pairs or for a quantity the scenario fixes"
+    )
+
+
 def paired_differences(
     summary: pd.DataFrame,
     baseline: str | None = None,
     metrics: list[str] | None = None,
     *,
+    effects: pd.DataFrame | None = None,
     level: float = 0.95,
     resamples: int = 2000,
     seed: int = 0,
+    min_pairs: int = MIN_PAIRS,
 ) -> pd.DataFrame:
     """Table of outcome differences between each strategy and ``baseline``.
 
     Args:
-        summary: one row per strategy and replicate (``runner.run(...).summary``).
+        summary: one row per strategy and replicate (``run(...).summary``).
         baseline: strategy everything is compared with (default: the first).
-        metrics: summary columns to compare (default: every numeric one).
+        metrics: per-run summary columns to compare (default: every numeric one).
+        effects: paired effects from :func:`paired_effects`, added to the table,
+            with the ratios of their medians (the metrics table's ``Ratio`` entries).
         level: coverage of the interval for the median difference.
         resamples: bootstrap resamples.
         seed: bootstrap seed.
+        min_pairs: fewest replicate pairs for which an interval is given.
 
     Returns:
         One row per (strategy, metric): ``n`` pairs, ``baseline_median``,
         ``strategy_median``, ``diff_median``, ``diff_q10``, ``diff_q90``,
-        ``ci_low``, ``ci_high`` (bootstrap interval at ``level``),
-        ``share_better`` (share of pairs where the strategy is better than the
-        baseline, ties counted half; NaN when the metric has no better
-        direction), ``higher_is_better`` and ``interval`` (method, in words).
+        ``ci_low``, ``ci_high`` (bootstrap interval at ``level``; NaN with
+        fewer than ``min_pairs`` pairs, for a quantity fixed by the scenario,
+        and for an undefined ratio), ``share_better`` (share of pairs where the
+        strategy is better, ties counted half; NaN without a better direction),
+        ``higher_is_better``, ``paired`` (a paired effect rather than a
+        difference of levels), ``note`` and ``interval`` (method, in words).
         Values are in the metric's own units (not scaled for display).
     """
+    baseline = baseline if baseline is not None else default_baseline(summary)
     pairs = paired_samples(summary, baseline, metrics)
-    method = INTERVAL_METHOD.format(resamples=resamples, seed=seed)
+    if effects is not None and len(effects):
+        pairs = pd.concat([pairs, effects[effects["baseline"] == baseline]], ignore_index=True)
+    boot = {"level": level, "resamples": resamples, "seed": seed, "min_pairs": min_pairs}
+    rows = [
+        _difference_row(grp, str(name), str(metric), boot)
+        for (name, metric), grp in pairs.groupby(["strategy", "metric"], sort=False, observed=True)
+    ]
+    if effects is not None:
+        rows += _ratio_rows(pairs, boot)
+    table = pd.DataFrame(rows)
+    if len(table):
+        table["interval"] = _interval_words(resamples, seed, min_pairs)
+    return table
+
+
+def _difference_row(grp: pd.DataFrame, name: str, metric: str, boot: dict) -> dict:
+    d = grp["difference"].to_numpy(dtype=float)
+    info = metric_info(metric)
+    lo, hi, note = np.nan, np.nan, ""
+    if info.fixed:
+        note = "fixed by the scenario"
+    elif d.size < boot["min_pairs"]:
+        note = f"too few replicate pairs ({d.size}) for an interval"
+    else:
+        lo, hi = bootstrap_median_interval(d, boot["level"], boot["resamples"], boot["seed"])
+    if info.higher_is_better is None or d.size == 0:
+        better = np.nan
+    else:
+        signed = d if info.higher_is_better else -d
+        better = float(np.mean((signed > 0) + 0.5 * (signed == 0)))
+    return {
+        "strategy": name,
+        "baseline": grp["baseline"].iloc[0],
+        "metric": metric,
+        "n": int(d.size),
+        "baseline_median": float(np.median(grp["baseline_value"])),
+        "strategy_median": float(np.median(grp["value"])),
+        "diff_median": float(np.median(d)),
+        "diff_q10": float(np.quantile(d, 0.1)),
+        "diff_q90": float(np.quantile(d, 0.9)),
+        "ci_low": lo,
+        "ci_high": hi,
+        "share_better": better,
+        "higher_is_better": info.higher_is_better,
+        "paired": info.paired,
+        "note": note,
+    }
+
+
+def _ratio_rows(pairs: pd.DataFrame, boot: dict) -> list[dict]:
+    """Rows for the metrics table's ratios: median numerator over median denominator."""
     rows = []
-    for (name, metric), grp in pairs.groupby(["strategy", "metric"], sort=False, observed=True):
-        d = grp["difference"].to_numpy()
-        info = metric_info(str(metric))
-        lo, hi = bootstrap_median_interval(d, level, resamples, seed)
-        if info.higher_is_better is None or d.size == 0:
-            better = np.nan
-        else:
-            signed = d if info.higher_is_better else -d
-            better = float(np.mean((signed > 0) + 0.5 * (signed == 0)))
-        rows.append(
-            {
-                "strategy": name,
-                "baseline": grp["baseline"].iloc[0],
-                "metric": metric,
-                "n": int(d.size),
-                "baseline_median": float(np.median(grp["baseline_value"])),
-                "strategy_median": float(np.median(grp["value"])),
-                "diff_median": float(np.median(d)),
-                "diff_q10": float(np.quantile(d, 0.1)),
-                "diff_q90": float(np.quantile(d, 0.9)),
-                "ci_low": lo,
-                "ci_high": hi,
-                "share_better": better,
-                "higher_is_better": info.higher_is_better,
-                "interval": method,
-            }
-        )
-    return pd.DataFrame(rows)
+    for info in (m for m in METRICS.values() if m.is_ratio):
+        ratio = info.compute
+        for name, grp in pairs.groupby("strategy", sort=False, observed=True):
+            wide = grp.pivot_table(index="replicate", columns="metric", values="difference")
+            if ratio.numerator not in wide or ratio.denominator not in wide:
+                continue
+            both = wide[[ratio.numerator, ratio.denominator]].dropna().to_numpy()
+            value, lo, hi, note = _ratio_of_medians(both, ratio, boot)
+            rows.append(
+                {
+                    "strategy": name,
+                    "baseline": grp["baseline"].iloc[0],
+                    "metric": info.name,
+                    "n": len(both),
+                    "diff_median": value,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "higher_is_better": info.higher_is_better,
+                    "paired": True,
+                    "note": note,
+                }
+            )
+    return rows
+
+
+def _ratio_of_medians(
+    both: np.ndarray, ratio: Ratio, boot: dict
+) -> tuple[float, float, float, str]:
+    """(value, interval low, high, note) of median(column 0) / (scale * median(column 1))."""
+    nan = float("nan")
+    n, scale = len(both), ratio.denominator_scale
+    below = metric_info(ratio.denominator).label.lower()
+    if n < boot["min_pairs"]:
+        return nan, nan, nan, f"undefined: too few replicate pairs ({n}) to tell {below} from zero"
+    if metric_info(ratio.numerator).fixed and not np.any(both[:, 0]):
+        return nan, nan, nan, f"undefined: no {metric_info(ratio.numerator).label.lower()}"
+    den = both[:, 1]
+    lo, _ = bootstrap_median_interval(den, boot["level"], boot["resamples"], boot["seed"])
+    if not lo > 0:
+        return nan, nan, nan, f"undefined: {below} could be zero"
+    value = float(np.median(both[:, 0]) / (scale * np.median(den)))
+    rng = np.random.default_rng(boot["seed"])
+    idx = rng.integers(0, n, size=(boot["resamples"], n))
+    ratios = np.median(both[idx, 0], axis=1) / (scale * np.median(both[idx, 1], axis=1))
+    q = np.quantile(ratios, [(1 - boot["level"]) / 2, (1 + boot["level"]) / 2])
+    return value, float(q[0]), float(q[1]), ""
 
 
 def strategy_summary(summary: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:

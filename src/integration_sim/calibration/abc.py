@@ -14,17 +14,18 @@ operating system, so their results differ run to run. :class:`SeededMappingSampl
 instead draws one seed per task in the main process (from the seeded global
 NumPy stream pyabc itself uses) and maps tasks with an order-preserving map, so
 the same config and seed give the same posterior with 1 worker, N local workers
-or a Dask cluster.
+or a Dask cluster. The map is the shared :class:`~integration_sim.parallel.Pool`,
+whose workers are started once for the whole calibration.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import random
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,9 @@ from integration_sim.config.scenario import Scenario
 from integration_sim.engine.model import IntegrationModel
 from integration_sim.engine.seeds import run_seed
 from integration_sim.errors import InputError
+from integration_sim.parallel import Pool
+
+PRELOAD = ["integration_sim.calibration.abc"]  # what a local worker imports once
 
 OBSERVATION_PARAMETERS = {
     "observation.overdispersion": (0.0, 1.0),
@@ -188,8 +192,6 @@ class SeededMappingSampler(MappingSampler):
     def sample_until_n_accepted(
         self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
     ):  # noqa: D102 - pyabc hook
-        import functools
-
         cap = int(np.ceil(max_eval / n)) if np.isfinite(max_eval) else 2**62
         seeds = np.random.randint(0, 2**31 - 1, size=n + 1).tolist()
         tasks = [(s, cap) for s in seeds[1:]]
@@ -208,36 +210,19 @@ class SeededMappingSampler(MappingSampler):
         return sample
 
 
+def _without_context(fn: Callable, _context: object, task: object) -> object:
+    return fn(task)
+
+
 @dataclass
-class Mapper:
-    """An order-preserving map over local processes or a Dask cluster; a context manager."""
+class PoolMap:
+    """pyabc's map function over a shared :class:`~integration_sim.parallel.Pool`, in order."""
 
-    workers: int = 1
-    scheduler: str | None = None
+    pool: Pool
 
-    def __enter__(self) -> Callable[[Callable, Iterable], Iterable]:
-        self._pool = self._client = None
-        if self.scheduler:
-            from distributed import Client
-
-            try:
-                self._client = Client(self.scheduler)
-            except OSError as exc:
-                raise InputError(
-                    f"cannot reach the Dask scheduler {self.scheduler!r}: {exc}"
-                ) from None
-            client = self._client
-            return lambda f, xs: client.gather(client.map(f, list(xs), pure=False))
-        if self.workers > 1:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
-            return self._pool.map
-        return map
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-        if self._client is not None:
-            self._client.close()
+    def __call__(self, fn: Callable, tasks: Iterable) -> list:
+        # Chunked: the pickled simulate_one travels once per chunk, not once per particle.
+        return self.pool.map(functools.partial(_without_context, fn), tasks)
 
 
 def make_prior(priors: dict) -> pyabc.Distribution:
@@ -275,40 +260,51 @@ def run_abc(
     *,
     workers: int = 1,
     scheduler: str | None = None,
+    pool: Pool | None = None,
     resume: bool = False,
     verbose: bool = False,
 ) -> pyabc.History:
     """Run (or resume) ABC-SMC, storing every generation in the SQLite file ``db_path``.
 
+    Simulations run on ``pool`` if given (so its workers can be reused
+    afterwards), else on a pool of ``workers`` or on the Dask ``scheduler``.
     ``verbose`` keeps pyabc's one-line-per-generation log (temperature, acceptance, ESS).
     """
     _quiet_pyabc(verbose)
-    db = f"sqlite:///{db_path.resolve()}"
-    with Mapper(workers, scheduler) as map_:
-        abc = build_abc(model, priors, settings.population_size, SeededMappingSampler(map_))
-        if resume and db_path.exists():
-            history = abc.load(db, 1)
-            done = history.max_t + 1
-            np.random.seed([settings.seed, done])  # deterministic given where it stopped
-            remaining = settings.max_generations - done
-            if remaining <= 0 or _finished(history):
-                return history
-        else:
-            if db_path.exists():
-                raise InputError(
-                    f"{db_path} exists: resume the calibration to continue it, or choose another output folder"
-                )
-            np.random.seed(settings.seed)
-            random.seed(settings.seed)
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-            observed = {k: 0.0 for k in model.observation.keys}  # the kernel reads the data itself
-            abc.new(db, observed)
-            remaining = settings.max_generations
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(Pool(workers, scheduler, preload=PRELOAD))
+        sampler = SeededMappingSampler(PoolMap(pool))
+        abc = build_abc(model, priors, settings.population_size, sampler)
+        remaining, history = _open_history(abc, model, settings, db_path, resume)
+        if remaining <= 0:
+            return history
         return abc.run(
             max_nr_populations=remaining,
             min_acceptance_rate=settings.min_acceptance_rate,
             max_total_nr_simulations=settings.max_simulations or np.inf,
         )
+
+
+def _open_history(abc: pyabc.ABCSMC, model: SimulationModel, settings, db_path: Path, resume: bool):
+    """Start a new history or continue one; (generations still to run, history if resumed)."""
+    db = f"sqlite:///{db_path.resolve()}"
+    if resume and db_path.exists():
+        history = abc.load(db, 1)
+        done = history.max_t + 1
+        np.random.seed([settings.seed, done])  # deterministic given where it stopped
+        remaining = settings.max_generations - done
+        return (0 if _finished(history) else remaining), history
+    if db_path.exists():
+        raise InputError(
+            f"{db_path} exists: resume the calibration to continue it, or choose another output folder"
+        )
+    np.random.seed(settings.seed)
+    random.seed(settings.seed)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    observed = {k: 0.0 for k in model.observation.keys}  # the kernel reads the data itself
+    abc.new(db, observed)
+    return settings.max_generations, None
 
 
 class _NoTiming(logging.Filter):
@@ -326,10 +322,13 @@ def _quiet_pyabc(verbose: bool) -> None:
 
 
 def predict_task(
-    args: tuple[SimulationModel, dict[str, float], int],
+    model: SimulationModel, task: tuple[dict[str, float], int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One posterior-predictive simulation (top level so worker processes can run it)."""
-    model, overrides, seed = args
+    """One posterior-predictive simulation: the pool's context is the model; task (overrides, seed).
+
+    Returns the run's statistics and, per adoption row, its cumulative adopters.
+    """
+    overrides, seed = task
     return model.predict(overrides, seed)
 
 

@@ -62,10 +62,11 @@ def _predicted(model: SimulationModel, values, cumulative, noise) -> np.ndarray:
 
 
 def posterior_predictive(
-    model: SimulationModel, posterior: pd.DataFrame, n: int, seed: int, map_
+    model: SimulationModel, posterior: pd.DataFrame, n: int, seed: int, pool
 ) -> pd.DataFrame:
     """Simulate ``n`` posterior draws; per measurement, observed vs predictive 90% interval.
 
+    The draws run on ``pool`` (the shared parallel map), whose context must be ``model``.
     ``ppp`` is the share of predicted values at or below the observed one:
     values near 0 or 1 flag a measurement the calibrated model cannot reproduce.
     """
@@ -77,10 +78,10 @@ def posterior_predictive(
     params = draws(posterior, n, rng)
     seeds = rng.integers(0, 2**62, size=n).tolist()
     tasks = [
-        (model, {k: float(v) for k, v in row.items()}, s)
+        ({k: float(v) for k, v in row.items()}, s)
         for (_, row), s in zip(params.iterrows(), seeds, strict=True)
     ]
-    results = list(map_(predict_task, tasks))
+    results = list(pool.map(predict_task, tasks))
     values = np.array([r[0] for r in results])
     predicted = _predicted(model, values, [r[1] for r in results], observation_rng(seed, 1))
     ones = np.ones(n)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from integration_sim.calibration.abc import (
-    Mapper,
+    PRELOAD,
     SimulationModel,
     generations,
     posterior_table,
@@ -36,6 +36,7 @@ from integration_sim.calibration.observation import ObservationModel
 from integration_sim.calibration.posterior import summarise_posterior, write_posterior
 from integration_sim.calibration.predictive import posterior_predictive
 from integration_sim.files import content_hash, write_json, write_table
+from integration_sim.parallel import Pool
 
 
 @dataclass
@@ -110,28 +111,28 @@ def calibrate(
         f"(population {cfg.abc.population_size}, up to {cfg.abc.max_generations} generations)"
     )
     t0 = time.monotonic()
-    history = run_abc(
-        model,
-        cfg.parameters,
-        cfg.abc,
-        out / "history.db",
-        workers=workers,
-        scheduler=scheduler,
-        resume=resume,
-        verbose=verbose,
-    )
-    gens = generations(history)
-    log(
-        f"ABC-SMC: {len(gens)} generations, {int(gens['simulations'].sum())} simulations, "
-        f"final temperature {gens['temperature'].iloc[-1]:.3g}, {time.monotonic() - t0:.0f} s"
-    )
-    posterior = posterior_table(history, loaded.names)
+    # One pool for the whole calibration: workers start once, and hold the model.
+    with Pool(workers, scheduler, context=model, preload=PRELOAD) as pool:
+        history = run_abc(
+            model,
+            cfg.parameters,
+            cfg.abc,
+            out / "history.db",
+            pool=pool,
+            resume=resume,
+            verbose=verbose,
+        )
+        gens = generations(history)
+        log(
+            f"ABC-SMC: {len(gens)} generations, {int(gens['simulations'].sum())} simulations, "
+            f"final temperature {gens['temperature'].iloc[-1]:.3g}, {time.monotonic() - t0:.0f} s"
+        )
+        posterior = posterior_table(history, loaded.names)
+        predictive = posterior_predictive(
+            model, posterior, cfg.abc.predictive_draws, cfg.abc.seed, pool
+        )
     prior_sd = {n: float(p.frozen().std()) for n, p in cfg.parameters.items()}
     summary = summarise_posterior(posterior, prior_sd)
-    with Mapper(workers, scheduler) as map_:
-        predictive = posterior_predictive(
-            model, posterior, cfg.abc.predictive_draws, cfg.abc.seed, map_
-        )
     result = CalibrationResult(posterior, summary, gens, predictive, out)
     _write(result, loaded, measurements, started, workers, scheduler)
     return result

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "validate",
     "schema",
     "compare",
+    "report",
     "network",
     "sweep",
     "pinpoint",

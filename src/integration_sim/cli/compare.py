@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run every strategy with common random numbers and write a comparison report",
         description="Run every strategy in SCENARIO (replicate r of each uses the same seeds), then "
         "write tidy results (records, summary), paired differences between strategies "
-        "(differences.csv), charts (charts/*.png) and a self-contained report.html to DIR.",
+        "(differences; Parquet, CSV too with --csv), charts (charts/*.png) and a self-contained report.html to DIR.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
@@ -26,12 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="output folder (default: results/<scenario name>-compare)",
     )
-    p.add_argument(
-        "--baseline",
-        default=None,
-        metavar="STRATEGY",
-        help="strategy the others are compared with (default: the first in the file)",
-    )
+    add_decision_options(p)
     p.add_argument(
         "--no-network",
         action="store_true",
@@ -41,27 +36,73 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace) -> int:
-    """Run, write results, then the comparison report; print where everything went."""
-    from integration_sim.errors import InputError
-    from integration_sim.present.report import write_report
+def add_decision_options(p: argparse.ArgumentParser) -> None:
+    """``--baseline`` and ``--primary``, shared by ``compare`` and ``report``."""
+    p.add_argument(
+        "--baseline",
+        default=None,
+        metavar="STRATEGY",
+        help="strategy every effect is measured against (default: the scenario's "
+        "decision.baseline, else the first strategy in the file)",
+    )
+    p.add_argument(
+        "--primary",
+        default=None,
+        metavar="METRIC",
+        help="outcome the strategies are ranked on (default: the scenario's "
+        "decision.primary_outcome, integration gain over the baseline at the horizon)",
+    )
 
-    scenario = load_scenario_with_sets(args.scenario, args)
-    if args.baseline is not None and args.baseline not in scenario.strategies:
+
+def check_decision_options(args: argparse.Namespace, strategies: list[str]) -> None:
+    """Stop before any work on an unknown baseline strategy or primary outcome."""
+    from integration_sim.analysis.decision import check_primary
+    from integration_sim.errors import InputError
+
+    if args.baseline is not None and args.baseline not in strategies:
         raise InputError(
-            f"unknown strategy {args.baseline!r} (scenario has: {', '.join(scenario.strategies)})",
+            f"unknown strategy {args.baseline!r} (known: {', '.join(strategies)})",
             field="--baseline",
         )
+    if args.primary is not None:
+        try:
+            check_primary(args.primary)
+        except InputError as err:
+            raise InputError(err.message, field="--primary") from None
+
+
+def write_and_print(results, out: Path, args: argparse.Namespace) -> Path:
+    """Write the report; print the decision summary and where the files are."""
+    from integration_sim.present.decision import decision_text
+    from integration_sim.present.report import analyse, write_report
+
+    found = analyse(results, args.baseline, args.primary)
+    csv = getattr(args, "csv", False)
+    report = write_report(results, out, found=found, network=not args.no_network, csv=csv)
+    labels = {n: s.label or n for n, s in results.scenario.strategies.items()}
+    if found.decision is not None:
+        print(decision_text(found.decision, labels))
+    print(f"wrote {out}/ (records, summary, effects, differences, charts/)", file=sys.stdout)
+    print(f"report: {report}")
+    return report
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run, write results, then the comparison report; print the decision summary."""
+    from integration_sim.analysis.decision import check_primary
+
+    scenario = load_scenario_with_sets(args.scenario, args)
+    check_decision_options(args, list(scenario.strategies))
+    check_primary(args.primary or scenario.decision.primary_outcome)
     out = args.out or Path("results") / f"{scenario.name}-compare"
     results = run_with_options(scenario, args, out)
-    # The report first: Results.write puts manifest.json last, marking the folder complete.
-    report = write_report(results, out, baseline=args.baseline, network=not args.no_network)
-    written = [report, *sorted((out / "charts").glob("*.png")), *sorted(out.glob("differences.*"))]
-    results.write(out, extra=written)
     n = results.summary.groupby("strategy", observed=True).size().min()
     print(
         f"{scenario.name}: {len(scenario.strategies)} strategies x {n} replicates (common random numbers)"
     )
-    print(f"wrote {out}/ (records, summary, differences, charts/)", file=sys.stdout)
-    print(f"report: {report}")
+    # The report first: Results.write puts manifest.json last, marking the folder complete.
+    report = write_and_print(results, out, args)
+    written = [report, *sorted((out / "charts").glob("*.png"))]
+    written += [*sorted(out.glob("differences.*")), *sorted(out.glob("effects.*"))]
+    results.write(out, extra=written, csv=args.csv)
     return 0

@@ -34,7 +34,7 @@ def add_workers(parser: argparse.ArgumentParser) -> None:
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """The options every command that runs a scenario shares: seed, replicates, resume, workers."""
+    """The options every command that runs a scenario shares: seed, replicates, resume, CSV, workers."""
     parser.add_argument(
         "--seed", type=non_negative_int, default=None, help="override the scenario seed"
     )
@@ -49,13 +49,19 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="keep the runs an interrupted job already finished in DIR/.runs and do the rest",
     )
+    parser.add_argument(
+        "--csv",
+        action="store_true",
+        help="also write every table as CSV (default: Parquet only, which is far smaller)",
+    )
     add_workers(parser)
     add_set_option(parser)
 
 
 def run_with_options(scenario, args: argparse.Namespace, out, strategies: list[str] | None = None):
     """Call ``runner.run`` with the options added by :func:`add_run_options`,
-    checkpointing finished runs in ``out/.runs`` so ``--resume`` can pick them up."""
+    checkpointing finished runs in ``out/.runs`` so ``--resume`` can pick them up (the
+    folder goes once the results are written)."""
     from pathlib import Path
 
     from integration_sim.runs import run

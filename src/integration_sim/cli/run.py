@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run",
         help="run a scenario and write records, summary, manifest and charts",
         description="Run a scenario (all its strategies, or one) and write tidy weekly "
-        "records, a per-run summary, manifest.json and charts to DIR.",
+        "records, a per-run summary (Parquet; CSV too with --csv), manifest.json and charts "
+        "to DIR.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
@@ -41,20 +42,37 @@ def handle(args: argparse.Namespace) -> int:
     results = run_with_options(scenario, args, out, strategies=args.strategy)
     from integration_sim.present.charts import write_run_charts
 
-    results.write(out, extra=write_run_charts(results, out))
+    results.write(out, extra=write_run_charts(results, out), csv=args.csv)
     print_summary(results, out)
     return 0
 
 
+def _number(v: float) -> str:
+    return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"
+
+
 def print_summary(results, out: Path) -> None:
-    """Median of the headline metrics per strategy, then where the files are."""
+    """Medians of the console metrics per strategy (levels, then paired effects), and the folder."""
+    from integration_sim.analysis.comparison import paired_effects
     from integration_sim.metrics import console
 
-    cols = [m for m in console() if m in results.summary.columns]
-    table = results.summary.groupby("strategy", sort=False)[cols].median()
+    summary = results.summary
+    levels = [m for m in console() if m in summary.columns]
     print(
         f"{results.manifest['scenario']}: {results.manifest['replicates']} replicate(s) per strategy "
         "(medians over replicates)"
     )
-    print(table.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
+    print(summary.groupby("strategy", sort=False)[levels].median().to_string(float_format=_number))
+    strategies = list(dict.fromkeys(summary["strategy"].astype(str)))
+    if len(strategies) > 1:
+        base = results.scenario.decision.baseline or strategies[0]
+        effects = paired_effects(results.records, summary, base, results.scenario.horizon_weeks)
+        wanted = [m for m in console() if m not in summary.columns]
+        table = (
+            effects[effects["metric"].isin(wanted)]
+            .pivot_table(index="strategy", columns="metric", values="difference", aggfunc="median")
+            .reindex(index=[s for s in strategies if s != base], columns=wanted)
+        )
+        print(f"paired effects against {base} (same seeds; medians over replicates)")
+        print(table.to_string(float_format=_number))
     print(f"wrote {out}/", file=sys.stdout)

@@ -26,6 +26,27 @@ from integration_sim.config.strategies import Custom, Names, Strategy
 from integration_sim.files import content_hash
 
 
+class Decision(Strict):
+    """What the comparison report decides on (see docs/report.md)."""
+
+    baseline: str | None = Field(
+        None, description="strategy every effect is measured against (default: the first)"
+    )
+    primary_outcome: str = Field(
+        "integration_gain",
+        description="metric the strategies are ranked on (a name from the metrics table); "
+        "default: integration gain over the baseline at the horizon",
+    )
+    willingness_to_pay: Annotated[float, Field(ge=0)] = Field(
+        500_000.0,
+        description="pounds a commissioner would pay for one point of integration gain "
+        "(illustrative; drawn as a line on the cost-effectiveness plane)",
+    )
+    sweep: str | None = Field(
+        None, description="sensitivity experiment that tests the verdict (a path, for the report)"
+    )
+
+
 class Scenario(Strict):
     """A whole scenario file, with catalogue entries merged in."""
 
@@ -44,6 +65,7 @@ class Scenario(Strict):
     drivers: Drivers = Field(default_factory=Drivers)
     equal_budget: bool = Field(False, description="rescale every strategy to the same total spend")
     strategies: dict[str, Strategy] = Field(default_factory=lambda: {"baseline": Custom()})
+    decision: Decision = Field(default_factory=Decision)
 
     @model_validator(mode="before")
     @classmethod
@@ -148,6 +170,11 @@ def cross_reference_problems(s: Scenario) -> list[str]:
             problems.append(f"drivers.turnover: unknown organisation type {t!r}")
     if not s.strategies:
         problems.append("strategies: at least one strategy is needed")
+    if s.decision.baseline is not None and s.decision.baseline not in s.strategies:
+        problems.append(
+            f"decision.baseline: unknown strategy {s.decision.baseline!r} "
+            f"(known: {', '.join(s.strategies)})"
+        )
     for name, strategy in s.strategies.items():
         problems.extend(f"strategies.{name}.{p}" for p in strategy.problems(names))
     return problems

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from integration_sim.config.base import NonNegative, Share, Strict
+from integration_sim.config.strategies import PRIMITIVES
 
 # --------------------------------------------------------------------------- system
 
@@ -139,7 +140,24 @@ class NetworkParameters(Strict):
         description="chance per practitioner of introducing two of their contacts when the "
         "network is generated (raises clustering; mean degree by up to twice this)",
     )
-    tie_formation: Share = Field(0.002, description="weekly chance of a new cross-boundary tie")
+    tie_formation: Share = Field(
+        0.0,
+        description="weekly chance of a new cross-boundary tie beyond replacing lost contacts",
+    )
+    tie_replacement: Share = Field(
+        0.2,
+        description="weekly chance, per contact short of a post's usual number, of finding a new one",
+    )
+    spanning_ties: NonNegative = Field(
+        1.0,
+        description="ties per practitioner of a multi-locality organisation to colleagues "
+        "in other localities",
+    )
+    cross_locality_share: Share = Field(
+        0.2,
+        description="share of a multi-locality organisation's staff's cross-boundary ties "
+        "that are with practitioners in other localities (see docs/ODD.md)",
+    )
     colocation_tie_formation: Share = Field(0.03, description="extra weekly chance when co-located")
     joint_work_tie_formation: Share = Field(
         0.01, description="extra weekly chance after performing a behaviour"
@@ -184,6 +202,15 @@ class PractitionerParameters(Strict):
     motivation: Share = 0.5
     motivation_sd: NonNegative = 0.1
     learning_by_doing: Share = Field(0.01, description="capability gap closed per week performed")
+    movers: Share = Field(
+        0.0,
+        description="share of leavers who move to another post in the place, carrying "
+        "capability and habit",
+    )
+    capability_fade: Share = Field(
+        0.01,
+        description="share of capability above the post's baseline lost per week not performed",
+    )
     training_rate: Share = Field(
         0.1, description="capability gap closed per week of training at strength 1"
     )
@@ -242,6 +269,48 @@ class FundingParameters(Strict):
     )
 
 
+class ReadinessParameters(Strict):
+    """How a locality's readiness (0-1) changes what the same money does there.
+
+    Each weight is the share of the effect that depends on readiness: at weight w
+    and readiness r the effect is multiplied by 1 - w (1 - r) (fidelity, leadership)
+    or by 1 + w (1 - 2 r) (fatigue: felt more where readiness is low). 0 makes
+    readiness inert.
+    """
+
+    fidelity: Share = Field(
+        0.6, description="implementation fidelity / absorptive capacity: funded strength reached"
+    )
+    leadership: Share = Field(
+        0.5, description="leadership support: how much funding lifts leaders' commitment"
+    )
+    fatigue: Share = Field(0.5, description="initiative fatigue: felt more where readiness is low")
+
+
+class ImplementationParameters(Strict):
+    """Set-up lags: weeks from the start of spending until a primitive acts (see docs/ODD.md)."""
+
+    lag_weeks: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: {
+            "co_location": 26,
+            "shared_records": 39,
+            "backfill": 13,
+            "pooled_budget": 26,
+            "training": 4,
+            "champions": 8,
+            "learning_transfer": 13,
+        },
+        description="weeks of set-up per primitive (missing: 0)",
+    )
+
+    @model_validator(mode="after")
+    def _known_primitives(self) -> ImplementationParameters:
+        unknown = sorted(set(self.lag_weeks) - set(PRIMITIVES))
+        if unknown:
+            raise ValueError(f"lag_weeks: unknown primitive(s) {', '.join(unknown)}")
+        return self
+
+
 class Parameters(Strict):
     """Every model parameter, grouped by submodel."""
 
@@ -251,6 +320,8 @@ class Parameters(Strict):
     opportunity: OpportunityParameters = Field(default_factory=OpportunityParameters)
     organisations: OrganisationParameters = Field(default_factory=OrganisationParameters)
     funding: FundingParameters = Field(default_factory=FundingParameters)
+    readiness: ReadinessParameters = Field(default_factory=ReadinessParameters)
+    implementation: ImplementationParameters = Field(default_factory=ImplementationParameters)
     posterior: str | None = Field(
         None, description="Parquet posterior file; each replicate draws one weighted sample"
     )
@@ -280,5 +351,11 @@ class Drivers(Strict):
         description="annual leaver rate by organisation type (overrides catalogue)",
     )
     turnover_scale: NonNegative = Field(1.0, description="multiplies every turnover rate")
+    demand_trend: float = Field(
+        0.02,
+        ge=-0.5,
+        le=1.0,
+        description="yearly growth of case arrivals (secular trend; 0.02 = 2% a year)",
+    )
     seasonal: Seasonal = Field(default_factory=Seasonal)
     costs: Costs = Field(default_factory=Costs)

@@ -84,7 +84,16 @@ class ScaleUp(Strict):
     budget: NonNegative = 0.0
     duration_weeks: Annotated[int, Field(ge=1)] = 104
     learning_transfer: Share = Field(
-        0.0, description="0 = start from scratch, 1 = learning collated and handed on"
+        0.0, description="0 = start from scratch, 1 = all collated learning handed on"
+    )
+    collated: Share = Field(
+        0.5,
+        description="share of the pilots' learning that was written down (what can be handed on)",
+    )
+    transfer_share: Share = Field(
+        0.1,
+        description="share of the scale-up budget spent collating and handing on learning "
+        "(when learning_transfer > 0)",
     )
     bundle: dict[str, Share] | None = None
 

@@ -25,9 +25,11 @@ def relative_pressure(scenario: Scenario, value: float) -> float:
 
 
 def demand(scenario: Scenario, week: int) -> float:
-    """Case arrivals relative to the average week (1 = average): the seasonal swing."""
+    """Case arrivals relative to an average week of year 1 (1 = average): the seasonal
+    swing times the secular trend, (1 + demand_trend) ** (week / 52)."""
     s = scenario.drivers.seasonal
-    return float(seasonal(week, 1.0, s.demand_amplitude, s.peak_week))
+    trend = (1.0 + scenario.drivers.demand_trend) ** (week / 52.0)
+    return float(seasonal(week, 1.0, s.demand_amplitude, s.peak_week) * trend)
 
 
 def weekly_leave_probability(scenario: Scenario, pop: Population) -> np.ndarray:

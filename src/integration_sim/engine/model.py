@@ -23,7 +23,7 @@ import numpy as np
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine import behaviour as rules
-from integration_sim.engine import drivers, organisations, practitioners
+from integration_sim.engine import drivers, organisations, practitioners, readiness
 from integration_sim.engine.cases import CaseMix
 from integration_sim.engine.organisations import OrganisationAgent
 from integration_sim.engine.place import build_place
@@ -31,7 +31,7 @@ from integration_sim.engine.recorder import Recorder
 from integration_sim.engine.rollout import interventions_for
 from integration_sim.engine.schedule import Schedule
 from integration_sim.engine.seeds import Streams
-from integration_sim.engine.tie_dynamics import step_ties
+from integration_sim.engine.tie_dynamics import TieDynamics, settle_trust
 from integration_sim.engine.turnover import step_turnover
 
 
@@ -66,20 +66,20 @@ class IntegrationModel(mesa.Model):
             scenario, self.pop, self.strategy, self.streams.rng("selection")
         )
         self.schedule_of_interventions = Schedule(
-            self.interventions, self.pop, scenario.horizon_weeks
+            self.interventions,
+            self.pop,
+            scenario.horizon_weeks,
+            self.params.implementation.lag_weeks,
+            readiness.fidelity(scenario, self.pop),
         )
+        self.fatigue_weight = readiness.fatigue_weight(scenario, self.pop)  # [L]
+        self.leadership_support = readiness.leadership_support(scenario, self.pop)  # [O]
         self.cases = CaseMix(scenario, self.pop)
         self.fatigue = np.zeros(len(self.pop.locality_names))  # initiatives' weight (decays)
         self.weekly_leave = drivers.weekly_leave_probability(scenario, self.pop)
+        self._start_in_balance()
         self.initial_ties = self.ties.copy()
-        practitioners.start_in_equilibrium(
-            scenario,
-            self.pop,
-            self.ties,
-            self.rule,
-            self.weekly_leave,
-            self.streams.rng("population"),
-        )
+        self.usual_benefit = np.zeros((2, len(self.pop.type_names)))  # cases well, seen
         self.context = practitioners.Context(
             self.ties, self.rule, np.zeros(len(self.organisations)), self.fatigue
         )
@@ -91,6 +91,26 @@ class IntegrationModel(mesa.Model):
             self.streams.rng("observation") if tallies else None,
         )
 
+    def _start_in_balance(self) -> None:
+        """Habits, capability and trust at their long-run levels; ties kept in balance."""
+        weekly = practitioners.start_in_equilibrium(
+            self.scenario,
+            self.pop,
+            self.ties,
+            self.rule,
+            self.weekly_leave,
+            self.streams.rng("population"),
+        )
+        if weekly is not None and self.scenario.system.network is None:
+            settle_trust(
+                self.ties,
+                weekly,
+                self.weekly_leave,
+                self.params.network,
+                self.streams.rng("replacement"),
+            )
+        self.tie_dynamics = TieDynamics(self.pop, self.ties, self.params.network)
+
     def step(self) -> None:
         """Advance one week."""
         week, s, pop, rng = self.week, self.scenario, self.pop, self.streams.rng
@@ -98,7 +118,13 @@ class IntegrationModel(mesa.Model):
         exposure = self.schedule_of_interventions.exposure(week)
         pressure = drivers.pressure(s, week)
         organisations.step_organisations(
-            self.organisations, s, pop, self.ties, exposure, rng("organisations")
+            self.organisations,
+            s,
+            pop,
+            self.ties,
+            exposure,
+            self.leadership_support,
+            rng("organisations"),
         )
         pooling = organisations.pooling_state(self.organisations)
         opportunity = practitioners.opportunity(s, pop, exposure, pooling, pressure)
@@ -108,10 +134,16 @@ class IntegrationModel(mesa.Model):
         )
         relative = drivers.relative_pressure(s, pressure)
         cases = self.cases.week(performed, relative, drivers.demand(s, week), rng("cases"))
-        practitioners.see_cases(pop, cases, first_week=week == 0)
-        step_ties(self.ties, pop, performed, exposure, self.params.network, rng("ties"))
+        practitioners.see_cases(pop, cases, week, self.usual_benefit)
+        self.tie_dynamics.step(performed, exposure, rng("ties"), rng("replacement"))
         step_turnover(
-            pop, self.ties, self.weekly_leave, self.params.network.team_trust, rng("turnover")
+            pop,
+            self.ties,
+            self.weekly_leave,
+            self.params.network.team_trust,
+            rng("turnover"),
+            self.params.practitioners.movers,
+            rng("movers"),
         )
         self.recorder.record(week, encountered, performed, cases, exposure, pooling)
         self.week += 1
@@ -122,7 +154,8 @@ class IntegrationModel(mesa.Model):
         self.fatigue *= 0.5 ** (1.0 / self.params.practitioners.fatigue_half_life)
         for landed in sched.launches(week):
             # A launch tires the localities it lands in, and (less) the others that watch it.
-            self.fatigue += np.where(landed, 1.0, self.params.practitioners.fatigue_spillover)
+            spill = self.params.practitioners.fatigue_spillover
+            self.fatigue += np.where(landed, 1.0, spill) * self.fatigue_weight
         sched.start(week, self.ties, self.streams.rng("selection"))
 
     def run(self) -> None:

@@ -98,10 +98,11 @@ def step_organisations(
     pop: Population,
     ties: TieTable,
     exposure: Exposure,
+    support: np.ndarray,
     rng: np.random.Generator,
 ) -> None:
-    """Leaders respond to the funded support reaching their staff; organisations decide
-    whether to pool budgets this week."""
+    """Leaders respond to the funded support reaching their staff (times ``support`` [O],
+    the readiness multiplier of the boost); organisations decide whether to pool budgets."""
     n_org = len(agents)
     staff = np.maximum(np.bincount(pop.organisation, minlength=n_org), 1)
     funded = primitives.funded_support(exposure)
@@ -113,7 +114,8 @@ def step_organisations(
     o, b = scenario.parameters.organisations, scenario.parameters.behaviour
     rule = pooling_rule(scenario)
     for k, agent in enumerate(agents):
-        agent.update_leadership(funded_share[k], o.funded_leadership_boost, o.leadership_return)
+        boost = o.funded_leadership_boost * support[k]
+        agent.update_leadership(funded_share[k], boost, o.leadership_return)
         agent.decide_pooling(rule, pooled[k], trust[k], u[k], b.habit_gain, b.habit_decay)
 
 

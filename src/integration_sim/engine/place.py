@@ -6,6 +6,7 @@ from integration_sim.config.scenario import Scenario
 from integration_sim.engine.network import TieTable, generate_ties
 from integration_sim.engine.network_files import load_network
 from integration_sim.engine.seeds import Streams
+from integration_sim.engine.spanning import add_spanning_ties
 from integration_sim.engine.state import Population, build_population
 
 
@@ -17,4 +18,6 @@ def build_place(scenario: Scenario, streams: Streams) -> tuple[Population, TieTa
         pop = build_population(s, streams.rng("population"), measured.posts, measured.organisations)
         return pop, measured.ties(pop, s.parameters.network)
     pop = build_population(s, streams.rng("population"))
-    return pop, generate_ties(pop, s.parameters.network, streams.rng("network"))
+    ties = generate_ties(pop, s.parameters.network, streams.rng("network"))
+    add_spanning_ties(pop, ties, s.parameters.network, streams.rng("spanning"))
+    return pop, ties

@@ -16,6 +16,10 @@ from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Population
 
 SEEN_BENEFIT_RATE = 0.2  # weight of this week's own cases in seen benefit (about a 5-week memory)
+# The usual levels motivation responds to (peers, seen benefit) are learned per
+# organisation type over the first year, so that they include a winter.
+REFERENCE_WEEKS = 52
+SETTLING_ROUNDS = 3  # habit and capability solved in turn: each depends on the other
 
 
 @dataclass
@@ -26,7 +30,9 @@ class Context:
     rule: rules.Rule
     leadership_change: np.ndarray  # [O] leadership minus its baseline
     fatigue: np.ndarray  # [L] initiatives' weight per locality
-    reference_peers: float | None = None  # usual peer behaviour (set in week 0)
+    reference_peers: np.ndarray | None = None  # usual peer behaviour per organisation type [N]
+    peers_sum: np.ndarray | None = None  # [T] sum of weekly mean peer behaviour (first year)
+    weeks_seen: int = 0
 
 
 def start_in_equilibrium(
@@ -36,26 +42,62 @@ def start_in_equilibrium(
     rule: rules.Rule,
     leave_probability: np.ndarray,
     rng: np.random.Generator,
-) -> None:
+) -> np.ndarray | None:
     """Give practitioners the habits of their usual context, and a plausible "last week"
-    so social influence in week 0 is not zero."""
+    so social influence in week 0 is not zero. Returns the usual weekly chance of
+    performing [N, B] (None when habits start at zero)."""
     o, bp = scenario.parameters.opportunity, scenario.parameters.behaviour
     if bp.initial_habit != "stationary":
-        return
+        return None
+    pp = scenario.parameters.practitioners
     usual = np.full(pop.size, np.clip(o.base - o.pressure * scenario.drivers.seasonal.base, 0, 1))
-    pop.habit[:], weekly = rules.stationary_habit(
-        rule,
-        pop.capability,
-        usual,
-        pop.motivation,
-        pop.eligible,
-        bp.habit_gain,
-        bp.habit_decay,
-        bp.noise,
-        degree=ties.degree(),
-        leave=leave_probability,
-    )
+    degree = ties.degree()
+    for _ in range(SETTLING_ROUNDS):
+        pop.habit[:], weekly = rules.stationary_habit(
+            rule,
+            pop.capability,
+            usual,
+            pop.motivation,
+            pop.eligible,
+            bp.habit_gain,
+            bp.habit_decay,
+            bp.noise,
+            degree=degree,
+            leave=leave_probability,
+        )
+        pop.capability[:] = stationary_capability(
+            pop.base_capability, weekly, pp.learning_by_doing, pp.capability_fade, leave_probability
+        )
     pop.performed = pop.eligible & (rng.random(weekly.shape) < weekly)
+    return weekly
+
+
+def stationary_capability(
+    base: np.ndarray, weekly: np.ndarray, learning: float, fade: float, leave: np.ndarray
+) -> np.ndarray:
+    """Long-run capability [N, B] of a post whose holder performs with weekly chance ``weekly``.
+
+    Performing closes ``learning`` of the gap to 1, not performing loses ``fade`` of
+    the gain over the baseline, and a leaver's post returns to the baseline (chance
+    ``leave``): gain share = q m / (q m + (1 - q) f + l) of the gap (1 - baseline).
+    """
+    up = weekly * learning
+    denom = up + (1.0 - weekly) * fade + leave[:, None]
+    share = np.where(denom > 0, up / np.maximum(denom, 1e-12), 0.0)
+    return base + share * (1.0 - base)
+
+
+def by_type(pop: Population, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` [N] over each organisation type, spread back to rows [N].
+
+    References that motivation responds to are kept per organisation type, because
+    types see different cases and peers: a single place-wide reference would make
+    each type's motivation drift towards its own level in business as usual.
+    """
+    n_types = len(pop.type_names)
+    total = np.bincount(pop.organisation_type, weights=values, minlength=n_types)
+    count = np.maximum(np.bincount(pop.organisation_type, minlength=n_types), 1)
+    return (total / count)[pop.organisation_type]
 
 
 def opportunity(
@@ -91,10 +133,7 @@ def step_behaviour(
         if ctx.rule.uses_counts
         else None
     )
-    champion = exposure.champion
-    if champion.any():  # champions are kept capable and motivated while active
-        pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
-        pop.capability[champion] = np.maximum(pop.capability[champion], 0.9)
+    keep_champions_ready(pop, exposure.champion)
     p = rules.perform_probability(
         ctx.rule, pop.capability, opportunity, pop.motivation, pop.habit, share, counts, bp.noise
     )
@@ -107,9 +146,17 @@ def step_behaviour(
         primitives.training(exposure),
         pp.training_rate,
     )
+    if pp.capability_fade > 0:  # unused skills fade back towards the post's baseline
+        idle = ~performed
+        pop.capability[idle] -= pp.capability_fade * (
+            pop.capability[idle] - pop.base_capability[idle]
+        ).clip(min=0.0)
     peers = share.mean(axis=1) if share.size else np.zeros(pop.size)
-    if ctx.reference_peers is None:  # motivation responds to change from the usual
-        ctx.reference_peers = float(peers.mean())
+    if ctx.weeks_seen < REFERENCE_WEEKS:  # motivation responds to change from the usual
+        this_week = by_type(pop, peers)
+        ctx.peers_sum = this_week if ctx.peers_sum is None else ctx.peers_sum + this_week
+        ctx.weeks_seen += 1
+        ctx.reference_peers = ctx.peers_sum / ctx.weeks_seen
     rules.update_motivation(
         pop.motivation,
         pop.base_motivation,
@@ -120,23 +167,40 @@ def step_behaviour(
         (pp.leadership_weight, pp.peer_weight, pp.benefit_weight),
         pp.motivation_rate,
     )
-    pop.performed = performed
+    # Kept apart from what is returned: turnover resets leavers' rows of pop.performed
+    # later this week, and the week's records must show what was decided.
+    pop.performed = performed.copy()
     pop.ever |= performed
     return encountered, performed
 
 
-def see_cases(pop: Population, cases: WeekOfCases, first_week: bool) -> None:
+def keep_champions_ready(pop: Population, champion: np.ndarray) -> None:
+    """Champions (bool [N]) are kept capable and motivated (at least 0.9) while active."""
+    if champion.any():
+        pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
+        pop.capability[champion] = np.maximum(pop.capability[champion], 0.9)
+
+
+def see_cases(pop: Population, cases: WeekOfCases, week: int, usual: np.ndarray) -> None:
     """Seen benefit: an exponentially weighted share of one's own cases that went well.
 
-    In the first week it starts at the usual share integrated, which is also the
-    reference motivation responds to and where a joiner's expectation starts.
+    Its reference (what motivation responds to, and where a joiner's expectation
+    starts) is the usual share integrated among the cases practitioners of the same
+    organisation type saw over the first ``REFERENCE_WEEKS`` weeks (so far): types see
+    different cases, so one place-wide reference would make motivation drift by type.
+    ``usual`` [2, T] accumulates those cases (integrated, seen) across calls.
     """
-    if first_week:
+    hits = np.bincount(cases.seen_rows, minlength=pop.size).astype(float)
+    good = np.bincount(cases.seen_rows, weights=cases.seen_integrated, minlength=pop.size)
+    if week < REFERENCE_WEEKS:
+        n_types = usual.shape[1]
+        usual[0] += np.bincount(pop.organisation_type, weights=good, minlength=n_types)
+        usual[1] += np.bincount(pop.organisation_type, weights=hits, minlength=n_types)
         total = cases.cases.sum()
-        pop.base_benefit[:] = float(cases.integrated.sum() / total) if total else 0.0
-        pop.benefit[:] = pop.base_benefit
-    if cases.seen_rows.size:
-        hits = np.bincount(cases.seen_rows, minlength=pop.size)
-        good = np.bincount(cases.seen_rows, weights=cases.seen_integrated, minlength=pop.size)
-        seen = hits > 0
-        pop.benefit[seen] += SEEN_BENEFIT_RATE * (good[seen] / hits[seen] - pop.benefit[seen])
+        place = float(cases.integrated.sum() / total) if total else 0.0
+        share = np.where(usual[1] > 0, usual[0] / np.maximum(usual[1], 1.0), place)
+        pop.base_benefit[:] = share[pop.organisation_type]
+        if week == 0:
+            pop.benefit[:] = pop.base_benefit
+    seen = hits > 0
+    pop.benefit[seen] += SEEN_BENEFIT_RATE * (good[seen] / hits[seen] - pop.benefit[seen])

@@ -53,13 +53,16 @@ Reach = Callable[[Exposure, Intervention, np.ndarray, "np.ndarray | None"], None
 Start = Callable[[Intervention, np.ndarray, StartContext], None]
 
 
-def reach_targeted(exposure: Exposure, iv: Intervention, mask: np.ndarray, chosen) -> None:
-    """The intervention's strength reaches everyone it targets (the strongest one counts)."""
+def reach_targeted(exposure: Exposure, iv: Intervention, weight: np.ndarray, chosen) -> None:
+    """The intervention's strength reaches everyone it targets (the strongest one counts).
+
+    ``weight`` [N] is 0 outside the target and the implementation fidelity inside it.
+    """
     s = exposure.strength[iv.kind]
-    np.maximum(s, iv.strength * mask, out=s)
+    np.maximum(s, iv.strength * weight, out=s)
 
 
-def reach_champions(exposure: Exposure, iv: Intervention, mask: np.ndarray, chosen) -> None:
+def reach_champions(exposure: Exposure, iv: Intervention, weight: np.ndarray, chosen) -> None:
     """Champions are trained and given time: the bundle reaches them, and they broker."""
     if chosen is None:
         return
@@ -69,7 +72,7 @@ def reach_champions(exposure: Exposure, iv: Intervention, mask: np.ndarray, chos
         exposure.strength[k][chosen] = np.maximum(exposure.strength[k][chosen], iv.strength)
 
 
-def reach_nobody(exposure: Exposure, iv: Intervention, mask: np.ndarray, chosen) -> None:
+def reach_nobody(exposure: Exposure, iv: Intervention, weight: np.ndarray, chosen) -> None:
     """No weekly strength: the intervention acts once, when it starts."""
 
 
@@ -86,8 +89,9 @@ class PrimitiveType:
         trains: strength closes the capability gap at ``practitioners.training_rate``.
         brokers: strength raises cross-boundary tie formation like co-location.
         shared_base: practitioners both reached interact (their cross-boundary tie grows).
-        reach: how it reaches practitioners each week it runs.
-        start: what happens once in its first week (choosing champions, handing on learning).
+        reach: how it reaches practitioners each week it acts (after its set-up lag).
+        start: what happens once when its set-up ends (choosing champions, handing on
+            learning).
     """
 
     name: str

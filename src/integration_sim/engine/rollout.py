@@ -39,6 +39,7 @@ class Place:
     need: dict[str, float]
     half_effect: dict[str, float]  # pounds per practitioner-week for half the full effect
     hill: float
+    transfer_weeks: int = 0  # set-up weeks of learning transfer (collating, handing on)
 
 
 def dose_response(spend_per_practitioner_week: float, half_effect: float, hill: float) -> float:
@@ -134,24 +135,33 @@ def _expand_pilot(
         start += s.funding.duration_weeks
     if s.scale_up is not None:
         rest = [n for n in place.localities if n not in piloted]
-        if rest and s.scale_up.learning_transfer > 0:
-            # Handing on the pilots' learning is part of the scale-up launch.
-            out.append(
-                Intervention(
-                    kind="learning_transfer",
-                    start_week=start,
-                    end_week=start + 1,
-                    target=Target(localities=rest),
-                    transfer=s.scale_up.learning_transfer,
-                    source_localities=sorted(piloted, key=place.localities.index),
-                    launch=True,
-                    phase="scale_up",
-                )
-            )
+        up = s.scale_up
+        if rest and up.learning_transfer > 0:
+            out.append(_learning_transfer(up, rest, piloted, start, place, scale))
+            up = up.model_copy(update={"budget": up.budget * (1.0 - up.transfer_share)})
         if rest:
-            bundle = s.scale_up.bundle or s.funding.bundle
-            out += _funded(s.scale_up, rest, start, place, scale, "scale_up", bundle=bundle)
+            bundle = up.bundle or s.funding.bundle
+            out += _funded(up, rest, start, place, scale, "scale_up", bundle=bundle)
     return out
+
+
+def _learning_transfer(
+    up: ScaleUp, rest: list[str], piloted: set[str], start: int, place: Place, scale: float
+) -> Intervention:
+    """Handing on the pilots' learning: part of the scale-up launch, paid from its budget,
+    taking ``place.transfer_weeks``, and only as good as what was collated."""
+    weeks = place.transfer_weeks + 1
+    return Intervention(
+        kind="learning_transfer",
+        start_week=start,
+        end_week=start + weeks,
+        target=Target(localities=rest),
+        transfer=up.learning_transfer * up.collated,
+        cost_per_week=up.budget * up.transfer_share * scale / weeks,
+        source_localities=sorted(piloted, key=place.localities.index),
+        launch=True,
+        phase="scale_up",
+    )
 
 
 def _expand_staged(
@@ -220,6 +230,7 @@ def interventions_for(
         need={loc.name: loc.need for loc in s.system.localities},
         half_effect=s.parameters.funding.half_effect,
         hill=s.parameters.funding.hill,
+        transfer_weeks=s.parameters.implementation.lag_weeks.get("learning_transfer", 0),
     )
     scale = budget_scales(s.strategies, s.equal_budget)[strategy]
     return expand(s.strategies[strategy], place, rng, scale)

@@ -19,11 +19,23 @@ from integration_sim.engine.state import Population
 class Schedule:
     """The interventions of one strategy, resolved against a population."""
 
-    def __init__(self, interventions: list[Intervention], pop: Population, horizon: int) -> None:
+    def __init__(
+        self,
+        interventions: list[Intervention],
+        pop: Population,
+        horizon: int,
+        lag_weeks: dict[str, int] | None = None,
+        fidelity: np.ndarray | None = None,
+    ) -> None:
+        """``lag_weeks``: set-up weeks per primitive before it acts (spending starts at once);
+        ``fidelity`` [N]: share of a funded primitive's strength that reaches each practitioner."""
         self.interventions = interventions
         self.pop = pop
         self.horizon = horizon
+        self.lags = [(lag_weeks or {}).get(iv.kind, 0) for iv in interventions]
         self.masks = [self._mask(iv) for iv in interventions]
+        reach = np.ones(pop.size) if fidelity is None else fidelity
+        self.weights = [m * reach for m in self.masks]
         self.champions: dict[int, np.ndarray] = {}  # intervention index -> practitioner rows
         self._launches = self._launch_table()
 
@@ -48,10 +60,14 @@ class Schedule:
         return self.horizon if iv.end_week is None else iv.end_week
 
     def active(self, week: int) -> list[int]:
-        """Indices of interventions running in ``week``."""
+        """Indices of interventions running (spending) in ``week``."""
         return [
             i for i, iv in enumerate(self.interventions) if iv.start_week <= week < self.end(iv)
         ]
+
+    def acting(self, i: int) -> int:
+        """First week intervention ``i`` acts: its start plus its set-up lag."""
+        return self.interventions[i].start_week + self.lags[i]
 
     def localities_of(self, i: int) -> np.ndarray:
         """bool [L]: localities an intervention reaches."""
@@ -86,7 +102,8 @@ class Schedule:
         out = empty_exposure(self.pop.size, n_loc)
         for i in self.active(week):
             iv, mask = self.interventions[i], self.masks[i]
-            REGISTRY[iv.kind].reach(out, iv, mask, self.champions.get(i))
+            if week >= self.acting(i):  # set-up done
+                REGISTRY[iv.kind].reach(out, iv, self.weights[i], self.champions.get(i))
             if iv.cost_per_week > 0:
                 staff = np.bincount(self.pop.locality[mask], minlength=n_loc).astype(float)
                 if staff.sum() > 0:
@@ -94,10 +111,10 @@ class Schedule:
         return out
 
     def start(self, week: int, ties: TieTable, rng: np.random.Generator) -> None:
-        """Run the start effects of the interventions starting this week, in schedule order."""
+        """Run the start effects of interventions whose set-up ends this week, in schedule order."""
         for i, iv in enumerate(self.interventions):
             start = REGISTRY[iv.kind].start
-            if iv.start_week == week and start is not None:
+            if self.acting(i) == week and start is not None:
                 start(iv, self.masks[i], StartContext(self.pop, ties, rng, self.champions, i))
 
     # ------------------------------------------------------------- derived facts

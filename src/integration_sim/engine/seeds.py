@@ -23,6 +23,9 @@ STREAMS = (
     "posterior",
     "observation",
     "mesa",
+    "spanning",
+    "replacement",
+    "movers",
 )
 
 

@@ -18,8 +18,9 @@ import yaml
 
 from integration_sim import __version__
 from integration_sim.errors import InputError
+from integration_sim.parallel import Pool
 from integration_sim.progress import Progress
-from integration_sim.sensitivity.executor import Batch, default_workers, execute, plan_batches
+from integration_sim.sensitivity.executor import Batch, plan_batches, preload, run_batches
 from integration_sim.sensitivity.experiment import Experiment, load_experiment
 from integration_sim.sensitivity.models import RunSpec, bind, evaluate
 from integration_sim.sensitivity.report import Analysis, analyse
@@ -76,7 +77,7 @@ def sweep(
         experiment: an experiment file, or an :class:`Experiment` (relative
             scenario paths are then taken from the current folder).
         out_dir: the sweep folder (results store, tables, charts).
-        workers: local worker processes (default: all cores; 1 runs in this process).
+        workers: local workers (default: all cores; 1 runs in this process).
         scheduler: a Dask scheduler address (``tcp://host:8786``), cluster or Client.
         resume: finish a sweep already in ``out_dir``; without it a folder
             holding a sweep is refused.
@@ -89,9 +90,38 @@ def sweep(
     spec = bind(exp, path, text)
     store = Store(out_dir)
     fingerprint = _fingerprint(exp, spec)
-    values = _prepare(store, exp, spec, text, fingerprint, resume, workers, scheduler, batch_size)
-    manifest = store.read_manifest()
-    size = int(manifest["batch_size"])
+    with Pool(workers, scheduler, context=spec, preload=preload(spec)) as pool:
+        values, per_run = _prepare(store, exp, spec, text, fingerprint, resume, pool, batch_size)
+        manifest = store.read_manifest()
+        size = int(manifest["batch_size"])
+        done, executed = _execute(store, exp, values, pool, size, per_run, progress)
+    analysis = analyse(store, exp, spec) if analyse_results else None
+    if analysis is not None:
+        manifest.update(status="complete", runs_failed=int(len(analysis.failures)))
+    store.write_manifest(manifest)
+    n_runs = len(values) * exp.replicates
+    return SweepResult(
+        Path(out_dir),
+        exp,
+        analysis,
+        n_runs,
+        done,
+        time.monotonic() - start,
+        size,
+        executed,
+    )
+
+
+def _execute(
+    store: Store,
+    exp: Experiment,
+    values,
+    pool: Pool,
+    size: int,
+    per_run: float | None,
+    progress: bool | None,
+) -> tuple[int, float]:
+    """Run the batches not yet in the store; return (runs done, seconds taken)."""
     n_runs = len(values) * exp.replicates
     done = store.done_batches()
     todo = [
@@ -99,32 +129,13 @@ def sweep(
         for b, runs in plan_batches(n_runs, size)
         if b not in done
     ]
-    already = n_runs - sum(len(b.runs) for b in todo)
-
-    with Progress(n_runs, f"sweep {exp.name}", enabled=progress, done=already) as bar:
-
-        def on_done(batch: Batch, cols: dict[str, list]) -> None:
+    n_todo = sum(len(b.runs) for b in todo)
+    t0 = time.monotonic()
+    with Progress(n_runs, f"sweep {exp.name}", enabled=progress, done=n_runs - n_todo) as bar:
+        for batch, cols in run_batches(pool, pool.context, todo, per_run and per_run * size):
             store.write_part(batch.index, pd.DataFrame(cols))
             bar.advance(len(batch.runs))
-
-        t0 = time.monotonic()
-        execute(spec, todo, on_done, workers=workers, scheduler=scheduler)
-        executed = time.monotonic() - t0
-
-    analysis = analyse(store, exp, spec) if analyse_results else None
-    if analysis is not None:
-        manifest.update(status="complete", runs_failed=int(len(analysis.failures)))
-    store.write_manifest(manifest)
-    return SweepResult(
-        Path(out_dir),
-        exp,
-        analysis,
-        n_runs,
-        n_runs - already,
-        time.monotonic() - start,
-        size,
-        executed,
-    )
+    return n_todo, time.monotonic() - t0
 
 
 def _load(experiment: str | Path | Experiment) -> tuple[Experiment, str, Path]:
@@ -162,11 +173,14 @@ def _prepare(
     text: str,
     fingerprint: str,
     resume: bool,
-    workers: int | None,
-    scheduler: Any,
+    pool: Pool,
     batch_size: int | None,
-):
-    """Create the store (or check it for resuming); return sample values (points x parameters)."""
+) -> tuple[Any, float | None]:
+    """Create the store (or check it for resuming).
+
+    Returns the sample values (points x parameters) and, when runs were timed
+    here to size the batches, the seconds one run takes.
+    """
     if resume:
         if not store.exists():
             raise InputError(
@@ -180,14 +194,11 @@ def _prepare(
                 "resuming would mix results. Run into a new folder instead",
                 file=store.dir,
             )
-        return store.samples()[exp.parameter_names].to_numpy()
+        return store.samples()[exp.parameter_names].to_numpy(), None
     unit = unit_design(exp)
     values = to_values(exp, unit)
-    size = (
-        batch_size
-        or exp.batch_size
-        or _timed_batch_size(spec, values, exp.replicates, workers, scheduler)
-    )
+    per_run = None if batch_size or exp.batch_size else _seconds_per_run(spec, values)
+    size = batch_size or exp.batch_size or _timed_batch_size(per_run, len(values), exp, pool)
     manifest = {
         "kind": "integration-sim sweep",
         "experiment": exp.name,
@@ -207,16 +218,13 @@ def _prepare(
     samples = pd.DataFrame(values, columns=exp.parameter_names)
     samples.insert(0, "point", range(len(values)))
     store.create(manifest, text, design, samples)
-    return values
+    return values, per_run
 
 
-def _timed_batch_size(
-    spec: RunSpec, values, replicates: int, workers: int | None, scheduler: Any
-) -> int:
+def _timed_batch_size(seconds: float, points: int, exp: Experiment, pool: Pool) -> int:
     """Runs per task so a task takes about TARGET_TASK_SECONDS, with enough tasks to balance."""
-    seconds = _seconds_per_run(spec, values)
-    slots = _slots(workers, scheduler)
-    n_runs = len(values) * replicates
+    n_runs = points * exp.replicates
+    slots = pool.slots_for(seconds * n_runs)
     by_time = max(int(TARGET_TASK_SECONDS / max(seconds, 1e-7)), 1)
     by_balance = max(math.ceil(n_runs / (slots * TASKS_PER_SLOT)), 1)
     return min(by_time, by_balance)
@@ -232,18 +240,6 @@ def _seconds_per_run(spec: RunSpec, values) -> float:
     except Exception:  # the run itself will fail again, and be recorded, in the sweep
         n = max(n, 1)
     return (time.perf_counter() - t0) / n
-
-
-def _slots(workers: int | None, scheduler: Any) -> int:
-    """Worker slots the batches are spread over (only used to size batches)."""
-    if scheduler is None:
-        return workers or default_workers()
-    if hasattr(scheduler, "nthreads"):  # a distributed Client
-        return max(sum(scheduler.nthreads().values()), 1)
-    info = getattr(scheduler, "scheduler_info", None)  # a cluster object
-    if isinstance(info, dict) and info.get("workers"):
-        return max(sum(w.get("nthreads", 1) for w in info["workers"].values()), 1)
-    return 8  # an address: unknown until connected; a modest guess keeps tasks balanced
 
 
 def _batch(index: int, runs: range, values, replicates: int) -> Batch:

@@ -5,9 +5,10 @@ title and a one-line caption saying what to look for. :func:`save_png` writes
 one; :func:`comparison_charts` builds the set the comparison report shows.
 
 Concepts live in submodules: ``time_series`` (integration over time, pilot vs
-rest, locality heatmap), ``outcomes`` (sustainability, paired differences,
-cost against outcome), ``network`` (practitioner network before/after and
-network measures), ``style`` (palette and file writing), ``data`` (reshaping).
+rest, locality heatmap), ``outcomes`` (gain kept after the money ends, paired
+effects), ``money`` (cost-effectiveness plane, acceptability curve),
+``network`` (practitioner network before/after and network measures),
+``data`` (reshaping). The palette and file writing are in ``present.style``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from typing import Any
 import pandas as pd
 
 from integration_sim.config.strategies import Intervention
+from integration_sim.present.charts.money import acceptability_curve, cost_effectiveness
 from integration_sim.present.charts.outcomes import (
-    cost_effectiveness,
     paired_difference_distributions,
     sustainability,
 )
@@ -34,6 +35,7 @@ from integration_sim.present.style import Chart, save_png
 
 __all__ = [
     "Chart",
+    "acceptability_curve",
     "behaviour_performance",
     "comparison_charts",
     "cost_effectiveness",
@@ -58,24 +60,33 @@ def comparison_charts(
     localities: list[str] | None = None,
     horizon: int | None = None,
     differences: pd.DataFrame | None = None,
+    effects: pd.DataFrame | None = None,
+    willingness_to_pay: float = 500_000.0,
 ) -> list[Chart]:
-    """The comparison report's charts, in reading order (skipping any that do not apply)."""
-    strategies = list(dict.fromkeys(summary["strategy"]))
+    """The comparison report's charts, in reading order (skipping any that do not apply).
+
+    ``effects`` and ``differences`` are the paired effects and differences
+    against ``baseline`` (see :mod:`integration_sim.analysis.comparison`).
+    """
+    strategies = list(dict.fromkeys(summary["strategy"].astype(str)))
+    baseline = baseline or strategies[0]
     common: dict[str, Any] = {"strategies": strategies, "labels": labels, "horizon": horizon}
     charts = [
         integration_over_time(records, interventions, **common),
         pilot_vs_rest(records, interventions, **common),
-        sustainability(records, interventions, summary, **common),
     ]
-    if len(strategies) > 1:
-        charts.append(
-            paired_difference_distributions(
-                summary, baseline, strategies=strategies, labels=labels, table=differences
-            )
-        )
-    if "total_spend" in summary.columns:
-        charts.append(cost_effectiveness(summary, strategies=strategies, labels=labels))
-    charts.append(locality_heatmap(records, interventions, localities=localities, **common))
+    if len(strategies) > 1 and effects is not None and len(effects):
+        paired: dict[str, Any] = {"baseline": baseline, "strategies": strategies, "labels": labels}
+        money = {**paired, "willingness_to_pay": willingness_to_pay}
+        charts += [
+            sustainability(effects, **paired),
+            paired_difference_distributions(effects, differences, **paired),
+            cost_effectiveness(effects, **money),
+            acceptability_curve(effects, **money),
+        ]
+    charts.append(
+        locality_heatmap(records, interventions, baseline=baseline, localities=localities, **common)
+    )
     return [c for c in charts if c is not None]
 
 

@@ -39,11 +39,13 @@ def series(
 
 
 def smooth(df: pd.DataFrame, weeks: int) -> pd.DataFrame:
-    """Centred rolling mean of ``value`` over ``weeks`` recorded weeks, per strategy and replicate."""
+    """Centred rolling mean of ``value`` over ``weeks`` recorded weeks, per strategy and
+    replicate (and locality, when there is a locality column)."""
     if weeks <= 1 or df.empty:
         return df
-    df = df.sort_values(["strategy", "replicate", "week"])
-    rolled = df.groupby(["strategy", "replicate"], sort=False, observed=True)["value"].transform(
+    keys = [c for c in ("strategy", "replicate", "locality") if c in df.columns]
+    df = df.sort_values([*keys, "week"])
+    rolled = df.groupby(keys, sort=False, observed=True)["value"].transform(
         lambda v: v.rolling(weeks, center=True, min_periods=1).mean()
     )
     return df.assign(value=rolled)

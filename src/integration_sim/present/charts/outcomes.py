@@ -1,4 +1,9 @@
-"""Charts of run outcomes: sustainability, paired differences, cost against outcome."""
+"""Charts of paired effects: the gain that lasts after the money ends, and every effect per replicate.
+
+Effects are paired differences from the baseline strategy (same seeds, same
+weeks, same localities; see :mod:`integration_sim.metrics`), in the long form
+of :func:`integration_sim.analysis.comparison.paired_effects`.
+"""
 
 from __future__ import annotations
 
@@ -8,194 +13,159 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from integration_sim.analysis import comparison
-from integration_sim.config.strategies import Intervention
-from integration_sim.engine.schedule import funding_end
-from integration_sim.metrics import headline, metric_info
+from integration_sim.metrics import Metric, headline, metric_info
 from integration_sim.present.charts import data
-from integration_sim.present.style import Chart, label_of, looks, new_figure, styled
+from integration_sim.present.style import Chart, Look, label_of, looks, new_figure, styled
 
-PCT = 100.0
-# Windows match outcomes.SUMMARY_METRICS["sustainability"]: the 13 weeks before funding
-# ends against weeks 39-52 after it ends, averaged to damp weekly noise.
-WINDOW = 13
-YEAR = 52
+# The three moments of the sustainability chart, each a paired effect in the localities
+# the strategy funds first (see metrics.METRICS).
+MOMENTS = {
+    "gain_at_funding_end": "as the money ends\n(13 weeks before)",
+    "retained_gain_1y": "a year later\n(39-52 weeks after)",
+    "gain_first_localities": "end of the run\n(last 13 weeks)",
+}
 
 
 def _order(df: pd.DataFrame, strategies: list[str] | None) -> list[str]:
-    return strategies or list(dict.fromkeys(df["strategy"]))
+    return strategies or list(dict.fromkeys(df["strategy"].astype(str)))
+
+
+def _values(effects: pd.DataFrame, strategy: str, metric: str) -> np.ndarray:
+    e = effects[(effects["strategy"] == strategy) & (effects["metric"] == metric)]
+    return e["difference"].to_numpy(dtype=float)
+
+
+def _moment_line(
+    ax: Axes, effects: pd.DataFrame, s: str, x: np.ndarray, look: Look, label: str
+) -> bool:
+    qs = [data.quantiles(_values(effects, s, m) * 100.0) for m in MOMENTS]
+    ok = [i for i, q in enumerate(qs) if np.isfinite(q[1])]
+    if not ok:
+        return False
+    ax.plot(
+        x[ok],
+        [qs[i][1] for i in ok],
+        color=look.colour,
+        ls=look.linestyle,
+        marker=look.marker,
+        lw=1.6,
+        label=label,
+    )
+    ax.vlines(x[ok], [qs[i][0] for i in ok], [qs[i][2] for i in ok], color=look.colour, lw=1)
+    return True
 
 
 @styled
 def sustainability(
-    records: pd.DataFrame,
-    interventions: Mapping[str, list[Intervention]],
-    summary: pd.DataFrame | None = None,
+    effects: pd.DataFrame,
     *,
+    baseline: str,
     strategies: list[str] | None = None,
     labels: Mapping[str, str] | None = None,
-    horizon: int | None = None,
 ) -> Chart:
-    """Integration index (percent) when the money ends and a year later, per strategy.
+    """Gain over the baseline (points) in the localities funded first, as the money ends and after.
 
-    Left: median and 10-90% of the mean index over the last ``WINDOW`` weeks of
-    funding and over ``WINDOW`` weeks a year after (clamped to the end of the
-    run). Right (when ``summary`` has ``sustainability``): each replicate's
-    sustainability ratio, with 1 meaning fully sustained.
+    Per funded strategy: the median over replicate pairs (line) and 10-90% of
+    them (bars) 13 weeks before funding ends, 39-52 weeks after, and in the
+    last 13 weeks of the run. A strategy with no funding has no such moments.
     """
-    strategies = _order(records, strategies)
+    strategies = [s for s in _order(effects, strategies) if s != baseline]
     labels = labels or {}
-    horizon = horizon or int(records["week"].max()) + 1
-    look = looks(strategies)
-    overall = data.series(records)
-    with_ratio = summary is not None and "sustainability" in summary.columns
-    fig = new_figure(10 if with_ratio else 6, 4.2 + 0.2 * len(strategies))
-    axes = fig.subplots(1, 2 if with_ratio else 1, squeeze=False).ravel()
-    ax = axes[0]
-    clamped = False
+    look = looks([baseline, *strategies])
+    fig = new_figure(7.5, 4.4 + 0.22 * len(strategies))
+    ax = fig.subplots()
+    shown = 0
     for i, s in enumerate(strategies):
-        end = funding_end(interventions.get(s, []), horizon)
-        if end is None:
-            continue
-        clamped |= end + YEAR > horizon
-        df = overall[overall["strategy"] == s]
-        before = data.window_mean(df, end - WINDOW, end)
-        after = data.window_mean(df, end + YEAR - WINDOW, end + YEAR)
-        if before.empty or after.empty:
-            continue
-        qs = [data.quantiles(before * PCT), data.quantiles(after * PCT)]
-        x = np.array([0, 1]) + (i - (len(strategies) - 1) / 2) * 0.04  # dodge overlapping bars
-        lk = look[s]
-        ax.plot(
-            x,
-            [q[1] for q in qs],
-            color=lk.colour,
-            ls=lk.linestyle,
-            marker=lk.marker,
-            lw=1.6,
-            label=f"{label_of(s, labels)} (money ends week {end})",
-        )
-        ax.vlines(x, [q[0] for q in qs], [q[2] for q in qs], color=lk.colour, lw=1)
-    ax.set_xticks([0, 1], ["13 weeks before\nfunding ends", "39-52 weeks after\nfunding ends"])
-    ax.set_xlim(-0.4, 1.4)
-    ax.set_ylabel("Integration index (% of cases integrated)")
-    ax.set_title("Before and after the money ends\n(median, bars: 10-90% of replicates)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, ncols=1)
-    if with_ratio:
-        ax2 = axes[1]
-        ratio = {
-            s: v[np.isfinite(v)]
-            for s in strategies
-            if (
-                v := summary.loc[summary["strategy"] == s, "sustainability"]
-                .astype(float)
-                .to_numpy()
-            ).size
-        }
-        ratio = {
-            s: v for s, v in ratio.items() if v.size
-        }  # strategies with no funding have no ratio
-        for i, (s, v) in enumerate(ratio.items()):
-            jitter = np.random.default_rng(i).uniform(
-                -0.15, 0.15, v.size
-            )  # fixed: same picture every time
-            ax2.scatter(
-                v, i + jitter, s=12, color=look[s].colour, marker=look[s].marker, alpha=0.6, lw=0
-            )
-            q10, q50, q90 = data.quantiles(v)
-            ax2.plot([q10, q90], [i, i], color="0.2", lw=1.2)
-            ax2.plot([q50], [i], marker="|", color="0.1", ms=14, mew=2)
-        ax2.axvline(1.0, color="0.3", ls="--", lw=1)
-        ax2.set_yticks(range(len(ratio)), [label_of(s, labels) for s in ratio])
-        if ratio:
-            ax2.set_ylim(len(ratio) - 0.5, -0.5)
-        else:
-            ax2.text(
-                0.5,
-                0.5,
-                "no run lasts a year after its funding ends",
-                ha="center",
-                transform=ax2.transAxes,
-            )
-        ax2.set_xlabel("Index a year after funding ends / index before it ends (ratio)")
-        ax2.set_title(
-            "Sustainability per replicate\n(| median, line 10-90%; dashed: fully sustained)"
-        )
-    title = "Does integrated working last when the money ends?"
+        x = np.arange(len(MOMENTS)) + (i - (len(strategies) - 1) / 2) * 0.05  # dodge the bars
+        shown += _moment_line(ax, effects, s, x, look[s], label_of(s, labels, 45))
+    ax.axhline(0, color="0.3", ls="--", lw=1)
+    ax.set_xticks(range(len(MOMENTS)), list(MOMENTS.values()))
+    ax.set_xlim(-0.4, len(MOMENTS) - 0.6)
+    base = label_of(baseline, labels, 60)
+    ax.set_ylabel(f"Gain over {base}\n(points of integration index)")
+    if shown:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, ncols=1)
+    else:
+        ax.text(0.5, 0.5, "no strategy has funding that ends", ha="center", transform=ax.transAxes)
+    title = "Does the gain over the baseline last when the money ends?"
     fig.suptitle(title, fontweight="bold")
-    caption = "Flat or rising lines (ratios at or above 1) mean the change outlived its funding; falling lines mean it faded."
-    if clamped:
-        caption += (
-            " Where the run ends within a year of funding, the later point is the end of the run."
-        )
+    caption = (
+        f"Each line is a strategy's gain over {labels.get(baseline, baseline)} in the localities it "
+        "funds first (median, bars 10-90% of replicate pairs); the dashed line is no gain. A line that "
+        "stays up after the money ends was built; one that falls to the dashed line was bought. "
+        "A moment past the end of the run is left out."
+    )
     return Chart("sustainability", title, caption, fig)
+
+
+def _display(info: Metric) -> Metric:
+    if info.unit == "pounds":  # thousands read better than six-digit tick labels
+        return dataclasses.replace(info, unit="thousand pounds", scale=info.scale / 1e3)
+    return info
+
+
+def _difference_panel(
+    ax: Axes, metric: str, others: list[str], effects: pd.DataFrame, table: pd.DataFrame, look: dict
+) -> None:
+    info = _display(metric_info(metric))
+    for i, s in enumerate(others):
+        d = _values(effects, s, metric) * info.scale
+        if not d.size:
+            continue
+        jitter = np.random.default_rng(i).uniform(
+            -0.18, 0.18, d.size
+        )  # fixed: same picture each time
+        ax.scatter(
+            d, i + jitter, s=9, color=look[s].colour, marker=look[s].marker, alpha=0.45, lw=0
+        )
+        q10, q50, q90 = data.quantiles(d)
+        ax.plot([q10, q90], [i, i], color="0.35", lw=1)
+        row = table[(table["strategy"] == s) & (table["metric"] == metric)]
+        if len(row) and np.isfinite(row["ci_low"].iloc[0]):
+            r = row.iloc[0]
+            ax.plot([r.ci_low * info.scale, r.ci_high * info.scale], [i, i], color="0.05", lw=3.5)
+        ax.plot([q50], [i], marker="D", color="white", mec="0.05", ms=6)
+    ax.axvline(0, color="0.3", lw=0.9, ls="--")
+    ax.set_title(textwrap.fill(info.label, 30), fontsize=9)
+    arrow = {True: " (better →)", False: " (← better)", None: ""}[info.higher_is_better]
+    ax.set_xlabel(textwrap.fill(f"{info.unit}{arrow}", 32))
 
 
 @styled
 def paired_difference_distributions(
-    summary: pd.DataFrame,
-    baseline: str | None = None,
+    effects: pd.DataFrame,
+    table: pd.DataFrame,
     *,
+    baseline: str,
     metrics: list[str] | None = None,
     strategies: list[str] | None = None,
     labels: Mapping[str, str] | None = None,
-    table: pd.DataFrame | None = None,
 ) -> Chart:
-    """Per-replicate differences from ``baseline`` for key metrics, one panel per metric.
+    """Per-replicate paired effects against ``baseline``, one panel per effect.
 
-    Dots are replicate pairs (strategy minus baseline, same seeds); the thin
-    line spans 10-90% of them, the thick line is the 95% bootstrap interval
-    of the median and the diamond is the median.
+    Dots are replicate pairs; the thin line spans 10-90% of them, the thick
+    line is the 95% bootstrap interval of the median (drawn only with enough
+    pairs) and the diamond is the median. Quantities fixed by the scenario
+    (programme spend) and ratios have no panel: they are in the tables.
     """
-    baseline = baseline or comparison.default_baseline(summary)
-    metrics = [
-        m for m in (metrics or headline()) if m in summary.columns and metric_info(m).compute
-    ]
-    strategies = _order(summary, strategies)
-    others = [s for s in strategies if s != baseline]
+    candidates = metrics or [m for m in headline(paired=True) if not metric_info(m).fixed]
+    metrics = [m for m in candidates if (effects["metric"] == m).any()]
+    others = [s for s in _order(effects, strategies) if s != baseline]
     labels = labels or {}
-    look = looks(strategies)
-    pairs = comparison.paired_samples(summary, baseline, metrics)
-    # A metric with no finite pair (e.g. sustainability against a baseline with no
-    # funding to end) would only add an empty panel.
-    metrics = [m for m in metrics if (pairs["metric"] == m).any()]
-    table = (
-        table if table is not None else comparison.paired_differences(summary, baseline, metrics)
-    )
+    look = looks([baseline, *others])
     ncols = min(3, max(len(metrics), 1))
     nrows = -(-len(metrics) // ncols) or 1
-    fig = new_figure(3.5 * ncols, 0.9 + nrows * (0.7 + 0.45 * len(others)))
+    fig = new_figure(3.6 * ncols, 1.0 + nrows * (1.0 + 0.42 * len(others)))
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True).ravel()
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
     for ax, metric in zip(axes, metrics, strict=False):
-        info = metric_info(metric)
-        if info.unit == "pounds":  # thousands read better than six-digit tick labels
-            info = dataclasses.replace(info, unit="thousand pounds", scale=info.scale / 1e3)
-        for i, s in enumerate(others):
-            d = (
-                pairs[(pairs["strategy"] == s) & (pairs["metric"] == metric)]["difference"]
-                * info.scale
-            )
-            row = table[(table["strategy"] == s) & (table["metric"] == metric)]
-            if d.empty or row.empty:
-                continue
-            jitter = np.random.default_rng(i).uniform(-0.18, 0.18, len(d))
-            ax.scatter(
-                d, i + jitter, s=9, color=look[s].colour, marker=look[s].marker, alpha=0.45, lw=0
-            )
-            r = row.iloc[0]
-            ax.plot([r.diff_q10 * info.scale, r.diff_q90 * info.scale], [i, i], color="0.35", lw=1)
-            ax.plot([r.ci_low * info.scale, r.ci_high * info.scale], [i, i], color="0.05", lw=3.5)
-            ax.plot([r.diff_median * info.scale], [i], marker="D", color="white", mec="0.05", ms=6)
-        ax.axvline(0, color="0.3", lw=0.9, ls="--")
-        ax.set_title(textwrap.fill(info.label, 34), fontsize=9)
-        arrow = {True: "   better →", False: "   ← better", None: ""}[info.higher_is_better]
-        unit = f" ({info.unit})" if info.unit else ""
-        ax.set_xlabel(f"difference{unit}{arrow}")
-        ax.set_yticks(range(len(others)), [label_of(s, labels) for s in others])
+        _difference_panel(ax, metric, others, effects, table, look)
+    for ax in axes[::ncols]:
+        ax.set_yticks(range(len(others)), [label_of(s, labels, 28) for s in others])
         ax.set_ylim(len(others) - 0.5, -0.5)
     key = [
         Line2D([], [], marker="D", color="white", mec="0.05", ls="", label="median difference"),
@@ -203,65 +173,11 @@ def paired_difference_distributions(
         Line2D([], [], color="0.35", lw=1, label="10-90% of replicate pairs"),
         Line2D([], [], marker="o", color="0.5", ls="", alpha=0.6, label="one replicate pair"),
     ]
-    fig.legend(handles=key, loc="outside lower center", ncols=4, frameon=False)
-    title = f"Paired differences from {(labels or {}).get(baseline) or baseline} (same seeds per replicate)"
-    fig.suptitle(title, fontweight="bold")
+    fig.legend(handles=key, loc="outside lower center", ncols=2, frameon=False)
+    title = f"Effects against {labels.get(baseline) or baseline}, replicate by replicate"
+    fig.suptitle(textwrap.fill(title, 90), fontweight="bold")
     caption = (
         "A thick bar clear of the dashed zero line means a difference we can be sure of; dots on both "
         "sides of zero mean the strategy wins in some replicates and loses in others."
     )
     return Chart("paired_differences", title, caption, fig)
-
-
-@styled
-def cost_effectiveness(
-    summary: pd.DataFrame,
-    *,
-    outcome: str = "integration_gain",
-    cost: str = "total_spend",
-    strategies: list[str] | None = None,
-    labels: Mapping[str, str] | None = None,
-) -> Chart:
-    """Cost against outcome: each replicate's programme spend (thousand pounds) vs its gain.
-
-    Large markers are medians, with lines spanning 10-90% of replicates on
-    each axis. Falls back to ``integration_final`` when ``outcome`` is absent.
-    """
-    if outcome not in summary.columns:
-        outcome = "integration_final"
-    strategies = _order(summary, strategies)
-    labels = labels or {}
-    look = looks(strategies)
-    info_y = metric_info(outcome)
-    fig = new_figure(6.5, 4.6)
-    ax = fig.subplots()
-    for s in strategies:
-        rows = summary[summary["strategy"] == s]
-        x = rows[cost].astype(float).to_numpy() / 1e3
-        y = rows[outcome].astype(float).to_numpy() * info_y.scale
-        lk = look[s]
-        ax.scatter(x, y, s=14, color=lk.colour, marker=lk.marker, alpha=0.35, lw=0)
-        (x10, x50, x90), (y10, y50, y90) = data.quantiles(x), data.quantiles(y)
-        ax.plot([x10, x90], [y50, y50], color=lk.colour, lw=1.2)
-        ax.plot([x50, x50], [y10, y90], color=lk.colour, lw=1.2)
-        ax.plot(
-            [x50],
-            [y50],
-            marker=lk.marker,
-            color=lk.colour,
-            mec="black",
-            ms=9,
-            ls="",
-            label=label_of(s, labels),
-        )
-    ax.set_xlabel(f"{metric_info(cost).label} (thousand pounds)")
-    ax.set_ylabel(f"{info_y.label} ({info_y.unit})")
-    ax.set_xlim(left=0)
-    ax.legend(frameon=False, loc="best", title="median, lines 10-90%")
-    title = "Cost against outcome"
-    ax.set_title(title, fontweight="bold")
-    caption = (
-        "Up and to the left is better (more integration for less money); small dots are replicates, "
-        "so overlapping clouds mean the strategies are hard to tell apart."
-    )
-    return Chart("cost_effectiveness", title, caption, fig)

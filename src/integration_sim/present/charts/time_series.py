@@ -124,7 +124,6 @@ def integration_over_time(
             ax.set_ylabel(f"Integration index (% of cases\nintegrated, {SMOOTH}-week mean)")
         if ax.get_subplotspec().is_last_row() or ax is axes[-1]:
             ax.set_xlabel("Week of run")
-    axes[0].set_ylim(bottom=0)
     handles = [
         axes[0].plot([], [], color="0.2", lw=1.6, label="median of replicates")[0],
         Patch(color=look[strategies[0]].colour, alpha=0.22, label="10-90% of replicates"),
@@ -183,7 +182,6 @@ def pilot_vs_rest(
             ax.set_ylabel(f"Integration index (% of cases\nintegrated, {SMOOTH}-week mean)")
         if ax.get_subplotspec().is_last_row() or len(strategies) - list(axes).index(ax) <= 3:
             ax.set_xlabel("Week of run")  # only where tick labels show (shared x axis)
-    axes[0].set_ylim(bottom=0)
     handles = [*axes[0].get_legend_handles_labels()[0], *_funding_handles(interventions, horizon)]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
     title = f"Pilot localities ({', '.join(pilots)}) vs the rest"
@@ -195,65 +193,97 @@ def pilot_vs_rest(
     return Chart("pilot_vs_rest", title, caption, fig)
 
 
+HEATMAP_SMOOTH = 13  # weeks: a quarter, so seasonal and weekly noise do not read as change
+
+
+def _heat_grid(med: pd.Series, s: str, localities: list[str], weeks: np.ndarray) -> np.ndarray:
+    if s not in med.index.get_level_values(0):
+        return np.full((len(localities), len(weeks)), np.nan)
+    return med.loc[s].unstack("week").reindex(index=localities, columns=weeks).to_numpy() * PCT
+
+
+def _heat_panel(
+    ax: Axes, grid: np.ndarray, weeks: np.ndarray, localities: list[str], pilots: set, **im
+):
+    image = ax.imshow(
+        grid,
+        aspect="auto",
+        interpolation="nearest",
+        extent=(weeks[0] - 0.5, weeks[-1] + 0.5, len(localities) - 0.5, -0.5),
+        **im,
+    )
+    ax.set_yticks(range(len(localities)))
+    ax.set_yticklabels([f"{name} *" if name in pilots else name for name in localities])
+    ax.grid(False)
+    return image
+
+
+def _heat_data(records: pd.DataFrame, baseline: str) -> tuple[pd.Series, pd.Series]:
+    """Smoothed index per locality and week: median levels, and median paired differences."""
+    loc = data.smooth(data.series(records, "integration_index", None), HEATMAP_SMOOTH)
+    keys = ["strategy", "locality", "week"]
+    levels = loc.groupby(keys, observed=True)["value"].median()
+    base = loc[loc["strategy"] == baseline].set_index(["replicate", "locality", "week"])["value"]
+    paired = loc.join(base.rename("base"), on=["replicate", "locality", "week"])
+    diff = (paired["value"] - paired["base"]).rename("value")
+    return levels, paired.assign(value=diff).groupby(keys, observed=True)["value"].median()
+
+
 @styled
 def locality_heatmap(
     records: pd.DataFrame,
     interventions: Mapping[str, list[Intervention]],
     *,
+    baseline: str | None = None,
     strategies: list[str] | None = None,
     labels: Mapping[str, str] | None = None,
     localities: list[str] | None = None,
     horizon: int | None = None,
 ) -> Chart:
-    """Median integration index (percent) by locality (rows) and week (columns), per strategy."""
+    """Integration by locality (rows) and week (columns), smoothed over 13 weeks.
+
+    The baseline's panel shows its level (median over replicates); every other
+    panel shows the median paired difference from the baseline (same replicate,
+    locality and week), so what each strategy adds stands out from the season.
+    """
     strategies = _order(records, strategies)
+    baseline = baseline or strategies[0]
+    strategies = [baseline, *[s for s in strategies if s != baseline]]
     labels = labels or {}
-    loc = data.series(records, "integration_index", None)
-    localities = localities or list(dict.fromkeys(loc["locality"]))
     horizon = horizon or int(records["week"].max()) + 1
-    med = loc.groupby(["strategy", "locality", "week"], observed=True)["value"].median()
+    levels, diffs = _heat_data(records, baseline)
+    localities = localities or list(dict.fromkeys(levels.index.get_level_values("locality")))
+    weeks = np.sort(levels.index.get_level_values("week").unique())
     pilots = set(data.pilot_localities(interventions))
-    n = len(strategies)
-    fig = new_figure(10, 0.6 + n * (0.45 + 0.2 * len(localities)))
-    axes = fig.subplots(n, 1, sharex=True, squeeze=False).ravel()
-    weeks = np.sort(loc["week"].unique())
-    vmax = max(float(med.max()) * PCT, 1e-9) if len(med) else 1.0
-    # Start the colour scale near the lowest value (rounded down to 5 points), not at 0,
-    # so the range that actually varies gets the whole scale.
-    vmin = min(5.0 * np.floor(float(med.min()) * PCT / 5.0), vmax - 1e-9) if len(med) else 0.0
-    image = None
-    for ax, s in zip(axes, strategies, strict=True):
-        grid = np.full((len(localities), len(weeks)), np.nan)
-        if s in med.index.get_level_values(0):
-            m = med.loc[s].unstack("week").reindex(index=localities, columns=weeks)
-            grid = m.to_numpy() * PCT
-        # cividis: perceptually uniform and readable by most colour-blind viewers and in grey.
-        image = ax.imshow(
-            grid,
-            aspect="auto",
-            cmap="cividis",
-            vmin=vmin,
-            vmax=vmax,
-            interpolation="nearest",
-            extent=(weeks[0] - 0.5, weeks[-1] + 0.5, len(localities) - 0.5, -0.5),
+    fig = new_figure(10, 0.9 + len(strategies) * (0.45 + 0.2 * len(localities)))
+    axes = fig.subplots(len(strategies), 1, sharex=True, squeeze=False).ravel()
+    base_grid = _heat_grid(levels, baseline, localities, weeks)
+    # cividis: perceptually uniform and readable by most colour-blind viewers and in grey.
+    level_im = _heat_panel(axes[0], base_grid, weeks, localities, pilots, cmap="cividis")
+    grids = [_heat_grid(diffs, s, localities, weeks) for s in strategies[1:]]
+    lim = max([np.nanmax(np.abs(g)) for g in grids if np.isfinite(g).any()] + [0.5])
+    diff_im = None
+    for ax, grid in zip(axes[1:], grids, strict=True):
+        diff_im = _heat_panel(
+            ax, grid, weeks, localities, pilots, cmap="PuOr_r", vmin=-lim, vmax=lim
         )
-        ax.set_yticks(range(len(localities)))
-        ax.set_yticklabels([f"{name} *" if name in pilots else name for name in localities])
-        ax.grid(False)
+    for ax, s in zip(axes, strategies, strict=True):
         for _, lo, hi in funding_periods(interventions.get(s, []), horizon):
             for w in (lo, hi):
-                ax.axvline(w - 0.5, color="white", ls="--", lw=1)
-        ax.set_title(label_of(s, labels, 40), loc="left")
+                ax.axvline(w - 0.5, color="black", ls="--", lw=1)
+        what = "level" if s == baseline else f"difference from {labels.get(baseline, baseline)}"
+        ax.set_title(f"{label_of(s, labels, 60)}: {what}", loc="left", fontsize=9)
     _week_axis(axes[-1], horizon)
     axes[-1].set_xlabel("Week of run (dashed lines: funding starts and ends)")
-    fig.colorbar(
-        image, ax=list(axes), label="Integration index (% of cases integrated)", shrink=0.8
-    )
-    title = "Integration by locality and week (median of replicates)"
+    fig.colorbar(level_im, ax=axes[:1], label="Index (%)", shrink=0.9)
+    if diff_im is not None:
+        fig.colorbar(diff_im, ax=list(axes[1:]), label="Difference (points)", shrink=0.8)
+    title = f"Integration by locality and week ({HEATMAP_SMOOTH}-week rolling mean)"
     fig.suptitle(title + ("; * = pilot locality" if pilots else ""), fontweight="bold")
     caption = (
-        "Brighter is more integrated: read across a row to see when a locality takes off and whether "
-        "it fades after the dashed funding-end line; read down to see which localities are left behind."
+        "Top: the baseline's integration index. Below: each strategy's difference from it, median "
+        "of replicate pairs (orange: more integrated, purple: less). Read across a row to see when a "
+        "locality gains and whether the gain fades after the dashed funding-end line."
     )
     return Chart("locality_heatmap", title, caption, fig)
 
