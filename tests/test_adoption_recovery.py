@@ -50,6 +50,9 @@ def test_monthly_census_counts_reach_temperature_1_and_cover_the_truth(recovery)
     assert gens["temperature"].iloc[0] < 100  # was 2e5 with the single-run hazard
     assert gens["temperature"].iloc[-1] == pytest.approx(1.0)
     s = result.summary.set_index("parameter").loc[PARAM]
+    # Shown with pytest -rP: the figures docs/calibration.md quotes.
+    print(gens.to_string(index=False))
+    print(result.summary[["parameter", "mean", "median", "q05", "q95", "shrinkage"]].to_string())
     assert s["q05"] <= TRUTH <= s["q95"], s.to_dict()
     assert s["shrinkage"] > 0.3  # the counts are informative
 
