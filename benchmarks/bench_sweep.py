@@ -86,10 +86,10 @@ def _calibrate_seconds(workers: int) -> tuple[float, int]:
     example = REPO / "calibration" / "example"
     config = yaml.safe_load((example / "config.yaml").read_text())
     config["abc"]["max_generations"] = 2
-    with tempfile.TemporaryDirectory(dir=example) as tmp:  # relative paths still resolve
+    with tempfile.TemporaryDirectory() as tmp:  # outside the repository, so a kill leaves nothing
         path = Path(tmp) / "config.yaml"
-        config["scenario"] = "../scenario.yaml"
-        config["measurements"] = ["../measurements/*.csv"]
+        config["scenario"] = str(example / "scenario.yaml")
+        config["measurements"] = [str(example / "measurements" / "*.csv")]
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
         t0 = time.perf_counter()
         res = calibrate(path, Path(tmp) / "out", workers=workers, log=lambda *_: None)

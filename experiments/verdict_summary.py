@@ -5,7 +5,7 @@
 ``output`` is pilot_minus_sw_auc (default: area under the index curve) or
 pilot_minus_sw_final (index over the last 13 weeks).
 
-Reads ``results.csv`` (one row per sample point) and ``discovery.csv`` written by
+Reads ``results.parquet`` (or ``results.csv``; one row per sample point) written by
 ``integration-sim sweep experiments/verdict_sensitivity.yaml -o results/verdict``
 and prints: the share of points where pilot-then-scale beats system-wide with a
 95% Wilson interval, the mean paired difference with a 95% bootstrap interval,
@@ -36,7 +36,9 @@ def wilson(yes: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def main(folder: str, output: str = OUTPUT) -> None:
-    res = pd.read_csv(Path(folder) / "results.csv")
+    folder_path = Path(folder)
+    parquet = folder_path / "results.parquet"
+    res = pd.read_parquet(parquet) if parquet.exists() else pd.read_csv(folder_path / "results.csv")
     y = res[output].dropna().to_numpy()
     n, yes = y.size, int((y > 0).sum())
     lo, hi = wilson(yes, n)

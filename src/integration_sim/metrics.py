@@ -567,7 +567,8 @@ def run_view(records: pd.DataFrame, horizon: int, row: pd.Series) -> RunView:
     """A run's view from its records and its summary row (which holds its windows)."""
     end = row.get("funding_end")
     end = None if end is None or not np.isfinite(end) else int(end)
-    first = [n for n in str(row.get("first_localities") or "").split(";") if n]
+    names = row.get("first_localities")
+    first = [n for n in names.split(";") if n] if isinstance(names, str) else []
     return RunView(records, horizon, end, first)
 
 

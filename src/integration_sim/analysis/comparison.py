@@ -298,7 +298,7 @@ def _ratio_of_medians(
     below = metric_info(ratio.denominator).label.lower()
     if n < boot["min_pairs"]:
         return nan, nan, nan, f"undefined: too few replicate pairs ({n}) to tell {below} from zero"
-    if metric_info(ratio.numerator).fixed and not np.any(both[:, 0]):
+    if metric_info(ratio.numerator).fixed and np.allclose(both[:, 0], 0.0, atol=0.5):
         return nan, nan, nan, f"undefined: no {metric_info(ratio.numerator).label.lower()}"
     den = both[:, 1]
     lo, _ = bootstrap_median_interval(den, boot["level"], boot["resamples"], boot["seed"])
