@@ -134,7 +134,7 @@ def oracle_from_engine(model, seed: int) -> OracleModel:
     """
     import numpy as np
 
-    sc = model.scenario
+    sc = model.spec
     behaviours = []
     for name in sc.practitioner_behaviours:
         b = sc.behaviours[name]

@@ -59,3 +59,19 @@ class InputErrors(InputError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+class FieldProblems(ValueError):
+    """Problems a schema validator found, each at its own field.
+
+    Raised inside pydantic validators (which only pass ``ValueError`` on), so the
+    message for each problem can still name its own field and line.
+
+    Args:
+        problems: (location, message) pairs; a location is a tuple of keys and
+            list positions from the validated mapping's root.
+    """
+
+    def __init__(self, problems: list[tuple[tuple[str, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(loc)}: {msg}" for loc, msg in problems))

@@ -13,6 +13,16 @@ from typing import Any
 
 import pandas as pd
 
+from integration_sim.errors import InputError
+
+try:  # POSIX; elsewhere folders are not locked
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None
+
+MANIFEST = "manifest.json"  # present only in a complete output folder: written last
+LOCK = ".lock"
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
@@ -55,9 +65,30 @@ def write_table(df: pd.DataFrame, path_stem: str | Path, csv: bool = True) -> li
     written.append(stem.with_suffix(".parquet"))
     if csv:
         with atomic_path(stem.with_suffix(".csv")) as tmp:
-            df.to_csv(tmp, index=False, float_format="%.8g")
+            spreadsheet_safe(df).to_csv(tmp, index=False, float_format="%.8g")
         written.append(stem.with_suffix(".csv"))
     return written
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula."""
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with text cells that a spreadsheet would run as a formula neutralised by a
+    leading apostrophe (shown as text, not run). Numbers are left alone; the Parquet
+    files keep the text exactly as given."""
+    out = None
+    for col in df.columns:
+        if df[col].dtype == object or isinstance(
+            df[col].dtype, pd.CategoricalDtype | pd.StringDtype
+        ):
+            values = df[col].astype(object)
+            risky = values.map(lambda x: isinstance(x, str) and x.startswith(FORMULA_STARTS))
+            if risky.any():
+                out = df.copy() if out is None else out
+                out[col] = values.where(~risky, "'" + values.astype(str))
+    return df if out is None else out
 
 
 def content_hash(data: bytes | str) -> str:
@@ -65,3 +96,58 @@ def content_hash(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     return hashlib.sha256(data).hexdigest()
+
+
+def prepare_folder(folder: str | Path) -> Path:
+    """Create ``folder`` (and parents) or explain, as an InputError, why it cannot be."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("is a file, not a folder: choose another output folder", file=folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(
+            "cannot be made: part of its path is a file, not a folder", file=folder
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot make the output folder: {exc.strerror}", file=folder) from None
+    return folder
+
+
+@contextlib.contextmanager
+def locked_folder(folder: str | Path, fresh: bool = True) -> Iterator[Path]:
+    """Hold ``folder`` for one job: create it, lock it against a second job writing there
+    at the same time, and remove any old manifest first, so that the folder looks
+    complete only once this job writes its own manifest (last).
+
+    ``fresh=False`` keeps the manifest (a sweep's manifest is its resume state).
+    The lock is an OS file lock on ``folder/.lock``: it goes when the process ends,
+    however it ends, so a killed job never blocks the next.
+    """
+    folder = prepare_folder(folder)
+    try:
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write in the output folder: {exc.strerror}", file=folder
+        ) from None
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise InputError(
+                    "another job is writing to this folder now: wait for it to finish, "
+                    "or choose another output folder",
+                    file=folder,
+                ) from None
+        try:
+            if fresh:
+                (folder / MANIFEST).unlink(missing_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write in the output folder: {exc.strerror}", file=folder
+            ) from None
+        yield folder
+    finally:
+        os.close(fd)  # closing releases the lock

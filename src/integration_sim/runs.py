@@ -8,10 +8,12 @@ identical whatever the number of worker processes or the order runs finish in.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import platform
 import shutil
 import sys
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,12 +27,13 @@ from integration_sim.config.overrides import apply_overrides
 from integration_sim.config.posterior import draw, load_posterior
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.strategies import Intervention
+from integration_sim.engine.footprint import check_memory, run_bytes
 from integration_sim.engine.model import IntegrationModel
 from integration_sim.engine.recorder import Tallies
 from integration_sim.engine.seeds import Streams, run_seed
 from integration_sim.engine.state import practitioner_table
 from integration_sim.errors import InputError
-from integration_sim.files import atomic_path, write_json, write_table, write_text
+from integration_sim.files import atomic_path, content_hash, write_json, write_table, write_text
 from integration_sim.metrics import summarise
 from integration_sim.parallel import Pool, default_workers
 from integration_sim.progress import Progress
@@ -296,6 +299,15 @@ def run(
     tasks = [(s, r) for s in strategies for r in range(n_rep) if (s, r) not in done]
     results = [r for r in results if r.strategy in strategies and r.replicate < n_rep]
     workers = max(1, min(workers or default_workers(), len(tasks)))
+    fits = check_memory(scenario, workers)
+    if fits < workers:
+        warnings.warn(
+            f"{workers} runs at once would not fit in memory (about {run_bytes(scenario) / 1e9:.1f} "
+            f"GB each); using {fits} worker(s)",
+            ResourceWarning,
+            stacklevel=2,
+        )
+        workers = fits
     started = datetime.now(UTC)
     bar = Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results))
     with Pool(workers, context=scenario, preload=["integration_sim.runs"]) as pool, bar:
@@ -314,14 +326,21 @@ def run(
 class Checkpoints:
     """Finished runs saved one file each, so an interrupted job can resume.
 
-    A run is saved atomically as ``<strategy>~<replicate>.pkl`` (pickle of the
-    RunResult) in a folder stamped with the scenario's content hash; a folder
-    stamped for different content is refused rather than mixed in.
+    A run is pickled atomically to ``<strategy>~<replicate>.pkl``, then a line
+    (file name, SHA-256 of its bytes, scenario content hash, run seed) is appended
+    to ``ledger.jsonl``. Resuming unpickles only files listed there with the same
+    digest, this scenario's hash and the seed replicate *r* must have: a file this
+    tool did not write, one cut short, or one from another seed or scenario is never
+    loaded, and its run is simply done again. The folder is stamped with the
+    scenario's hash; resuming into a folder stamped for other content is refused.
     """
+
+    LEDGER = "ledger.jsonl"
 
     def __init__(self, folder: str | Path, scenario: Scenario, resume: bool) -> None:
         self.folder = Path(folder)
         self.stamp = scenario.content_hash()
+        self.base_seed = scenario.seed
         stamp_file = self.folder / "scenario_hash"
         if resume and stamp_file.exists() and stamp_file.read_text().strip() != self.stamp:
             raise InputError(
@@ -335,13 +354,56 @@ class Checkpoints:
         write_text(stamp_file, self.stamp + "\n")
 
     def load(self) -> list[RunResult]:
-        """Every run saved so far."""
-        return [pickle.loads(p.read_bytes()) for p in sorted(self.folder.glob("*.pkl"))]
+        """Every run this scenario and seed saved so far (checked before unpickling)."""
+        ledger = self._ledger()
+        results = []
+        for path in sorted(self.folder.glob("*.pkl")):
+            entry = ledger.get(path.name)
+            data = path.read_bytes()
+            if (
+                entry is None
+                or entry.get("scenario_hash") != self.stamp
+                or entry.get("sha256") != content_hash(data)
+            ):
+                continue  # not written by this job for this scenario, or damaged: rerun it
+            result = pickle.loads(data)
+            if result.seed == entry.get("seed") == run_seed(self.base_seed, result.replicate):
+                results.append(result)
+        return results
 
     def save(self, result: RunResult) -> None:
-        """Save one finished run (atomically)."""
-        with atomic_path(self.folder / f"{result.strategy}~{result.replicate}.pkl") as tmp:
-            tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        """Save one finished run (atomically), then record it in the ledger."""
+        path = self.folder / f"{result.strategy}~{result.replicate}.pkl"
+        if path.parent != self.folder or path.name.startswith("."):
+            raise InputError(f"strategy name {result.strategy!r} cannot be a file name")
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+        entry = {
+            "file": path.name,
+            "sha256": content_hash(data),
+            "scenario_hash": self.stamp,
+            "seed": result.seed,
+        }
+        with open(self.folder / self.LEDGER, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def _ledger(self) -> dict[str, dict[str, Any]]:
+        try:
+            text = (self.folder / self.LEDGER).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        entries = {}
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short when a job was killed
+            if isinstance(entry, dict) and "file" in entry:
+                entries[entry["file"]] = entry
+        return entries
 
 
 def _collect(

@@ -126,30 +126,81 @@ def cross_boundary(g: nx.Graph, a: Any, b: Any, key: str | None = None) -> bool:
     return g.nodes[a].get(key, UNKNOWN) != g.nodes[b].get(key, UNKNOWN)
 
 
+class _View:
+    """A graph as arrays (nodes in graph order, ties as index pairs), built once per
+    analysis so every measure runs in NumPy rather than node by node in Python."""
+
+    def __init__(self, g: nx.Graph) -> None:
+        self.nodes = list(g.nodes)
+        self.n = len(self.nodes)
+        position = {node: i for i, node in enumerate(self.nodes)}
+        data = [d for _, d in g.nodes(data=True)]
+        self.attrs = {
+            a: np.array([d.get(a, UNKNOWN) for d in data], dtype=object) for a in ATTRIBUTES
+        }
+        self.key = _boundary_key(g)
+        edges = list(g.edges(data="weight", default=np.nan))
+        self.u = np.fromiter((position[a] for a, _, _ in edges), np.int64, len(edges))
+        self.v = np.fromiter((position[b] for _, b, _ in edges), np.int64, len(edges))
+        self.weight = np.fromiter((w for _, _, w in edges), float, len(edges))
+        groups = self.attrs[self.key]
+        self.cross = groups[self.u] != groups[self.v]
+        self.degree = np.bincount(np.r_[self.u, self.v], minlength=self.n)
+        self.triangles = _triangles(self.u, self.v, self.n)
+
+    def clustering(self) -> np.ndarray:
+        """Local clustering coefficient of each node (0 below degree 2), as networkx defines it."""
+        d = self.degree.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(d > 1, 2 * self.triangles / (d * (d - 1)), 0.0)
+        return c
+
+
+def _triangles(u: np.ndarray, v: np.ndarray, n: int, block: int = 20_000) -> np.ndarray:
+    """Triangles through each node: diag(A^3)/2, in blocks of rows to bound memory."""
+    from scipy import sparse
+
+    if n == 0:
+        return np.zeros(0)
+    a = sparse.coo_matrix((np.ones(2 * len(u)), (np.r_[u, v], np.r_[v, u])), shape=(n, n)).tocsr()
+    a.data[:] = 1.0  # parallel ties counted once
+    out = np.empty(n)
+    for start in range(0, n, block):
+        rows = a[start : start + block]
+        out[start : start + block] = np.asarray((rows @ a).multiply(rows).sum(axis=1)).ravel() / 2
+    return out
+
+
 def _pairs(counts: np.ndarray) -> float:
     return float((counts * (counts - 1) / 2).sum())
+
+
+EDGE_BUDGET = 30_000_000
+"""Sampled betweenness visits about sources x ties edges; the number of sources is cut so
+that a whole system (100k practitioners, a million ties) stays within this budget."""
 
 
 def betweenness(
     g: nx.Graph, exact_limit: int = 1000, samples: int = 300, seed: int = 0
 ) -> dict[Any, float]:
-    """Normalised betweenness; sampled from ``samples`` sources (seeded) above ``exact_limit`` nodes."""
+    """Normalised betweenness; sampled from ``samples`` sources (seeded) above ``exact_limit``
+    nodes, fewer on very large networks (:data:`EDGE_BUDGET`)."""
     n = g.number_of_nodes()
-    k = None if n <= exact_limit else min(samples, n)
+    budget = max(50, EDGE_BUDGET // max(g.number_of_edges(), 1))
+    k = None if n <= exact_limit else min(samples, n, budget)
     return nx.betweenness_centrality(g, k=k, seed=seed if k else None, normalized=True)
 
 
-def overview(g: nx.Graph) -> pd.DataFrame:
+def overview(g: nx.Graph, view: _View | None = None) -> pd.DataFrame:
     """One row of whole-network measures (counts, densities as proportions, clustering)."""
-    key = _boundary_key(g)
-    n, m = g.number_of_nodes(), g.number_of_edges()
-    cross = [(a, b, d) for a, b, d in g.edges(data=True) if cross_boundary(g, a, b, key)]
-    groups = (
-        pd.Series([d.get(key, UNKNOWN) for _, d in g.nodes(data=True)]).value_counts().to_numpy()
-    )
+    view = view or _View(g)
+    n, m = view.n, len(view.u)
+    n_cross = int(view.cross.sum())
+    groups = pd.Series(view.attrs[view.key]).value_counts().to_numpy()
     possible_cross = n * (n - 1) / 2 - _pairs(groups)
     comps = sorted((len(c) for c in nx.connected_components(g)), reverse=True) if n else []
-    trust = np.array([d.get("weight", np.nan) for _, _, d in cross], dtype=float)
+    trust = view.weight[view.cross]
+    triads = float((view.degree * (view.degree - 1) / 2).sum())
     return pd.DataFrame(
         [
             {
@@ -157,46 +208,50 @@ def overview(g: nx.Graph) -> pd.DataFrame:
                 "ties": m,
                 "density": nx.density(g) if n > 1 else 0.0,
                 "mean_degree": 2 * m / n if n else 0.0,
-                "cross_boundary_ties": len(cross),
-                "cross_boundary_share": len(cross) / m if m else 0.0,
-                "cross_boundary_density": len(cross) / possible_cross if possible_cross else 0.0,
+                "cross_boundary_ties": n_cross,
+                "cross_boundary_share": n_cross / m if m else 0.0,
+                "cross_boundary_density": n_cross / possible_cross if possible_cross else 0.0,
                 "mean_cross_boundary_trust": float(np.nanmean(trust))
                 if np.isfinite(trust).any()
                 else np.nan,
-                "average_clustering": nx.average_clustering(g) if n else 0.0,
-                "transitivity": nx.transitivity(g) if n else 0.0,
+                "average_clustering": sum(view.clustering().tolist()) / n if n else 0.0,
+                "transitivity": float(view.triangles.sum()) / triads
+                if view.triangles.sum()
+                else 0.0,
                 "components": len(comps),
                 "largest_component_share": comps[0] / n if n else 0.0,
-                "isolates": nx.number_of_isolates(g),
-                "boundary": key,
+                "isolates": int((view.degree == 0).sum()),
+                "boundary": view.key,
             }
         ]
     )
 
 
-def type_density(g: nx.Graph) -> pd.DataFrame:
+def type_density(g: nx.Graph, view: _View | None = None) -> pd.DataFrame:
     """Tie density within and across organisation types (long form, one row per type pair).
 
     ``pairs`` is the number of possible practitioner pairs (n(n-1)/2 within a
     type, n_a x n_b across two), ``density`` = ties / pairs.
     """
-    types = pd.Series({node: d.get("organisation_type", UNKNOWN) for node, d in g.nodes(data=True)})
-    names = sorted(types.unique())
-    size = types.value_counts()
-    ties: dict[tuple[str, str], int] = {}
-    for a, b in g.edges():
-        pair = tuple(sorted((types[a], types[b])))
-        ties[pair] = ties.get(pair, 0) + 1
+    view = view or _View(g)
+    types = view.attrs["organisation_type"]
+    names = sorted(set(types.tolist()))
+    code = {t: i for i, t in enumerate(names)}
+    codes = np.array([code[t] for t in types.tolist()], dtype=np.int64)
+    size = np.bincount(codes, minlength=len(names))
+    a, b = codes[view.u], codes[view.v]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    ties = np.bincount(lo * len(names) + hi, minlength=len(names) ** 2)
     rows = []
     for i, ta in enumerate(names):
-        for tb in names[i:]:
-            pairs = size[ta] * (size[ta] - 1) / 2 if ta == tb else size[ta] * size[tb]
-            t = ties.get((ta, tb), 0)
+        for j in range(i, len(names)):
+            pairs = size[i] * (size[i] - 1) / 2 if i == j else size[i] * size[j]
+            t = int(ties[i * len(names) + j])
             rows.append(
                 {
                     "type_a": ta,
-                    "type_b": tb,
-                    "within": ta == tb,
+                    "type_b": names[j],
+                    "within": i == j,
                     "ties": t,
                     "pairs": int(pairs),
                     "density": t / pairs if pairs else 0.0,
@@ -205,36 +260,39 @@ def type_density(g: nx.Graph) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def brokers(g: nx.Graph, top: int = 20, **betweenness_args: Any) -> pd.DataFrame:
+def brokers(
+    g: nx.Graph, top: int = 20, view: _View | None = None, **betweenness_args: Any
+) -> pd.DataFrame:
     """Practitioners with cross-boundary ties, ranked by betweenness (normalised, 0-1)."""
-    key = _boundary_key(g)
+    view = view or _View(g)
     bc = betweenness(g, **betweenness_args)
-    rows = []
-    for node, d in g.nodes(data=True):
-        nbrs = list(g.neighbors(node))
-        cross = [x for x in nbrs if cross_boundary(g, node, x, key)]
-        if not cross:
-            continue
-        rows.append(
-            {
-                "practitioner": node,
-                **{a: d.get(a, UNKNOWN) for a in ATTRIBUTES},
-                "betweenness": bc.get(node, 0.0),
-                "degree": len(nbrs),
-                "cross_boundary_degree": len(cross),
-                "types_reached": len({g.nodes[x].get("organisation_type", UNKNOWN) for x in cross}),
-            }
-        )
+    src = np.r_[view.u[view.cross], view.v[view.cross]]
+    dst = np.r_[view.v[view.cross], view.u[view.cross]]
+    cross_degree = np.bincount(src, minlength=view.n)
+    type_names, type_codes = np.unique(
+        view.attrs["organisation_type"].astype(str), return_inverse=True
+    )
+    reached = np.unique(src * max(len(type_names), 1) + type_codes[dst]) // max(len(type_names), 1)
+    types_reached = np.bincount(reached, minlength=view.n)
+    chosen = np.flatnonzero(cross_degree > 0)
+    columns = [
+        "practitioner",
+        *ATTRIBUTES,
+        "betweenness",
+        "degree",
+        "cross_boundary_degree",
+        "types_reached",
+    ]
     df = pd.DataFrame(
-        rows,
-        columns=[
-            "practitioner",
-            *ATTRIBUTES,
-            "betweenness",
-            "degree",
-            "cross_boundary_degree",
-            "types_reached",
-        ],
+        {
+            "practitioner": [view.nodes[i] for i in chosen],
+            **{a: view.attrs[a][chosen] for a in ATTRIBUTES},
+            "betweenness": [bc.get(view.nodes[i], 0.0) for i in chosen],
+            "degree": view.degree[chosen],
+            "cross_boundary_degree": cross_degree[chosen],
+            "types_reached": types_reached[chosen],
+        },
+        columns=columns,
     )
     return (
         df.sort_values(["betweenness", "cross_boundary_degree"], ascending=False)
@@ -261,28 +319,29 @@ def components(g: nx.Graph, top: int = 20) -> pd.DataFrame:
     )
 
 
-def localities(g: nx.Graph) -> pd.DataFrame:
+def localities(g: nx.Graph, view: _View | None = None) -> pd.DataFrame:
     """Per locality: practitioners, ties inside it, cross-boundary ties and density, clustering."""
-    key = _boundary_key(g)
+    view = view or _View(g)
+    loc = view.attrs["locality"]
+    clustering = view.clustering()
+    groups = view.attrs[view.key]
+    inside = loc[view.u] == loc[view.v]
     rows = []
-    by_loc: dict[str, list[Any]] = {}
-    for node, d in g.nodes(data=True):
-        by_loc.setdefault(d.get("locality", UNKNOWN), []).append(node)
-    clustering = nx.clustering(g)
-    for loc, nodes in by_loc.items():
-        sub = g.subgraph(nodes)
-        n = len(nodes)
-        groups = pd.Series([g.nodes[x].get(key, UNKNOWN) for x in nodes]).value_counts().to_numpy()
-        possible = n * (n - 1) / 2 - _pairs(groups)
-        cross = sum(1 for a, b in sub.edges() if cross_boundary(g, a, b, key))
+    for name in dict.fromkeys(loc.tolist()):
+        mine = loc == name
+        n = int(mine.sum())
+        counts = pd.Series(groups[mine]).value_counts().to_numpy()
+        possible = n * (n - 1) / 2 - _pairs(counts)
+        here = inside & mine[view.u]
+        cross = int((here & view.cross).sum())
         rows.append(
             {
-                "locality": loc,
+                "locality": name,
                 "practitioners": n,
-                "ties": sub.number_of_edges(),
+                "ties": int(here.sum()),
                 "cross_boundary_ties": cross,
                 "cross_boundary_density": cross / possible if possible else 0.0,
-                "average_clustering": float(np.mean([clustering[x] for x in nodes])),
+                "average_clustering": float(np.mean(clustering[mine])),
             }
         )
     return pd.DataFrame(rows)
@@ -292,12 +351,15 @@ def analyse(
     g: nx.Graph, *, top: int = 20, exact_limit: int = 1000, samples: int = 300, seed: int = 0
 ) -> dict[str, pd.DataFrame]:
     """All tables for one network: overview, type_density, brokers, components, localities."""
+    view = _View(g)
     return {
-        "overview": overview(g),
-        "type_density": type_density(g),
-        "brokers": brokers(g, top=top, exact_limit=exact_limit, samples=samples, seed=seed),
+        "overview": overview(g, view),
+        "type_density": type_density(g, view),
+        "brokers": brokers(
+            g, top=top, view=view, exact_limit=exact_limit, samples=samples, seed=seed
+        ),
         "components": components(g, top=top),
-        "localities": localities(g),
+        "localities": localities(g, view),
     }
 
 

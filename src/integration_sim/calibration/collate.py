@@ -74,29 +74,109 @@ def _duplicates(df: pd.DataFrame) -> list[str]:
     return out
 
 
+SCREEN = 1.0
+"""Half-width, in standard errors, of the interval each estimate is screened with (below)."""
+
+MAX_LISTED = 20
+"""Conflicting rows listed per row at most; a row with more says "and more"."""
+
+
 def _conflicts(df: pd.DataFrame) -> list[str]:
-    found: dict[int, list[str]] = {i: [] for i in range(len(df))}
-    has_value = df["estimate"].notna()
-    for _, group in df[has_value].groupby(KEY, dropna=False, sort=False):
-        idx = list(group.index)
-        for a_pos, i in enumerate(idx):
-            for j in idx[a_pos + 1 :]:
-                a, b = df.loc[i], df.loc[j]
-                if a["locator"] == b["locator"] or not _overlap(a, b):
-                    continue
-                p = equality_p_value(a, b)
+    """Each row's conflicting rows from other locators, in near-linear time.
+
+    Testing every pair is quadratic. Instead each estimate gets the interval
+    estimate +/- SCREEN standard errors (its own, unpooled; see
+    :func:`standard_errors`), and only pairs whose intervals do not overlap are
+    tested exactly. Overlapping intervals mean the two estimates differ by at most
+    SCREEN x (se_a + se_b) <= sqrt(2) x SCREEN x sqrt(se_a^2 + se_b^2): a z of at
+    most 1.41 (p >= 0.16), far from CONFLICT_P, so no conflict the exact tests would
+    find is screened out (tests/test_collate_scale.py checks this against testing
+    every pair, small samples included). Each row
+    tests its candidates from the farthest estimate inwards and stops once it has
+    more than MAX_LISTED conflicts, so work grows with the rows, not the pairs.
+    Whether a row is in conflict at all is exact; only long lists are cut.
+    """
+    rows = df.to_dict("records")
+    se = standard_errors(df)
+    est = df["estimate"].to_numpy(dtype=float)
+    tested: dict[tuple[int, int], float] = {}
+    out = [""] * len(df)
+    for _, group in df[df["estimate"].notna()].groupby(KEY, dropna=False, sort=False):
+        index = group.index.to_numpy()
+        for a, candidates in _screened(index, est, se):
+            found: list[tuple[int, str]] = []
+            for b in candidates:
+                p = _pair_p(rows, a, b, tested)
                 if p < CONFLICT_P:
-                    found[i].append(f"{b['measurement_id']} (p={p:.2g})")
-                    found[j].append(f"{a['measurement_id']} (p={p:.2g})")
-    return ["; ".join(found[i]) for i in range(len(df))]
+                    found.append((b, f"{rows[b]['measurement_id']} (p={p:.2g})"))
+                    if len(found) > MAX_LISTED:
+                        break
+            out[a] = _listing(found)
+    return out
 
 
-def _overlap(a: pd.Series, b: pd.Series) -> bool:
+def _pair_p(rows: list[dict], a: int, b: int, tested: dict[tuple[int, int], float]) -> float:
+    """p-value of a pair (1 when not comparable: same locator or periods apart), once."""
+    key = (min(a, b), max(a, b))
+    if key not in tested:
+        ra, rb = rows[key[0]], rows[key[1]]
+        comparable = ra["locator"] != rb["locator"] and _overlap(ra, rb)
+        tested[key] = equality_p_value(ra, rb) if comparable else 1.0
+    return tested[key]
+
+
+def _listing(found: list[tuple[int, str]]) -> str:
+    partners = [text for _, text in sorted(found[:MAX_LISTED])]  # in file order
+    return "; ".join(partners) + ("; and more" if len(found) > MAX_LISTED else "")
+
+
+def standard_errors(df: pd.DataFrame) -> np.ndarray:
+    """Each row's own (unpooled) standard error for screening; 0 where it has none.
+
+    Proportions and counts get half an event added (``(k + 0.5) / (n + 1)``,
+    ``sqrt(count + 0.5)``) so that 0% and 100% do not have a zero error: a zero
+    would make every pair with such a row a candidate and the search quadratic.
+    Those rows have tiny samples or extreme estimates; the exact tests decide.
+    """
+    kind = df["kind"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = df["denominator"].to_numpy(float)
+        shrunk = (df["numerator"].to_numpy(float) + 0.5) / (n + 1)
+        proportion = np.sqrt(shrunk * (1 - shrunk) / n)
+        rate = np.sqrt(df["count"].to_numpy(float) + 0.5) / df["exposure"].to_numpy(float)
+        score = df["sd"].to_numpy(float) / np.sqrt(df["n"].to_numpy(float))
+    se = np.where(kind == "rate", rate, np.where(kind == "score", score, proportion))
+    return np.nan_to_num(se, nan=0.0, posinf=0.0)
+
+
+def _screened(index: np.ndarray, est: np.ndarray, se: np.ndarray):
+    """For each row of ``index``: the rows whose screening intervals lie wholly above or
+    below its own, farthest first (the likeliest conflicts)."""
+    lo = est[index] - SCREEN * se[index]
+    hi = est[index] + SCREEN * se[index]
+    by_lo, by_hi = np.argsort(lo, kind="stable"), np.argsort(hi, kind="stable")
+    lo_sorted, hi_sorted = lo[by_lo], hi[by_hi]
+    for a in range(len(index)):
+        above = by_lo[int(np.searchsorted(lo_sorted, hi[a], side="right")) :][::-1]
+        below = by_hi[: int(np.searchsorted(hi_sorted, lo[a], side="left"))]
+        yield int(index[a]), (int(index[b]) for b in _alternate(above, below))
+
+
+def _alternate(first: np.ndarray, second: np.ndarray):
+    """first[0], second[0], first[1], second[1], ... then the rest of the longer one."""
+    for k in range(max(len(first), len(second))):
+        if k < len(first):
+            yield first[k]
+        if k < len(second):
+            yield second[k]
+
+
+def _overlap(a, b) -> bool:
     return a["start_week"] <= b["end_week"] and b["start_week"] <= a["end_week"]
 
 
-def equality_p_value(a: pd.Series, b: pd.Series) -> float:
-    """Two-sided p-value for "both rows estimate the same quantity"."""
+def equality_p_value(a, b) -> float:
+    """Two-sided p-value for "both rows estimate the same quantity" (rows as Series or dicts)."""
     kind = a["kind"]
     if kind == "rate":
         # Conditional on the total, a's count is binomial with p = exposure share.

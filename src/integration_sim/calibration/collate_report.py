@@ -20,6 +20,9 @@ from integration_sim.calibration.html import esc, img, page, png_bytes, table
 from integration_sim.files import write_text
 from integration_sim.present.style import MAIN, REFERENCE, SECOND, new_figure, styled
 
+MAX_CHART_ROWS = 150  # per behaviour and kind: a longer forest chart is unreadable
+MAX_TABLE_ROWS = 200  # per behaviour: beyond this the report lists flagged rows first
+
 _UNITS = {
     "proportion": "share of encounters in which the behaviour was performed",
     "tie_density": "cross-boundary ties per possible pair",
@@ -109,6 +112,12 @@ def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -
         measured = gk[gk["estimate"].notna()]
         if len(measured):
             parts.append(f"<h3>{esc(kind)}: {esc(_UNITS.get(str(kind), ''))}</h3>")
+            if len(measured) > MAX_CHART_ROWS:
+                parts.append(
+                    f"<p>{len(measured)} measurements: too many to draw one line each; "
+                    "the pooled table above summarises them.</p>"
+                )
+                continue
             course = s[s["kind"] == kind]
             if course[PERIOD].drop_duplicates().shape[0] > 1:
                 parts.append(
@@ -118,6 +127,14 @@ def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -
                 img(png_bytes(_forest(measured, str(kind))), f"{behaviour} {kind} estimates")
             )
     parts.append("<h3>Measurements</h3>")
+    if len(g) > MAX_TABLE_ROWS:
+        # A large file's report stays a summary: flagged rows first, every row in measurements.csv.
+        flagged = (g["duplicate_of"] != "") | (g["conflicts_with"] != "")
+        g = pd.concat([g[flagged], g[~flagged]]).head(MAX_TABLE_ROWS)
+        parts.append(
+            f"<p>The first {MAX_TABLE_ROWS} rows (flagged rows first); every row is in "
+            "measurements.csv.</p>"
+        )
     # The file's own columns (behaviour is the section; scale only matters for scores),
     # then the estimate this tool derived, then the locator's notes.
     shown = [c for c in WRITTEN_COLUMNS if c not in ("behaviour", "scale", "notes")]

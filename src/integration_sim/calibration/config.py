@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError, model_validator
 from scipy import stats
 
 from integration_sim.calibration.abc import OBSERVATION_PARAMETERS
-from integration_sim.config.base import Strict
+from integration_sim.config.base import Finite, Positive, Strict
 from integration_sim.config.load import load_scenario
 from integration_sim.config.overrides import apply_overrides, get_path
 from integration_sim.config.scenario import Scenario
@@ -39,12 +39,12 @@ class Prior(Strict):
     """
 
     distribution: Literal["uniform", "normal", "truncated_normal", "lognormal", "beta"]
-    low: float | None = None
-    high: float | None = None
-    mean: float | None = None
-    sd: Annotated[float, Field(gt=0)] | None = None
-    a: Annotated[float, Field(gt=0)] | None = None
-    b: Annotated[float, Field(gt=0)] | None = None
+    low: Finite | None = None
+    high: Finite | None = None
+    mean: Finite | None = None
+    sd: Positive | None = None
+    a: Positive | None = None
+    b: Positive | None = None
 
     @model_validator(mode="after")
     def _needs(self) -> Prior:
@@ -99,8 +99,10 @@ class Adoption(Strict):
 class AbcSettings(Strict):
     """ABC-SMC settings (pyabc)."""
 
-    population_size: Annotated[int, Field(ge=10)] = 100
-    max_generations: Annotated[int, Field(ge=1)] = 8
+    population_size: Annotated[int, Field(ge=10, le=100_000)] = Field(
+        100, description="accepted particles per generation"
+    )
+    max_generations: Annotated[int, Field(ge=1, le=1000)] = 8
     min_acceptance_rate: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.002, description="stop when a generation accepts fewer than this share of its simulations"
     )
@@ -108,7 +110,7 @@ class AbcSettings(Strict):
         None, description="stop after this many in total"
     )
     seed: Annotated[int, Field(ge=0)] = 1
-    predictive_draws: Annotated[int, Field(ge=0)] = Field(
+    predictive_draws: Annotated[int, Field(ge=0, le=100_000)] = Field(
         40, description="posterior draws simulated for the posterior predictive check"
     )
 

@@ -33,6 +33,7 @@ from integration_sim.calibration.format import (  # noqa: F401 - re-exported for
 )
 from integration_sim.calibration.rows import RowChecker
 from integration_sim.errors import InputError, InputErrors
+from integration_sim.files import FORMULA_STARTS
 
 # ------------------------------------------------------------------------- reading
 
@@ -109,12 +110,20 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[Input
                 )
             )
             continue
-        rows.append((line, {h: v.strip() for h, v in zip(header, values, strict=True)}))
+        rows.append((line, {h: _cell(v) for h, v in zip(header, values, strict=True)}))
     if not rows and not problems:
         problems.append(
             MeasurementError("no measurements: the file has only a header", file=path, line=1)
         )
     return rows, problems
+
+
+def _cell(value: str) -> str:
+    """A cell's text, without the apostrophe written to keep a spreadsheet from running it."""
+    value = value.strip()
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def _fill_ids(df: pd.DataFrame) -> None:
@@ -132,7 +141,7 @@ def read_many(
     frames, problems = [], []
     for p in paths:
         try:
-            frames.append(read_measurements(p, context, plan=plan))
+            frames.append(read_measurements(p, context, plan=plan).assign(_file=str(p)))
         except InputErrors as exc:
             problems.extend(exc.errors)
         except InputError as exc:
@@ -142,19 +151,34 @@ def read_many(
     if not frames:
         raise InputError("no measurement files given")
     df = pd.concat(frames, ignore_index=True)
-    dupes = df["measurement_id"][df["measurement_id"].duplicated()].unique()
-    if len(dupes):
-        raise InputError(
-            f"measurement_id used more than once: {', '.join(map(str, dupes))}",
-            field="measurement_id",
-        )
-    return df
+    _check_unique_ids(df)
+    return df.drop(columns="_file")
+
+
+def _check_unique_ids(df: pd.DataFrame) -> None:
+    """Every repeat of a measurement_id, at its own file and line, naming the first use."""
+    repeated = df[df["measurement_id"].duplicated(keep=False)]
+    problems = []
+    for mid, group in repeated.groupby("measurement_id", sort=False):
+        first = group.iloc[0]
+        for later in group.iloc[1:].to_dict("records"):
+            problems.append(
+                InputError(
+                    f"measurement_id {mid!r} used more than once (first at "
+                    f"{first['_file']}:{int(first['source_row'])})",
+                    file=later["_file"],
+                    line=int(later["source_row"]),
+                    field="measurement_id",
+                )
+            )
+    if problems:
+        raise InputErrors(problems[:50])
 
 
 def write_measurements(df: pd.DataFrame, path: str | Path) -> None:
     """Write measurements back in the documented CSV format (weeks, not dates)."""
-    from integration_sim.files import atomic_path
+    from integration_sim.files import atomic_path, spreadsheet_safe
 
     out = df.reindex(columns=WRITTEN_COLUMNS)
     with atomic_path(path) as tmp:
-        out.to_csv(tmp, index=False, float_format="%.10g")
+        spreadsheet_safe(out).to_csv(tmp, index=False, float_format="%.10g")

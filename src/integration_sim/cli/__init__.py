@@ -9,11 +9,15 @@ message on stderr and exit status 2; argparse errors also exit 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 
 from integration_sim import __version__
 from integration_sim.errors import InputError
+
+# Errors of the storage, not of the program: disk full, quota exceeded, read-only.
+_STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 # Order here is the order in `integration-sim --help`.
 COMMAND_MODULES = [
@@ -56,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as err:
+        if err.errno not in _STORAGE_ERRORS:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"integration-sim {args.command}: error: {where}{err.strerror}", file=sys.stderr)
+        return 2
     return int(status or 0)
 
 

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from integration_sim.cli.options import add_set_option, add_workers, scenario_overrides
+from integration_sim.cli.options import (
+    add_out,
+    add_scheduler,
+    add_set_option,
+    add_workers,
+    check_scheduler,
+    default_out,
+    scenario_overrides,
+)
+from integration_sim.errors import InputError
+from integration_sim.files import locked_folder
+
+INSTALL_HINT = "pip install 'integration-sim[calibration]'"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,16 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "whatever the number of workers.",
     )
     parser.add_argument("config", metavar="CONFIG", help="calibration config (YAML)")
-    parser.add_argument(
-        "-o", "--output", metavar="DIR", help="output folder (default: <config>-out beside it)"
-    )
+    add_out(parser, default="results/<config file name>-calibrate")
     group = parser.add_mutually_exclusive_group()
     add_workers(group)
-    group.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler address (e.g. tcp://host:8786) to run simulations on a cluster",
-    )
+    add_scheduler(group)
     parser.add_argument(
         "--resume", action="store_true", help="continue the calibration stored in DIR/history.db"
     )
@@ -45,22 +52,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _calibrate(args: argparse.Namespace) -> int:
     import os
 
-    from integration_sim.calibration.workflow import calibrate, check_summary, load_config_only
+    try:
+        from integration_sim.calibration.workflow import (
+            calibrate,
+            check_summary,
+            load_config_only,
+        )
+    except ModuleNotFoundError as exc:
+        if exc.name != "pyabc":
+            raise
+        raise InputError(
+            f"calibrate needs the optional dependency pyabc, which is not installed: {INSTALL_HINT}"
+        ) from None
 
+    loaded, measurements = load_config_only(args.config, scenario_overrides(args))
     if args.check:
-        loaded, measurements = load_config_only(args.config, scenario_overrides(args))
         print(f"{args.config}: valid ({check_summary(loaded, measurements)})")
         return 0
+    check_scheduler(args.scheduler)
     workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
-    result = calibrate(
-        args.config,
-        args.output,
-        workers=workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        overrides=scenario_overrides(args),
-        verbose=not args.quiet,  # pyabc's line per generation, on stderr
-    )
+    with locked_folder(args.out or default_out(Path(args.config).stem, "calibrate")) as out:
+        result = calibrate(
+            args.config,
+            out,
+            workers=workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            overrides=scenario_overrides(args),
+            verbose=not args.quiet,  # pyabc's line per generation, on stderr
+        )
     print(
         result.summary[["parameter", "mean", "median", "q05", "q95", "shrinkage"]].to_string(
             index=False, float_format=lambda x: f"{x:.3g}"

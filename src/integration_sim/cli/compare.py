@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_run_options, load_scenario_with_sets, run_with_options
+from integration_sim.cli.options import (
+    add_out,
+    add_run_options,
+    default_out,
+    load_scenario_with_sets,
+    run_with_options,
+)
+from integration_sim.files import locked_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,13 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(differences; Parquet, CSV too with --csv), charts (charts/*.png) and a self-contained report.html to DIR.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument(
-        "-o",
-        "--out",
-        type=Path,
-        default=None,
-        help="output folder (default: results/<scenario name>-compare)",
-    )
+    add_out(p, default="results/<scenario name>-compare")
     add_decision_options(p)
     p.add_argument(
         "--no-network",
@@ -90,19 +91,28 @@ def write_and_print(results, out: Path, args: argparse.Namespace) -> Path:
 def handle(args: argparse.Namespace) -> int:
     """Run, write results, then the comparison report; print the decision summary."""
     from integration_sim.analysis.decision import check_primary
+    from integration_sim.errors import InputError
 
     scenario = load_scenario_with_sets(args.scenario, args)
     check_decision_options(args, list(scenario.strategies))
     check_primary(args.primary or scenario.decision.primary_outcome)
-    out = args.out or Path("results") / f"{scenario.name}-compare"
-    results = run_with_options(scenario, args, out)
-    n = results.summary.groupby("strategy", observed=True).size().min()
-    print(
-        f"{scenario.name}: {len(scenario.strategies)} strategies x {n} replicates (common random numbers)"
-    )
-    # The report first: Results.write puts manifest.json last, marking the folder complete.
-    report = write_and_print(results, out, args)
-    written = [report, *sorted((out / "charts").glob("*.png"))]
-    written += [*sorted(out.glob("differences.*")), *sorted(out.glob("effects.*"))]
-    results.write(out, extra=written, csv=args.csv)
+    if len(scenario.strategies) < 2:
+        raise InputError(
+            "compare needs at least two strategies and this scenario has one "
+            "(use `integration-sim run` for a single strategy)",
+            file=args.scenario,
+            field="strategies",
+        )
+    with locked_folder(args.out or default_out(scenario.name, "compare")) as out:
+        results = run_with_options(scenario, args, out)
+        n = results.summary.groupby("strategy", observed=True).size().min()
+        print(
+            f"{scenario.name}: {len(scenario.strategies)} strategies x {n} replicates "
+            "(common random numbers)"
+        )
+        # The report first: Results.write puts manifest.json last, marking the folder complete.
+        report = write_and_print(results, out, args)
+        written = [report, *sorted((out / "charts").glob("*.png"))]
+        written += [*sorted(out.glob("differences.*")), *sorted(out.glob("effects.*"))]
+        results.write(out, extra=written, csv=args.csv)
     return 0

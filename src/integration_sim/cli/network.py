@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from integration_sim.cli.options import non_negative_int, positive_int
+from integration_sim.cli.options import add_out, default_out, non_negative_int, positive_int
+from integration_sim.errors import InputError
+from integration_sim.files import locked_folder
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -26,13 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SCENARIO|EDGELIST",
         help="scenario YAML, edge-list CSV or GraphML",
     )
-    p.add_argument(
-        "-o",
-        "--out",
-        type=Path,
-        default=None,
-        help="output folder (default: results/<name>-network)",
-    )
+    add_out(p, default="results/<scenario name or edge-list file name>-network")
     p.add_argument(
         "--practitioners",
         type=Path,
@@ -65,58 +62,85 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Build or load the network(s), analyse, write tables and figures."""
+    """Check the inputs and the output folder, then build or load, analyse and write."""
     from integration_sim.analysis import network as na
-    from integration_sim.errors import InputError
+
+    is_scenario = args.source.suffix.lower() in SCENARIO_SUFFIXES
+    scenario = _scenario(args) if is_scenario else None
+    name = scenario.name if scenario is not None else args.source.stem
+    with locked_folder(args.out or default_out(name, "network")) as out:
+        graphs = _graphs(args, scenario)
+        analyses = {k: na.analyse(g, top=args.top, seed=args.seed) for k, g in graphs.items()}
+        n_pictures = _write(args, out, graphs, analyses)
+    overview = na.stack(analyses)["overview"].set_index("network").T
+    print(overview.to_string())
+    print(f"wrote {out}/ (CSV and Parquet tables, {n_pictures} figures)")
+    return 0
+
+
+def _scenario(args: argparse.Namespace):
+    from integration_sim.config.load import load_scenario
+
+    if args.practitioners is not None:
+        raise InputError(
+            "only for an edge list (a scenario names its own network)", field="--practitioners"
+        )
+    scenario = load_scenario(args.source)
+    if args.strategy is not None and args.strategy not in scenario.strategies:
+        raise InputError(
+            f"unknown strategy {args.strategy!r} (scenario has: {', '.join(scenario.strategies)})",
+            field="--strategy",
+        )
+    return scenario
+
+
+def _graphs(args: argparse.Namespace, scenario) -> dict:
+    from integration_sim.analysis import network as na
+
+    if scenario is None:
+        if args.practitioners is None and args.source.suffix.lower() not in (".graphml", ".xml"):
+            print(
+                "warning: without --practitioners nobody's organisation is known, so the "
+                "cross-boundary measures (ties across organisation types, brokers between "
+                "them) cannot be computed and show as 0",
+                file=sys.stderr,
+            )
+        return {"measured": na.read_edgelist(args.source, args.practitioners)}
+    from integration_sim.runs import simulate
+
+    run = simulate(scenario, args.strategy, args.replicate, network=True)
+    before, after = na.snapshot_graphs(run.network)
+    return {"before": before, "after": after}
+
+
+def _write(args: argparse.Namespace, out: Path, graphs: dict, analyses: dict) -> int:
+    from integration_sim.analysis import network as na
     from integration_sim.files import write_table
     from integration_sim.present.charts import save_png
     from integration_sim.present.charts.network import network_before_after, network_measures
 
-    is_scenario = args.source.suffix.lower() in SCENARIO_SUFFIXES
-    if is_scenario:
-        from integration_sim.config.load import load_scenario
-        from integration_sim.runs import simulate
-
-        if args.practitioners is not None:
-            raise InputError(
-                "only for an edge list (a scenario names its own network)", field="--practitioners"
-            )
-        scenario = load_scenario(args.source)
-        if args.strategy is not None and args.strategy not in scenario.strategies:
-            raise InputError(
-                f"unknown strategy {args.strategy!r} (scenario has: {', '.join(scenario.strategies)})",
-                field="--strategy",
-            )
-        run = simulate(scenario, args.strategy, args.replicate, network=True)
-        before, after = na.snapshot_graphs(run.network)
-        graphs = {"before": before, "after": after}
-        name = scenario.name
-    else:
-        graphs = {"measured": na.read_edgelist(args.source, args.practitioners)}
-        name = args.source.stem
-    out = args.out or Path("results") / f"{name}-network"
-    analyses = {k: na.analyse(g, top=args.top, seed=args.seed) for k, g in graphs.items()}
-    written = []
     for table, df in na.stack(analyses).items():
-        written += write_table(df, out / table, csv=True)
-    if is_scenario:
+        write_table(df, out / table, csv=True)
+    if "measured" not in graphs:
         for table, df in na.compare(analyses["before"], analyses["after"]).items():
-            written += write_table(df, out / table)
+            write_table(df, out / table)
         pictures = [
-            network_before_after(before, after, max_nodes=args.max_nodes, seed=args.seed),
+            network_before_after(
+                graphs["before"], graphs["after"], max_nodes=args.max_nodes, seed=args.seed
+            ),
             network_measures(analyses["before"], analyses["after"]),
         ]
     else:
-        g = graphs["measured"]
         pictures = [
             network_before_after(
-                g, None, max_nodes=args.max_nodes, seed=args.seed, titles=("Measured",)
+                graphs["measured"],
+                None,
+                max_nodes=args.max_nodes,
+                seed=args.seed,
+                titles=("Measured",),
             ),
             network_measures(analyses["measured"]),
         ]
     for chart in pictures:
         save_png(chart, out / f"{chart.name}.png")
-    overview = na.stack(analyses)["overview"].set_index("network").T
-    print(overview.to_string())
-    print(f"wrote {out}/ (CSV and Parquet tables, {len(pictures)} figures)")
-    return 0
+    return len(pictures)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+from pathlib import Path
+
+from integration_sim.errors import InputError
+
+# Every command's default output: results/<name>-<command>, beside the other commands'.
+DEFAULT_OUT = "results/<name>-<command>"
 
 
 def _whole_number_at_least(minimum: int):
@@ -103,3 +110,67 @@ def load_scenario_with_sets(path, args: argparse.Namespace):
     from integration_sim.config.load import load_scenario
 
     return load_scenario(path, scenario_overrides(args))
+
+
+def add_out(
+    parser: argparse.ArgumentParser,
+    what: str = "output folder",
+    metavar: str = "DIR",
+    default: str = DEFAULT_OUT,
+    required: bool = False,
+) -> None:
+    """``-o/--out``: where a command writes (every command that writes has it)."""
+    parser.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=None,
+        required=required,
+        metavar=metavar,
+        help=f"{what} (default: {default})" if not required else what,
+    )
+
+
+def default_out(name: str, command: str, suffix: str = "") -> Path:
+    """The default output path of ``command`` run on the input called ``name``."""
+    return Path("results") / f"{name}-{command}{suffix}"
+
+
+_ADDRESS = re.compile(r"([a-z][a-z0-9+.-]*://)?[^\s/:]+(:\d{1,5})?/?")
+
+
+def scheduler_address(text: str) -> str:
+    """argparse type for ``--scheduler``: a Dask address such as tcp://host:8786."""
+    if not _ADDRESS.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"expected a scheduler address like tcp://host:8786, got {text!r}"
+        )
+    return text
+
+
+def add_scheduler(group) -> None:
+    """``--scheduler ADDRESS``: run on a Dask cluster instead of local workers."""
+    group.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address (e.g. tcp://host:8786) to run on a cluster",
+    )
+
+
+def check_scheduler(address: str | None, timeout: float = 10.0) -> None:
+    """Refuse an unreachable scheduler before any folder is written or work done."""
+    if address is None:
+        return
+    import socket
+
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":") if ":" in hostport else (hostport, "", "8786")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise InputError(
+            f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}",
+            field="--scheduler",
+        ) from None

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from integration_sim.cli.options import add_set_option, load_scenario_with_sets, non_negative_int
+from integration_sim.cli.options import (
+    add_out,
+    add_set_option,
+    default_out,
+    load_scenario_with_sets,
+    non_negative_int,
+)
+from integration_sim.errors import InputError
+from integration_sim.files import locked_folder, prepare_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "HTML report (report.html).",
     )
     collate.add_argument("files", nargs="+", metavar="FILE", help="measurement CSV files")
-    collate.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
+    add_out(collate, default="results/pinpoint-collate")
     _context_options(collate, scenario_required=False)
     collate.add_argument("--title", default="Pinpoint collated measurements", help="report title")
     collate.set_defaults(handler=_collate)
@@ -45,8 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PLAN",
         help="plan CSV (a measurement file with observed values blank); repeatable",
     )
-    simulate.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="measurement CSV to write"
+    add_out(
+        simulate,
+        what="measurement CSV to write",
+        metavar="FILE",
+        default="results/<scenario name>-simulate.csv",
     )
     simulate.add_argument(
         "--seed", type=non_negative_int, default=None, help="base seed (default: scenario's)"
@@ -91,10 +103,11 @@ def _collate(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario) if args.scenario else None
     context = context_from_scenario(scenario, _date(args.start_date))
-    collated = collate(read_many(args.files, context))
-    out = Path(args.output)
-    collated.write(out)
-    write_report(collated, out / "report.html", args.title)
+    measurements = read_many(args.files, context)
+    with locked_folder(args.out or default_out("pinpoint", "collate")) as out:
+        collated = collate(measurements)
+        collated.write(out)
+        write_report(collated, out / "report.html", args.title)
     m = collated.measurements
     print(
         f"collated {len(m)} measurements from {m['locator'].nunique()} locators "
@@ -109,25 +122,34 @@ def _simulate(args: argparse.Namespace) -> int:
     from integration_sim.files import write_table
 
     if not 0 <= args.overdispersion < 1:
-        from integration_sim.errors import InputError
-
         raise InputError("--overdispersion must be in [0, 1)")
     scenario = load_scenario_with_sets(args.scenario, args)
     plan = read_plan(args.plan, scenario, _date(args.start_date))
+    out = args.out or default_out(scenario.name, "simulate", ".csv")
+    for path in (out, *([Path(args.truth)] if args.truth else [])):
+        _check_file_target(path)
     measured, truth = simulate_measurements(
         scenario, plan, seed=args.seed, replicate=args.replicate, overdispersion=args.overdispersion
     )
-    write_measurements(measured, args.output)
+    write_measurements(measured, out)
     if args.truth:
         write_table(truth, Path(args.truth).with_suffix(""), csv=True)
-    print(f"simulated {len(measured)} measurements into {args.output}")
+    print(f"simulated {len(measured)} measurements into {out}")
     return 0
+
+
+def _check_file_target(path: Path) -> None:
+    """An output file's folder must be writable and the path not a folder, before any work."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError("is a folder: give a file name to write", file=path)
+    folder = prepare_folder(path.parent)
+    if not os.access(folder, os.W_OK):
+        raise InputError("cannot write in this folder", file=folder)
 
 
 def _date(text: str | None):
     import datetime as dt
-
-    from integration_sim.errors import InputError
 
     if text is None:
         return None

@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_run_options, load_scenario_with_sets, run_with_options
+from integration_sim.cli.options import (
+    add_out,
+    add_run_options,
+    default_out,
+    load_scenario_with_sets,
+    run_with_options,
+)
+from integration_sim.files import locked_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,13 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "to DIR.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument(
-        "-o",
-        "--out",
-        type=Path,
-        default=None,
-        help="output folder (default: results/<scenario name>)",
-    )
+    add_out(p, default="results/<scenario name>-run")
     p.add_argument(
         "--strategy",
         action="append",
@@ -37,12 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    scenario = load_scenario_with_sets(args.scenario, args)
-    out = args.out or Path("results") / scenario.name
-    results = run_with_options(scenario, args, out, strategies=args.strategy)
     from integration_sim.present.charts import write_run_charts
 
-    results.write(out, extra=write_run_charts(results, out), csv=args.csv)
+    scenario = load_scenario_with_sets(args.scenario, args)
+    with locked_folder(args.out or default_out(scenario.name, "run")) as out:
+        results = run_with_options(scenario, args, out, strategies=args.strategy)
+        results.write(out, extra=write_run_charts(results, out), csv=args.csv)
     print_summary(results, out)
     return 0
 

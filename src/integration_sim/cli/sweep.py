@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_workers, positive_int
+from integration_sim.cli.options import (
+    add_out,
+    add_scheduler,
+    add_workers,
+    check_scheduler,
+    default_out,
+    positive_int,
+)
+from integration_sim.files import locked_folder
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,21 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "scenario discovery and charts into the output folder. See docs/sensitivity.md.",
     )
     p.add_argument("experiment", type=Path, help="experiment file (YAML, see experiments/)")
-    p.add_argument(
-        "-o",
-        "--out",
-        type=Path,
-        default=None,
-        help="output folder (default: results/sweep-<experiment name>)",
-    )
+    add_out(p, default="results/<experiment name>-sweep")
     where = p.add_mutually_exclusive_group()
     add_workers(where)
-    where.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        default=None,
-        help="Dask scheduler address, e.g. tcp://127.0.0.1:8786",
-    )
+    add_scheduler(where)
     p.add_argument(
         "--resume",
         action="store_true",
@@ -53,18 +50,18 @@ def handle(args: argparse.Namespace) -> int:
     from integration_sim.sensitivity import load_experiment, sweep
     from integration_sim.sensitivity.analysis import TOTAL_INDEX
 
-    out = args.out
-    if out is None:
-        exp, _ = load_experiment(args.experiment)
-        out = Path("results") / f"sweep-{exp.name}"
-    result = sweep(
-        args.experiment,
-        out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        batch_size=args.batch_size,
-    )
+    exp, _ = load_experiment(args.experiment)  # the file's mistakes first
+    check_scheduler(args.scheduler)
+    # A sweep's manifest is its resume state, so it is kept (fresh=False).
+    with locked_folder(args.out or default_out(exp.name, "sweep"), fresh=False) as out:
+        result = sweep(
+            args.experiment,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            batch_size=args.batch_size,
+        )
     rate = result.runs_this_call / result.seconds if result.seconds > 0 else float("nan")
     print(
         f"{result.runs_this_call} of {result.runs_total} runs done in {result.seconds:.1f} s "

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from integration_sim.config.overrides import apply_overrides
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
+from integration_sim.errors import InputError, InputErrors
 
 
 def parse_scenario(
@@ -19,10 +20,30 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise validation_errors(exc, path, key_lines(text)) from None
+        raise validation_errors(exc, path, key_lines(text), Scenario) from None
     if path is not None:
         scenario = _resolve_paths(scenario, Path(path).parent)
+        _check_files_exist(scenario, path, text)
     return scenario
+
+
+def _check_files_exist(scenario: Scenario, path: str | Path, text: str) -> None:
+    """Files the scenario names must be there now, not ten seconds into a run."""
+    named = {("parameters", "posterior"): scenario.parameters.posterior}
+    if scenario.system.network is not None:
+        named[("system", "network", "edges")] = scenario.system.network.edges
+        named[("system", "network", "practitioners")] = scenario.system.network.practitioners
+    missing = [(loc, f) for loc, f in named.items() if f is not None and not Path(f).is_file()]
+    if missing:
+        lines = key_lines(text)
+        raise InputErrors(
+            [
+                InputError(
+                    f"file not found: {f}", file=path, field=".".join(loc), line=lines.get(loc)
+                )
+                for loc, f in missing
+            ]
+        )
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

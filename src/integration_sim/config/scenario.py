@@ -7,7 +7,9 @@ catalogue (``config/catalogue/*.yaml``), so a scenario names only what it change
 from __future__ import annotations
 
 import copy
+import difflib
 import json
+import re
 from typing import Annotated, Any
 
 from pydantic import Field, model_validator
@@ -23,6 +25,7 @@ from integration_sim.config.schema import (
     System,
 )
 from integration_sim.config.strategies import Custom, Names, Strategy
+from integration_sim.errors import FieldProblems
 from integration_sim.files import content_hash
 
 
@@ -50,22 +53,45 @@ class Decision(Strict):
 class Scenario(Strict):
     """A whole scenario file, with catalogue entries merged in."""
 
-    name: str
-    description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 1
-    replicates: Annotated[int, Field(ge=1)] = 10
-    horizon_weeks: Annotated[int, Field(ge=1, le=5200)] = 260
+    name: str = Field(description="required; used in output folder names")
+    description: str = Field("", description="free text")
+    seed: Annotated[int, Field(ge=0)] = Field(
+        1, description="base seed; replicate r runs with a seed derived from (seed, r)"
+    )
+    replicates: Annotated[int, Field(ge=1)] = Field(10, description="runs per strategy")
+    horizon_weeks: Annotated[int, Field(ge=1, le=5200)] = Field(260, description="weeks simulated")
     record_every: Annotated[int, Field(ge=1)] = Field(1, description="weeks between records")
-    system: System
-    organisation_types: dict[str, OrganisationType] = Field(default_factory=dict)
-    behaviours: dict[str, Behaviour] = Field(default_factory=dict)
+    system: System = Field(
+        description="the place: localities, organisations, optionally a measured network"
+    )
+    organisation_types: dict[str, OrganisationType] = Field(
+        default_factory=dict,
+        description="organisation types, merged onto the catalogue: give only what you change",
+    )
+    behaviours: dict[str, Behaviour] = Field(
+        default_factory=dict,
+        description="behaviours, merged onto the catalogue: give only what you change",
+    )
     behaviour_set: list[str] | None = Field(None, description="use only these behaviours")
-    case_types: dict[str, CaseType] = Field(default_factory=dict)
-    parameters: Parameters = Field(default_factory=Parameters)
-    drivers: Drivers = Field(default_factory=Drivers)
+    case_types: dict[str, CaseType] = Field(
+        default_factory=dict,
+        description="case types, merged onto the catalogue: give only what you change",
+    )
+    parameters: Parameters = Field(
+        default_factory=Parameters, description="model parameters, grouped by submodel"
+    )
+    drivers: Drivers = Field(
+        default_factory=Drivers,
+        description="exogenous drivers: turnover, seasonal pressure, unit costs",
+    )
     equal_budget: bool = Field(False, description="rescale every strategy to the same total spend")
-    strategies: dict[str, Strategy] = Field(default_factory=lambda: {"baseline": Custom()})
-    decision: Decision = Field(default_factory=Decision)
+    strategies: dict[str, Strategy] = Field(
+        default_factory=lambda: {"baseline": Custom()},
+        description="strategies to compare, by name; each is one `kind` of bundle",
+    )
+    decision: Decision = Field(
+        default_factory=Decision, description="what the comparison report decides on"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -100,7 +126,7 @@ class Scenario(Strict):
     def _cross_references(self) -> Scenario:
         problems = cross_reference_problems(self)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise FieldProblems(problems)
         return self
 
     # Convenience views used throughout the model -----------------------------
@@ -132,57 +158,200 @@ def _restrict_case(ct: Any, subset: list[str]) -> Any:
     return ct
 
 
-def cross_reference_problems(s: Scenario) -> list[str]:
-    """Names used in one part of a scenario that no other part defines."""
-    problems: list[str] = []
-    types = set(s.organisation_types)
-    localities = set(s.locality_names)
-    names = Names(localities=localities, organisation_types=types)
-    for i, org in enumerate(s.system.organisations):
-        if org.type not in types:
-            problems.append(
-                f"system.organisations.{i}.type: unknown organisation type {org.type!r} (known: {', '.join(sorted(types))})"
-            )
-        if org.localities != "all":
-            for loc in org.localities:
-                if loc not in localities:
-                    problems.append(
-                        f"system.organisations.{i}.localities: unknown locality {loc!r}"
-                    )
+Problem = tuple[tuple[str, ...], str]  # (location in the file, message)
+
+# Strategy names become file names (saved runs): one path part, no separator or "..".
+SAFE_NAME = re.compile(r"\w[\w .()+-]{0,79}")
+# Charts read `$...$` as mathematics; a literal dollar is written \$.
+UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def cross_reference_problems(s: Scenario) -> list[Problem]:
+    """Names used in one part of a scenario that no other part defines, and values
+    that would pass the schema yet fail later or silently do nothing."""
+    problems = _place_problems(s)
     for name, b in s.behaviours.items():
         for field in ("performers", "partners"):
-            for t in getattr(b, field):
-                if t not in types:
-                    problems.append(f"behaviours.{name}.{field}: unknown organisation type {t!r}")
+            for i, t in enumerate(getattr(b, field)):
+                if t not in s.organisation_types:
+                    problems.append(
+                        (
+                            ("behaviours", name, field, str(i)),
+                            _unknown("organisation type", t, s.organisation_types),
+                        )
+                    )
     for name, ct in s.case_types.items():
-        for t in ct.needs:
-            if t not in types:
-                problems.append(f"case_types.{name}.needs: unknown organisation type {t!r}")
-        for b in ct.behaviours:
+        for i, t in enumerate(ct.needs):
+            if t not in s.organisation_types:
+                problems.append(
+                    (
+                        ("case_types", name, "needs", str(i)),
+                        _unknown("organisation type", t, s.organisation_types),
+                    )
+                )
+        for i, b in enumerate(ct.behaviours):
             if b not in s.behaviours:
-                problems.append(f"case_types.{name}.behaviours: unknown behaviour {b!r}")
-    if s.behaviour_set is not None:
-        for b in s.behaviour_set:
-            if b not in s.behaviours:
-                problems.append(f"behaviour_set: unknown behaviour {b!r}")
+                problems.append(
+                    (
+                        ("case_types", name, "behaviours", str(i)),
+                        _unknown("behaviour", b, s.behaviours),
+                    )
+                )
+    known = {*catalogue("behaviours"), *s.behaviours}  # behaviour_set has filtered the rest
+    for i, b in enumerate(s.behaviour_set or []):
+        if b not in s.behaviours:
+            problems.append((("behaviour_set", str(i)), _unknown("behaviour", b, known)))
     for t in s.drivers.turnover:
-        if t not in types:
-            problems.append(f"drivers.turnover: unknown organisation type {t!r}")
-    if not s.strategies:
-        problems.append("strategies: at least one strategy is needed")
-    if s.decision.baseline is not None and s.decision.baseline not in s.strategies:
-        problems.append(
-            f"decision.baseline: unknown strategy {s.decision.baseline!r} "
-            f"(known: {', '.join(s.strategies)})"
-        )
-    for name, strategy in s.strategies.items():
-        problems.extend(f"strategies.{name}.{p}" for p in strategy.problems(names))
+        if t not in s.organisation_types:
+            problems.append(
+                (("drivers", "turnover", t), _unknown("organisation type", t, s.organisation_types))
+            )
+    baseline = s.decision.baseline
+    if baseline is not None and baseline not in s.strategies:
+        problems.append((("decision", "baseline"), _unknown("strategy", baseline, s.strategies)))
+    problems += _strategy_problems(s)
+    problems += _text_problems(s)
     return problems
 
 
+def _place_problems(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    localities = set(s.locality_names)
+    for i, org in enumerate(s.system.organisations):
+        where = ("system", "organisations", str(i))
+        if org.type not in s.organisation_types:
+            problems.append(
+                ((*where, "type"), _unknown("organisation type", org.type, s.organisation_types))
+            )
+        if org.localities != "all":
+            for j, loc in enumerate(org.localities):
+                if loc not in localities:
+                    problems.append(
+                        ((*where, "localities", str(j)), _unknown("locality", loc, localities))
+                    )
+    return problems
+
+
+def _strategy_problems(s: Scenario) -> list[Problem]:
+    if not s.strategies:
+        return [(("strategies",), "at least one strategy is needed")]
+    problems: list[Problem] = []
+    names = Names(localities=set(s.locality_names), organisation_types=set(s.organisation_types))
+    n_loc = len(s.system.localities)
+    for name, strategy in s.strategies.items():
+        where = ("strategies", name)
+        if not SAFE_NAME.fullmatch(name) or name.endswith((" ", ".")):
+            problems.append(
+                (
+                    where,
+                    f"strategy name {name!r} is used in file names: use letters, digits, "
+                    "spaces and _ - . ( ) + only (at most 80 characters, no / or ..)",
+                )
+            )
+        for p in strategy.problems(names):
+            sub, _, msg = p.partition(": ")
+            problems.append(((*where, *sub.split(".")), _with_suggestion(msg, s)))
+        if strategy.kind != "custom" and strategy.start_week >= s.horizon_weeks:
+            problems.append(((*where, "start_week"), _after_horizon(strategy.start_week, s)))
+        if strategy.kind == "custom":
+            for i, iv in enumerate(strategy.interventions):
+                problems += _timing_problems(iv, (*where, "interventions", str(i)), s)
+        elif strategy.kind == "pilot":
+            first = len(strategy.localities) if strategy.localities else strategy.count
+            needed = first + (strategy.rounds - 1) * strategy.count
+            if needed > n_loc:
+                field = "rounds" if strategy.rounds > 1 else "count"
+                problems.append(
+                    (
+                        (*where, field),
+                        f"the pilot needs {needed} localities "
+                        f"({strategy.rounds} round(s) of {strategy.count}) but the place has {n_loc}",
+                    )
+                )
+        elif strategy.kind == "staged" and strategy.waves > n_loc:
+            problems.append(
+                (
+                    (*where, "waves"),
+                    f"{strategy.waves} waves but only {n_loc} localities: "
+                    "some waves would get the money and no locality",
+                )
+            )
+    return problems
+
+
+def _timing_problems(iv: Any, where: tuple[str, ...], s: Scenario) -> list[Problem]:
+    if iv.start_week >= s.horizon_weeks:
+        return [((*where, "start_week"), _after_horizon(iv.start_week, s))]
+    if iv.end_week is not None and iv.end_week <= iv.start_week:
+        return [
+            (
+                (*where, "end_week"),
+                f"end_week {iv.end_week} is not after start_week "
+                f"{iv.start_week} (end_week is exclusive): the intervention would never run",
+            )
+        ]
+    return []
+
+
+def _after_horizon(week: int, s: Scenario) -> str:
+    return (
+        f"starts in week {week}, at or after the end of the run (horizon_weeks "
+        f"{s.horizon_weeks}): it would never run"
+    )
+
+
+def _text_problems(s: Scenario) -> list[Problem]:
+    """Names and labels that charts show: a `$` would start mathematics there."""
+    texts: list[tuple[tuple[str, ...], str]] = [(("name",), s.name)]
+    texts += [
+        (("system", "localities", str(i), "name"), loc.name)
+        for i, loc in enumerate(s.system.localities)
+    ]
+    for section in ("strategies", "behaviours", "organisation_types"):
+        for key, entry in getattr(s, section).items():
+            texts += [((section, key), key), ((section, key, "label"), entry.label)]
+    return [
+        (loc, f"{text!r}: charts would read $...$ as mathematics; write \\$ for a dollar sign")
+        for loc, text in texts
+        if UNESCAPED_DOLLAR.search(text)
+    ]
+
+
+def _with_suggestion(message: str, s: Scenario) -> str:
+    """Add "did you mean" to a strategy's "unknown locality 'X'" (or organisation type)."""
+    found = re.fullmatch(r"unknown (locality|organisation type) '(.*)'", message)
+    if not found:
+        return message
+    what, name = found.groups()
+    known = s.locality_names if what == "locality" else list(s.organisation_types)
+    return _unknown(what, name, known)
+
+
+def _unknown(what: str, name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known))})"
+    return f"unknown {what} {name!r}{hint}"
+
+
 def schema_json() -> dict[str, Any]:
-    """The JSON Schema of scenario files (for editors' autocompletion)."""
+    """The JSON Schema of scenario files (for editors' autocompletion).
+
+    It accepts what ``validate`` accepts as far as a schema can say: entries
+    for catalogue behaviours, organisation types and case types are merged onto
+    the catalogue, so there every field is optional (a partial override); a new
+    entry must still give the required ones. Cross-references (names used in one
+    part and defined in another) are left to ``validate``.
+    """
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "integration-sim scenario"
+    for section, definition in (
+        ("behaviours", "Behaviour"),
+        ("organisation_types", "OrganisationType"),
+        ("case_types", "CaseType"),
+    ):
+        partial = {k: v for k, v in schema["$defs"][definition].items() if k != "required"}
+        schema["$defs"][f"{definition}Override"] = partial
+        override = {"$ref": f"#/$defs/{definition}Override"}
+        schema["properties"][section]["properties"] = dict.fromkeys(catalogue(section), override)
     return schema

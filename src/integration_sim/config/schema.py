@@ -19,7 +19,7 @@ from integration_sim.config.strategies import PRIMITIVES
 class Locality(Strict):
     """A neighbourhood with its own population and demand."""
 
-    name: str
+    name: str = Field(description="unique locality name")
     population: Annotated[int, Field(gt=0, description="residents")] = 50_000
     readiness: Share = Field(0.5, description="baseline leadership commitment and culture (0-1)")
     need: Annotated[float, Field(gt=0, description="demand multiplier (1 = average)")] = 1.0
@@ -28,8 +28,11 @@ class Locality(Strict):
 class OrganisationType(Strict):
     """An organisation type (catalogue entry, overridable per scenario)."""
 
-    label: str = ""
-    scope: Literal["system", "locality"] = "locality"
+    label: str = Field("", description="name shown in charts")
+    scope: Literal["system", "locality"] = Field(
+        "locality",
+        description="system: one organisation spans localities; locality: one per locality",
+    )
     staff: Annotated[
         int,
         Field(gt=0, description="practitioners per organisation (per locality if system scope)"),
@@ -38,19 +41,24 @@ class OrganisationType(Strict):
         float, Field(ge=0, lt=1, description="leavers per year as share of staff")
     ] = 0.1
     roles: dict[str, Annotated[float, Field(gt=0)]] = Field(
-        default_factory=lambda: {"practitioner": 1.0}
+        default_factory=lambda: {"practitioner": 1.0},
+        description="role shares (normalised)",
     )
 
 
 class Organisations(Strict):
     """How many organisations of one type the place has."""
 
-    type: str
+    type: str = Field(description="a key of organisation_types (catalogue or scenario)")
     count: Annotated[
         int, Field(ge=1, description="per locality (locality scope) or in total (system scope)")
     ] = 1
-    staff: Annotated[int, Field(gt=0)] | None = None
-    localities: list[str] | Literal["all"] = "all"
+    staff: Annotated[int, Field(gt=0)] | None = Field(
+        None, description="optional: practitioners per organisation (default: the type's staff)"
+    )
+    localities: list[str] | Literal["all"] = Field(
+        "all", description="localities served: all, or a list of locality names"
+    )
 
 
 class NetworkFile(Strict):
@@ -67,9 +75,13 @@ class NetworkFile(Strict):
 class System(Strict):
     """The place: localities, organisations, and optionally a measured network."""
 
-    localities: list[Locality]
-    organisations: list[Organisations]
-    network: NetworkFile | None = None
+    localities: list[Locality] = Field(
+        description="neighbourhoods; each has its own population and demand"
+    )
+    organisations: list[Organisations] = Field(description="how many organisations of each type")
+    network: NetworkFile | None = Field(
+        None, description="optional: a measured network replaces the generated one"
+    )
 
     @model_validator(mode="after")
     def _unique_localities(self) -> System:
@@ -88,38 +100,50 @@ class System(Strict):
 class Coefficients(Strict):
     """Logit-scale coefficients of the COM-B behaviour rule."""
 
-    intercept: float = -4.0
-    capability: float = 2.0
-    opportunity: float = 2.5
-    motivation: float = 2.0
-    habit: float = 4.0
-    social: float = 2.0
+    intercept: float = Field(-4.0, description="log-odds of performing with every determinant at 0")
+    capability: float = Field(2.0, description="weight of capability (0-1)")
+    opportunity: float = Field(2.5, description="weight of opportunity (0-1)")
+    motivation: float = Field(2.0, description="weight of motivation (0-1)")
+    habit: float = Field(4.0, description="weight of habit (0-1)")
+    social: float = Field(2.0, description="weight of the share of neighbours performing")
 
 
 class Behaviour(Strict):
     """One behaviour of the catalogue: who performs it, on which relationship, and how it spreads."""
 
-    label: str = ""
-    level: Literal["practitioner", "organisation"] = "practitioner"
-    performers: list[str]
-    roles: list[str] | None = None
-    partners: list[str]
-    encounter_rate: Share = 0.5
-    contagion: Literal["logistic", "threshold", "additive"] = "logistic"
-    threshold: Annotated[int, Field(ge=1)] = 2
-    coefficients: Coefficients = Field(default_factory=Coefficients)
+    label: str = Field("", description="name shown in charts")
+    level: Literal["practitioner", "organisation"] = Field(
+        "practitioner", description="practitioner or organisation"
+    )
+    performers: list[str] = Field(description="organisation types whose practitioners perform it")
+    roles: list[str] | None = Field(None, description="optional narrower list of performing roles")
+    partners: list[str] = Field(description="organisation types it is performed with")
+    encounter_rate: Share = Field(
+        0.5, description="weekly chance a performer meets a case needing it"
+    )
+    contagion: Literal["logistic", "threshold", "additive"] = Field(
+        "logistic", description="logistic | threshold (complex contagion) | additive (Bass limit)"
+    )
+    threshold: Annotated[int, Field(ge=1)] = Field(
+        2, description="neighbours needed, for threshold contagion"
+    )
+    coefficients: Coefficients = Field(default_factory=Coefficients, description="logit scale")
 
 
 class CaseType(Strict):
     """People whose needs cross boundaries; see catalogue/case_types.yaml."""
 
-    rate: NonNegative = 0.1
-    needs: list[str]
-    behaviours: list[str]
-    delay_days: NonNegative = 3.0
-    delay_reduction: Share = 0.4
-    admission_risk: Share = 0.1
-    admission_reduction: Share = 0.2
+    rate: NonNegative = Field(0.1, description="new cases per 1,000 residents per week")
+    needs: list[str] = Field(description="organisation types the case needs")
+    behaviours: list[str] = Field(description="behaviours that make its handling integrated")
+    delay_days: NonNegative = Field(3.0, description="mean delay when not integrated")
+    delay_reduction: Share = Field(
+        0.4, description="integrated: delay_days * (1 - delay_reduction)"
+    )
+    admission_risk: Share = Field(0.1, description="emergency admission risk when not integrated")
+    admission_reduction: Share = Field(
+        0.2, description="integrated: admission_risk * (1 - admission_reduction)"
+    )
 
 
 # ----------------------------------------------------------------------- parameters
@@ -128,7 +152,9 @@ class CaseType(Strict):
 class NetworkParameters(Strict):
     """Generated network and tie dynamics (rates per practitioner per week)."""
 
-    team_size: Annotated[int, Field(ge=2)] = 8
+    team_size: Annotated[int, Field(ge=2)] = Field(
+        8, description="practitioners per team (all tied to each other)"
+    )
     within_organisation_ties: NonNegative = Field(
         3.0, description="extra random ties per practitioner inside the organisation"
     )
@@ -197,10 +223,10 @@ class BehaviourParameters(Strict):
 class PractitionerParameters(Strict):
     """Baseline state of practitioners and how it moves (per week)."""
 
-    capability: Share = 0.4
-    capability_sd: NonNegative = 0.1
-    motivation: Share = 0.5
-    motivation_sd: NonNegative = 0.1
+    capability: Share = Field(0.4, description="mean starting capability (0-1), per behaviour")
+    capability_sd: NonNegative = Field(0.1, description="spread of starting capability")
+    motivation: Share = Field(0.5, description="mean starting motivation (0-1)")
+    motivation_sd: NonNegative = Field(0.1, description="spread of starting motivation")
     learning_by_doing: Share = Field(0.01, description="capability gap closed per week performed")
     movers: Share = Field(
         0.0,
@@ -217,9 +243,13 @@ class PractitionerParameters(Strict):
     motivation_rate: Share = Field(
         0.05, description="share of the gap to the motivation target closed per week"
     )
-    leadership_weight: NonNegative = 0.4
-    peer_weight: NonNegative = 0.3
-    benefit_weight: NonNegative = 0.3
+    leadership_weight: NonNegative = Field(
+        0.4, description="weight of leadership change in the motivation target"
+    )
+    peer_weight: NonNegative = Field(0.3, description="weight of peers' change in behaviour")
+    benefit_weight: NonNegative = Field(
+        0.3, description="weight of the change in one's own cases going well"
+    )
     fatigue_per_initiative: NonNegative = Field(
         0.05, description="motivation lost per initiative launched in the locality"
     )
@@ -232,11 +262,11 @@ class PractitionerParameters(Strict):
 class OpportunityParameters(Strict):
     """Opportunity (0-1) from context, recomputed each week."""
 
-    base: Share = 0.3
-    co_location: NonNegative = 0.35
-    shared_records: NonNegative = 0.15
-    pooled_budget: NonNegative = 0.15
-    backfill: NonNegative = 0.2
+    base: Share = Field(0.3, description="opportunity with no intervention and no pressure")
+    co_location: NonNegative = Field(0.35, description="added by co-location at strength 1")
+    shared_records: NonNegative = Field(0.15, description="added by shared records at strength 1")
+    pooled_budget: NonNegative = Field(0.15, description="added by a pooled budget at strength 1")
+    backfill: NonNegative = Field(0.2, description="added by funded backfill at strength 1")
     pressure: NonNegative = Field(0.3, description="opportunity lost at full seasonal pressure")
 
 
@@ -314,14 +344,36 @@ class ImplementationParameters(Strict):
 class Parameters(Strict):
     """Every model parameter, grouped by submodel."""
 
-    network: NetworkParameters = Field(default_factory=NetworkParameters)
-    behaviour: BehaviourParameters = Field(default_factory=BehaviourParameters)
-    practitioners: PractitionerParameters = Field(default_factory=PractitionerParameters)
-    opportunity: OpportunityParameters = Field(default_factory=OpportunityParameters)
-    organisations: OrganisationParameters = Field(default_factory=OrganisationParameters)
-    funding: FundingParameters = Field(default_factory=FundingParameters)
-    readiness: ReadinessParameters = Field(default_factory=ReadinessParameters)
-    implementation: ImplementationParameters = Field(default_factory=ImplementationParameters)
+    network: NetworkParameters = Field(
+        default_factory=NetworkParameters, description="generated network and tie dynamics"
+    )
+    behaviour: BehaviourParameters = Field(
+        default_factory=BehaviourParameters, description="habit formation and decay, noise"
+    )
+    practitioners: PractitionerParameters = Field(
+        default_factory=PractitionerParameters,
+        description="practitioners' starting state and how it moves",
+    )
+    opportunity: OpportunityParameters = Field(
+        default_factory=OpportunityParameters,
+        description="opportunity = base + effects of context - pressure, clipped to [0, 1]",
+    )
+    organisations: OrganisationParameters = Field(
+        default_factory=OrganisationParameters,
+        description="leadership and the effect of funding on it",
+    )
+    funding: FundingParameters = Field(
+        default_factory=FundingParameters,
+        description="how money buys intervention strength (dose-response)",
+    )
+    readiness: ReadinessParameters = Field(
+        default_factory=ReadinessParameters,
+        description="how readiness changes what the same money does in a locality",
+    )
+    implementation: ImplementationParameters = Field(
+        default_factory=ImplementationParameters,
+        description="set-up lags: weeks from the start of spending until a primitive acts",
+    )
     posterior: str | None = Field(
         None, description="Parquet posterior file; each replicate draws one weighted sample"
     )
@@ -330,17 +382,19 @@ class Parameters(Strict):
 class Seasonal(Strict):
     """Winter pressure: pressure(t) = base + amplitude * cos(2 pi (t - peak_week) / 52)."""
 
-    base: Share = 0.4
-    amplitude: Share = 0.25
-    peak_week: Annotated[int, Field(ge=0, le=51)] = 39  # week 0 = April; week 39 = early January
+    base: Share = Field(0.4, description="mean system pressure (0-1)")
+    amplitude: Share = Field(0.25, description="winter swing in pressure")
+    peak_week: Annotated[int, Field(ge=0, le=51)] = Field(
+        39, description="week of peak pressure (week 0 = April; 39 = early January)"
+    )
     demand_amplitude: Share = Field(0.15, description="seasonal swing in case arrivals")
 
 
 class Costs(Strict):
     """Unit costs (pounds) used to price outcomes; illustrative, see docs/ODD.md."""
 
-    delay_day: NonNegative = 400.0
-    emergency_admission: NonNegative = 2_000.0
+    delay_day: NonNegative = Field(400.0, description="pounds per delayed day")
+    emergency_admission: NonNegative = Field(2_000.0, description="pounds per emergency admission")
 
 
 class Drivers(Strict):
@@ -357,5 +411,5 @@ class Drivers(Strict):
         le=1.0,
         description="yearly growth of case arrivals (secular trend; 0.02 = 2% a year)",
     )
-    seasonal: Seasonal = Field(default_factory=Seasonal)
-    costs: Costs = Field(default_factory=Costs)
+    seasonal: Seasonal = Field(default_factory=Seasonal, description="winter pressure and demand")
+    costs: Costs = Field(default_factory=Costs, description="unit costs used to price outcomes")

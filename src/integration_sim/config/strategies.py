@@ -38,26 +38,36 @@ class Names:
 class Target(Strict):
     """Who an intervention reaches. Each list narrows; "all" does not."""
 
-    localities: list[str] | Literal["all"] = "all"
-    organisation_types: list[str] | Literal["all"] = "all"
-    roles: list[str] | Literal["all"] = "all"
+    localities: list[str] | Literal["all"] = Field(
+        "all", description="all, or a list of localities"
+    )
+    organisation_types: list[str] | Literal["all"] = Field(
+        "all", description="all, or a list of organisation types"
+    )
+    roles: list[str] | Literal["all"] = Field("all", description="all, or a list of roles")
 
 
 class Intervention(Strict):
     """One intervention primitive on the timeline (weeks; end is exclusive)."""
 
-    kind: Primitive
-    start_week: Week = 0
+    kind: Primitive = Field(
+        description="co_location | pooled_budget | backfill | training | shared_records | champions | learning_transfer"
+    )
+    start_week: Week = Field(0, description="first week it runs")
     end_week: Week | None = Field(None, description="exclusive; default: to the horizon")
-    target: Target = Field(default_factory=Target)
-    strength: Share = 1.0
+    target: Target = Field(default_factory=Target, description="who it reaches")
+    strength: Share = Field(1.0, description="0-1")
     cost_per_week: NonNegative = Field(0.0, description="pounds per week, whole intervention")
     champions: Annotated[int, Field(ge=0)] = Field(0, description="champions per targeted locality")
-    selection: Literal["random", "readiness", "betweenness", "brokerage"] = "random"
+    selection: Literal["random", "readiness", "betweenness", "brokerage"] = Field(
+        "random", description="champions: random | readiness | betweenness | brokerage"
+    )
     transfer: Share = Field(
         0.0, description="learning_transfer: share of the source's gains handed on"
     )
-    source_localities: list[str] = Field(default_factory=list)
+    source_localities: list[str] = Field(
+        default_factory=list, description="learning_transfer: localities whose gains are handed on"
+    )
     launch: bool = Field(True, description="counts as a new initiative (initiative fatigue)")
     phase: str = Field("", description="label used in records, e.g. pilot or scale_up")
 
@@ -66,7 +76,7 @@ class Funding(Strict):
     """A budget spread over a bundle of funded primitives."""
 
     budget: NonNegative = Field(0.0, description="pounds over the whole phase")
-    duration_weeks: Annotated[int, Field(ge=1)] = 104
+    duration_weeks: Annotated[int, Field(ge=1)] = Field(104, description="weeks the money lasts")
     bundle: dict[str, Share] = Field(
         default_factory=lambda: {
             "co_location": 0.35,
@@ -81,8 +91,10 @@ class Funding(Strict):
 class ScaleUp(Strict):
     """What happens in the other localities when a pilot's money ends."""
 
-    budget: NonNegative = 0.0
-    duration_weeks: Annotated[int, Field(ge=1)] = 104
+    budget: NonNegative = Field(0.0, description="pounds over the whole scale-up")
+    duration_weeks: Annotated[int, Field(ge=1)] = Field(
+        104, description="weeks the scale-up money lasts"
+    )
     learning_transfer: Share = Field(
         0.0, description="0 = start from scratch, 1 = all collated learning handed on"
     )
@@ -95,13 +107,15 @@ class ScaleUp(Strict):
         description="share of the scale-up budget spent collating and handing on learning "
         "(when learning_transfer > 0)",
     )
-    bundle: dict[str, Share] | None = None
+    bundle: dict[str, Share] | None = Field(None, description="default: the pilot's bundle")
 
 
 class _StrategyBase(Strict):
-    label: str = ""
-    start_week: Week = 26
-    selection_rule: Literal["named", "most_ready", "highest_need", "random"] = "most_ready"
+    label: str = Field("", description="name shown in charts and the report")
+    start_week: Week = Field(26, description="week the strategy starts")
+    selection_rule: Literal["named", "most_ready", "highest_need", "random"] = Field(
+        "most_ready", description="most_ready | highest_need | random | named"
+    )
 
     def problems(self, names: Names) -> list[str]:
         """Cross-reference problems (unknown localities, primitives, ...)."""
@@ -115,8 +129,10 @@ class _StrategyBase(Strict):
 class Custom(_StrategyBase):
     """Interventions written out one by one."""
 
-    kind: Literal["custom"] = "custom"
-    interventions: list[Intervention] = Field(default_factory=list)
+    kind: Literal["custom"] = Field("custom", description="interventions written out one by one")
+    interventions: list[Intervention] = Field(
+        default_factory=list, description="the interventions, each on its own timeline"
+    )
 
     def problems(self, names: Names) -> list[str]:
         out = []
@@ -128,13 +144,19 @@ class Custom(_StrategyBase):
 class Pilot(_StrategyBase):
     """k localities get ringfenced money for a fixed time; optional scale-up afterwards."""
 
-    kind: Literal["pilot"] = "pilot"
+    kind: Literal["pilot"] = Field(
+        "pilot", description="k localities get ringfenced money for a fixed time"
+    )
     localities: list[str] | None = Field(
         None, description="named pilot localities (else chosen by selection_rule)"
     )
-    count: Annotated[int, Field(ge=1)] = 2
-    funding: Funding = Field(default_factory=Funding)
-    scale_up: ScaleUp | None = None
+    count: Annotated[int, Field(ge=1)] = Field(
+        2, description="number of pilot localities (ignored if `localities` is given)"
+    )
+    funding: Funding = Field(default_factory=Funding, description="the pilots' money")
+    scale_up: ScaleUp | None = Field(
+        None, description="optional: what the other localities get when the pilot ends"
+    )
     rounds: Annotated[int, Field(ge=1)] = Field(
         1, description="successive pilots, each in fresh localities"
     )
@@ -153,8 +175,12 @@ class Pilot(_StrategyBase):
 class SystemWide(_StrategyBase):
     """Every locality at once, the money spread across them all."""
 
-    kind: Literal["system_wide"] = "system_wide"
-    funding: Funding = Field(default_factory=Funding)
+    kind: Literal["system_wide"] = Field(
+        "system_wide", description="every locality at once, the money spread across them"
+    )
+    funding: Funding = Field(
+        default_factory=Funding, description="the money, spread across every locality"
+    )
 
     def problems(self, names: Names) -> list[str]:
         return _bundle_problems(self.funding.bundle, "funding.bundle")
@@ -166,11 +192,13 @@ class SystemWide(_StrategyBase):
 class Staged(_StrategyBase):
     """Waves of localities (stepped wedge); the budget is split equally between waves."""
 
-    kind: Literal["staged"] = "staged"
-    waves: Annotated[int, Field(ge=1)] = 3
-    wave_interval_weeks: Annotated[int, Field(ge=1)] = 26
+    kind: Literal["staged"] = Field("staged", description="stepped wedge: waves of localities")
+    waves: Annotated[int, Field(ge=1)] = Field(3, description="number of waves")
+    wave_interval_weeks: Annotated[int, Field(ge=1)] = Field(26, description="weeks between waves")
     order: list[str] | None = Field(None, description="locality order (else by selection_rule)")
-    funding: Funding = Field(default_factory=Funding)
+    funding: Funding = Field(
+        default_factory=Funding, description="the money, split equally between waves"
+    )
 
     def problems(self, names: Names) -> list[str]:
         return _locality_problems(self.order, names, "order") + _bundle_problems(
@@ -184,11 +212,18 @@ class Staged(_StrategyBase):
 class Targeted(_StrategyBase):
     """Champions seeded by network position, with training and backfill for them."""
 
-    kind: Literal["targeted"] = "targeted"
-    champions_per_locality: Annotated[int, Field(ge=1)] = 5
-    position: Literal["betweenness", "brokerage", "readiness", "random"] = "brokerage"
+    kind: Literal["targeted"] = Field(
+        "targeted", description="champions seeded by network position"
+    )
+    champions_per_locality: Annotated[int, Field(ge=1)] = Field(
+        5, description="champions per locality"
+    )
+    position: Literal["betweenness", "brokerage", "readiness", "random"] = Field(
+        "brokerage", description="brokerage | betweenness | readiness | random"
+    )
     funding: Funding = Field(
-        default_factory=lambda: Funding(bundle={"training": 0.5, "backfill": 0.5})
+        default_factory=lambda: Funding(bundle={"training": 0.5, "backfill": 0.5}),
+        description="the money for the champions' training and backfill",
     )
 
     def problems(self, names: Names) -> list[str]:

@@ -43,6 +43,10 @@ class IntegrationModel(mesa.Model):
         strategy: name of the strategy to apply (default: the first).
         seed: run seed; split into independent named streams.
         tallies: also keep raw counts for observation models (calibration).
+
+    The validated scenario is ``self.spec``: from mesa 3.5 on, ``mesa.Model.scenario`` is
+    mesa's own experiment description (its setter writes ``scenario.model``), so this model
+    must not use that name.
     """
 
     def __init__(
@@ -50,7 +54,7 @@ class IntegrationModel(mesa.Model):
     ) -> None:
         self.streams = Streams(seed)
         super().__init__(rng=self.streams.seed_for("mesa"))
-        self.scenario = scenario
+        self.spec = scenario
         self.strategy = strategy or next(iter(scenario.strategies))
         self.params = scenario.parameters
         self.week = 0
@@ -94,14 +98,14 @@ class IntegrationModel(mesa.Model):
     def _start_in_balance(self) -> None:
         """Habits, capability and trust at their long-run levels; ties kept in balance."""
         weekly = practitioners.start_in_equilibrium(
-            self.scenario,
+            self.spec,
             self.pop,
             self.ties,
             self.rule,
             self.weekly_leave,
             self.streams.rng("population"),
         )
-        if weekly is not None and self.scenario.system.network is None:
+        if weekly is not None and self.spec.system.network is None:
             settle_trust(
                 self.ties,
                 weekly,
@@ -113,7 +117,7 @@ class IntegrationModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one week."""
-        week, s, pop, rng = self.week, self.scenario, self.pop, self.streams.rng
+        week, s, pop, rng = self.week, self.spec, self.pop, self.streams.rng
         self._start_interventions(week)  # first, so champions chosen now act this week
         exposure = self.schedule_of_interventions.exposure(week)
         pressure = drivers.pressure(s, week)
@@ -160,7 +164,7 @@ class IntegrationModel(mesa.Model):
 
     def run(self) -> None:
         """Run to the scenario's horizon."""
-        for _ in range(self.scenario.horizon_weeks):
+        for _ in range(self.spec.horizon_weeks):
             self.step()
 
     def release(self) -> None:

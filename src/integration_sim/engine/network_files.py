@@ -10,6 +10,7 @@ Every problem names the file, the row and the column.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,9 +107,13 @@ def read_practitioners(path: str | Path) -> pd.DataFrame:
 
 
 def read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    """A CSV file as strings, with its ``required`` columns checked."""
+    """A CSV file as strings, with its ``required`` columns checked, no column named twice
+    and every row as long as the header (an extra field is an error, not a shift)."""
+    _check_shape(path)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        df = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, index_col=False
+        )
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -125,6 +130,34 @@ def read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     return df
 
 
+def _check_shape(path: Path) -> None:
+    """Duplicate header names and rows with more or fewer fields than the header."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f, skipinitialspace=True)
+            header = [h.strip() for h in next(reader, [])]
+            dupes = sorted({h for h in header if header.count(h) > 1})
+            if dupes:
+                raise InputError(
+                    f"column(s) named twice: {', '.join(dupes)}", file=path, line=1, field=dupes[0]
+                )
+            errors = [
+                InputError(
+                    f"has {len(values)} fields but the header has {len(header)} columns",
+                    file=path,
+                    line=reader.line_num,
+                )
+                for values in reader
+                if values and len(values) != len(header)
+            ]
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"not a readable CSV file: {exc}", file=path) from None
+    if errors:
+        raise InputErrors(errors[:50])
+
+
 def _read_graphml(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         g = nx.read_graphml(path)
@@ -132,9 +165,17 @@ def _read_graphml(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         raise InputError("file not found", file=path) from None
     except Exception as exc:  # networkx raises several parser types
         raise InputError(f"not a readable GraphML file: {exc}", file=path) from None
+    described = any(d for _, d in g.nodes(data=True))
+    bare = [str(n) for n, d in g.nodes(data=True) if described and not d]
+    if bare:
+        raise InputError(
+            f"edges refer to node(s) the file does not declare with attributes: "
+            f"{', '.join(bare[:10])}",
+            file=path,
+        )
     people = pd.DataFrame(
         [{"id": str(n), **{k: str(v) for k, v in d.items()}} for n, d in g.nodes(data=True)]
-    )
+    ).fillna("")
     rows = [
         {"source": str(a), "target": str(b), **{k: str(v) for k, v in d.items()}}
         for a, b, d in g.edges(data=True)

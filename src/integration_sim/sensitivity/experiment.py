@@ -17,10 +17,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from integration_sim.config.base import Strict
+from integration_sim.config.base import Finite, Positive, Strict
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
-from integration_sim.errors import InputError, InputErrors
+from integration_sim.errors import FieldProblems, InputError, InputErrors
 from integration_sim.files import content_hash
+
+# A sweep larger than this would not finish on any machine this tool targets, and its
+# design matrix alone would fill memory.
+MAX_RUNS = 5_000_000
 
 # Columns every results row has; parameter and output names must not reuse them.
 RESERVED_COLUMNS = ("run", "point", "replicate", "seed", "status", "attempts", "error")
@@ -35,16 +39,14 @@ class Parameter(Strict):
     name: str | None = Field(
         None, description="short label for tables and charts (default: the path)"
     )
-    bounds: tuple[float, float] | None = Field(
+    bounds: tuple[Finite, Finite] | None = Field(
         None,
         description="[low, high]: the range for uniform/loguniform/triangular, truncation for normal",
     )
     distribution: Literal["uniform", "loguniform", "normal", "lognormal", "triangular"] = "uniform"
-    mean: float | None = Field(None, description="normal: mean; lognormal: mean of the log")
-    sd: Annotated[float, Field(gt=0)] | None = Field(
-        None, description="normal: sd; lognormal: sd of the log"
-    )
-    mode: float | None = Field(None, description="triangular: most likely value")
+    mean: Finite | None = Field(None, description="normal: mean; lognormal: mean of the log")
+    sd: Positive | None = Field(None, description="normal: sd; lognormal: sd of the log")
+    mode: Finite | None = Field(None, description="triangular: most likely value")
     integer: bool = Field(False, description="round sampled values to whole numbers (e.g. a count)")
 
     @model_validator(mode="after")
@@ -138,7 +140,7 @@ class Experiment(Strict):
     name: str
     description: str = ""
     method: Literal["sobol", "morris", "fast", "lhs"]
-    samples: Annotated[int, Field(ge=2)] = Field(
+    samples: Annotated[int, Field(ge=2, le=MAX_RUNS)] = Field(
         description="sobol: base samples N (runs N*(D+2)); morris: trajectories (runs N*(D+1)); "
         "fast: points per parameter (runs N*D); lhs: points"
     )
@@ -154,7 +156,7 @@ class Experiment(Strict):
     )
     parameters: list[Parameter] = Field(min_length=1)
     outputs: list[str | Output] = Field(min_length=1)
-    replicates: Annotated[int, Field(ge=1)] = 1
+    replicates: Annotated[int, Field(ge=1, le=10_000)] = 1
     seed: Annotated[int, Field(ge=0)] = 1
     batch_size: Annotated[int, Field(ge=1)] | None = Field(
         None, description="runs per task (default: timed)"
@@ -199,6 +201,17 @@ class Experiment(Strict):
                 raise ValueError(
                     f"priorities.outputs: {out!r} is not an output ({', '.join(labels)})"
                 )
+        runs = self.runs_per_replicate() * self.replicates
+        if runs > MAX_RUNS:
+            raise FieldProblems(
+                [
+                    (
+                        ("samples",),
+                        f"the sweep would need {runs:,} runs (at most {MAX_RUNS:,}): "
+                        "lower samples or replicates",
+                    )
+                ]
+            )
         if self.method == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(
                 f"sobol samples must be a power of 2 (e.g. {2 ** round(math.log2(self.samples))})"

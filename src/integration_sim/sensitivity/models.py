@@ -148,24 +148,52 @@ def _check_metric(metric: str, scenario: Any, path: Path, text: str, index: int)
 
 
 def load_function(ref: str, search_path: Sequence[str] = ()) -> Callable[..., dict[str, float]]:
-    """Import ``module:function``, trying ``search_path`` folders after the usual import path."""
+    """Import ``module:function``, trying ``search_path`` folders after the usual import path.
+
+    Importing runs the module's code: an experiment's ``function:`` is trusted code.
+    Its mistakes (a syntax error, a package it needs missing, an error while it
+    loads) are InputErrors naming the module, not tracebacks.
+    """
     module_name, _, attr = ref.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        module = _import(module_name)
     except ModuleNotFoundError as exc:
         if exc.name is None or not module_name.startswith(exc.name):
-            raise
+            raise _import_problem(module_name, exc) from None
         for folder in search_path:
             if folder not in sys.path:
                 sys.path.append(folder)  # appended, so installed packages still win
         try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            raise InputError(f"cannot import module {module_name!r}") from None
+            module = _import(module_name)
+        except ModuleNotFoundError as again:
+            if again.name is not None and module_name.startswith(again.name):
+                raise InputError(f"cannot import module {module_name!r}") from None
+            raise _import_problem(module_name, again) from None
     fn = getattr(module, attr, None)
     if not callable(fn):
         raise InputError(f"module {module_name!r} has no function {attr!r}")
     return fn
+
+
+def _import(module_name: str) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        raise
+    except SyntaxError as exc:
+        raise InputError(
+            f"module {module_name!r} has a syntax error at {exc.filename}:{exc.lineno}: {exc.msg}"
+        ) from None
+    except Exception as exc:  # the user's module failed while loading: report, not crash
+        raise InputError(
+            f"module {module_name!r} failed while loading: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _import_problem(module_name: str, exc: ModuleNotFoundError) -> InputError:
+    return InputError(
+        f"module {module_name!r} needs the package {exc.name!r}, which is not installed"
+    )
 
 
 # --------------------------------------------------------------------------- running

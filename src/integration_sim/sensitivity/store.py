@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from integration_sim.errors import InputError
-from integration_sim.files import atomic_path, write_json
+from integration_sim.files import LOCK, atomic_path, write_json
 
 _PART = re.compile(r"^part-(\d{6})\.parquet$")
 MANIFEST = "manifest.json"
@@ -76,7 +76,7 @@ class Store:
                 "or choose another output folder",
                 file=self.dir,
             )
-        if self.dir.exists() and any(self.dir.iterdir()):
+        if self.dir.exists() and any(p.name != LOCK for p in self.dir.iterdir()):
             raise InputError(
                 "output folder is not empty; choose a new or empty folder", file=self.dir
             )

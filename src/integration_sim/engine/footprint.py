@@ -1,0 +1,65 @@
+"""How much memory a run will need, known before any work starts.
+
+The model's arrays grow with the number of practitioners (state, ties, the
+sparse matrices of each week); the rest (records, catalogue, interpreter and
+libraries) is roughly fixed. The two figures below fit peak resident memory of
+one run measured at 100,000 practitioners (417 MB) and 1,000,000 (1.6 GB).
+"""
+
+from __future__ import annotations
+
+import os
+
+from integration_sim.config.scenario import Scenario
+from integration_sim.engine.state import organisation_layout
+from integration_sim.errors import InputError
+
+FIXED_BYTES = 285e6  # interpreter, libraries, records: bytes per run whatever its size
+BYTES_PER_PRACTITIONER = 1.32e3  # state, ties and weekly matrices
+
+
+def practitioners(scenario: Scenario) -> int:
+    """Practitioners the place will have (a measured network: its organisations' posts)."""
+    _, posts = organisation_layout(scenario)
+    return int(sum(count for *_, count in posts))
+
+
+def run_bytes(scenario: Scenario) -> float:
+    """Estimated peak memory of one run, in bytes."""
+    return FIXED_BYTES + BYTES_PER_PRACTITIONER * practitioners(scenario)
+
+
+def available_bytes() -> float | None:
+    """Memory the machine can give now (MemAvailable), or None where unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(scenario: Scenario, at_once: int, available: float | None = None) -> int:
+    """Refuse a scenario one run of which cannot fit in memory; return how many runs can
+    go at once (at most ``at_once``), so workers are reduced rather than swapping.
+
+    Raises:
+        InputError: when even one run needs more memory than is available.
+    """
+    available = available_bytes() if available is None else available
+    if available is None:
+        return at_once
+    need = run_bytes(scenario)
+    if need > available:
+        raise InputError(
+            f"one run of this place ({practitioners(scenario):,} practitioners) needs about "
+            f"{need / 1e9:.1f} GB of memory and {available / 1e9:.1f} GB is available: "
+            "use fewer or smaller organisations (staff, count)",
+            field="system.organisations",
+        )
+    return max(1, min(at_once, int(available // need)))

@@ -1,0 +1,54 @@
+"""The package on every Python it claims: newer mesa releases, and the optional calibration extra."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import mesa
+import pytest
+from conftest import ROOT
+
+from integration_sim.engine.model import IntegrationModel
+from integration_sim.runs import simulate
+
+
+def test_model_runs_when_mesa_owns_a_scenario_property(small, monkeypatch) -> None:
+    """mesa 3.5 added ``Model.scenario`` whose setter writes ``scenario.model = self``;
+    our model must not store its validated (frozen, strict) scenario under that name."""
+
+    def set_scenario(model, value) -> None:
+        value.model = model  # what mesa 3.5's setter does: fails on a strict pydantic model
+        model.__dict__["_mesa_scenario"] = value
+
+    prop = property(lambda model: model.__dict__.get("_mesa_scenario"), set_scenario)
+    monkeypatch.setattr(mesa.Model, "scenario", prop, raising=False)
+    model = IntegrationModel(small, "pilot", seed=3)
+    assert model.spec is small
+    result = simulate(small, "pilot", replicate=0)
+    assert len(result.records) > 0
+
+
+def test_calibrate_without_pyabc_says_how_to_install() -> None:
+    # None in sys.modules makes `import pyabc` fail as if it were not installed.
+    code = (
+        "import sys; sys.modules['pyabc'] = None\n"
+        "from integration_sim.cli import main\n"
+        "sys.exit(main(['calibrate', 'calibration/example/config.yaml', '--check']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "integration-sim[calibration]" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("extra", ["calibration"])
+def test_pyabc_is_an_extra_not_a_core_dependency(extra) -> None:
+    from importlib.metadata import requires
+
+    reqs = requires("integration-sim") or []
+    core = [r for r in reqs if "extra ==" not in r]
+    assert not any(r.lower().startswith("pyabc") for r in core)
+    assert any(r.lower().startswith("pyabc") and extra in r for r in reqs)
