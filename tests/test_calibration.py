@@ -222,8 +222,12 @@ def test_adoption_cumulative_counts_become_hazards(tmp_path):
         [4, 7, 6, 16],
         [8, 11, 0, 10],
     ]
-    path.write_text("locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,2,20\n")
-    with pytest.raises(InputErrors, match="row 3, column 'adopters': cumulative adopters fall"):
+    # Counts are of current staff: a fall (adopters leaving) is no new adopters in that period.
+    path.write_text("locality,week,adopters,eligible\nNorth,3,4,20\nNorth,7,2,20\nNorth,11,5,20\n")
+    rows = read_adoption(spec, tiny_scenario(), path)
+    assert rows[["numerator", "denominator"]].values.tolist() == [[4, 20], [0, 16], [3, 18]]
+    path.write_text("locality,week,adopters,eligible\nNorth,3,24,20\n")
+    with pytest.raises(InputErrors, match="row 2, column 'adopters': adopters \\(24\\) above"):
         read_adoption(spec, tiny_scenario(), path)
 
 
@@ -284,7 +288,6 @@ def test_adoption_times_on_measured_network(tmp_path):
     import yaml
 
     from integration_sim import runs as runner
-    from integration_sim.calibration.plan import performers_of
     from integration_sim.config.load import load_scenario
 
     people = [
@@ -317,7 +320,7 @@ def test_adoption_times_on_measured_network(tmp_path):
     # 34 eligible practitioners; weeks 0-7: 2 of 34 adopt; weeks 8-15: 2 of the remaining 32.
     assert rows[["numerator", "denominator"]].values.tolist() == [[2, 34], [2, 32]]
     t = runner.simulate(scenario, tallies=True).tallies
-    values = ObservationModel(rows, 0.0, performers_of(scenario)).statistics(t)
+    values = ObservationModel(rows).statistics(t)
     assert np.all((values >= 0) & (values <= 1))
     path.write_text("practitioner,week\nNobody,3\n", encoding="utf-8")
     with pytest.raises(InputErrors, match="row 2, column 'practitioner': practitioner 'Nobody'"):
@@ -342,3 +345,22 @@ def test_cli_calibrate_check_names_bad_measurement(tmp_path, capsys):
     assert main(["calibrate", str(cfg), "--check"]) == 2
     err = capsys.readouterr().err
     assert f"{tmp_path / 'm.csv'}: row 2, column 'end_week': week 40 is outside the horizon" in err
+
+
+def test_weighted_quantile_is_the_weighted_inverse_cdf():
+    x = np.array([0.3, 0.1, 0.2])
+    w = np.array([0.2, 0.5, 0.3])
+    # Cumulative weights by value: 0.1 -> 0.5, 0.2 -> 0.8, 0.3 -> 1.0.
+    assert weighted_quantile(x, w, np.array([0.05, 0.5, 0.6, 0.8, 0.95])).tolist() == [
+        0.1,
+        0.1,
+        0.2,
+        0.2,
+        0.3,
+    ]
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=37)
+    q = np.array([0.05, 0.25, 0.5, 0.9, 0.95])
+    assert np.array_equal(
+        weighted_quantile(y, np.ones_like(y), q), np.quantile(y, q, method="inverted_cdf")
+    )

@@ -13,11 +13,11 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "4a02bf9b0b93fe65ab7aaed877f2f3bf24137fafd848c16f6b60b67ffd682867",
+        "records": "e4a7e24f99bf011e4f84b70759820781a6af16264fdd9e0c6a84a1806b42a344",
         "summary": "7c4af4859cb750ef5053dcaf78a2dc9b7bbb799bf88d591e9ed39dda3ca69f11",
     },
     "flagship_short": {
-        "records": "2d35966a99d5c8c26e64309e2c601aa0830e0c067a689fa8475ce2cfffd1d3f5",
+        "records": "197c767a856513c1a0203a17831a4896d61cc6d821ddbe5e0a2a3ba82f91732b",
         "summary": "87a37976c6821981aed57645fdcd4545d81a0504a4ed0932a84af1fe77705177",
     },
 }

@@ -208,3 +208,26 @@ def test_observation_likelihoods_match_scipy():
 def test_missing_file_is_input_error(tmp_path):
     with pytest.raises(InputError, match="file not found"):
         read_measurements(tmp_path / "nope.csv")
+
+
+def test_collate_summarises_by_period_with_a_time_course(tmp_path):
+    # Six shares for one community at different periods stay six points, not one pool.
+    header = "locator,behaviour,from,to,locality,start_week,end_week,kind,numerator,denominator\n"
+    weeks = [(0, 11), (12, 23), (24, 35), (36, 47), (48, 59), (60, 73)]
+    body = "".join(
+        f"Audit,joint_assessment,all,all,North,{a},{b},proportion,{5 + 8 * i},60\n"
+        for i, (a, b) in enumerate(weeks)
+    )
+    # A second locator measuring the third period: pooled with it, and only with it.
+    body += "Survey,joint_assessment,all,all,North,24,35,proportion,25,60\n"
+    path = tmp_path / "m.csv"
+    path.write_text(header + body, encoding="utf-8")
+    c = collate(read_many([path]))
+    s = c.summary
+    assert list(zip(s["start_week"], s["end_week"], strict=True)) == weeks
+    assert s["estimate"].round(4).tolist() == [
+        round(x, 4) for x in (5 / 60, 13 / 60, (21 + 25) / 120, 29 / 60, 37 / 60, 45 / 60)
+    ]
+    assert s["measurements"].tolist() == [1, 1, 2, 1, 1, 1]
+    html = report_html(c)
+    assert "over time" in html and "Pooled by relationship and period" in html

@@ -34,21 +34,29 @@ import pyabc
 from pyabc.sampler.mapping import MappingSampler
 from pydantic import ValidationError
 
-from integration_sim.calibration.observation import ObservationModel
+from integration_sim.calibration.observation import LOG_FLOOR, ObservationModel
 from integration_sim.config.overrides import set_fields
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine.model import IntegrationModel
+from integration_sim.engine.seeds import run_seed
 from integration_sim.errors import InputError
 from integration_sim.parallel import Pool
 
 PRELOAD = ["integration_sim.calibration.abc"]  # what a local worker imports once
 
-"""Acceptance is raised up to this factor once it gets low; importance weights keep the result exact
-(pyabc's rejection-control reweighting), at some cost in effective sample size."""
+OBSERVATION_PARAMETERS = {
+    "observation.overdispersion": (0.0, 1.0),
+    "observation.locality_sd": (0.0, 20.0),
+}
+"""Parameters of the observation model (not of the scenario) a calibration may fit: [low, high)."""
 
 
 class SimulationModel:
-    """pyabc model: parameters -> each measurement's simulated statistic (picklable)."""
+    """pyabc model: parameters -> each measurement's simulated statistic (picklable).
+
+    Adoption rows get their counts pooled over ``adoption_replicates`` runs of
+    the same parameters (see :mod:`.adoption_likelihood`).
+    """
 
     def __init__(
         self,
@@ -56,6 +64,7 @@ class SimulationModel:
         names: list[str],
         observation: ObservationModel,
         strategy: str | None = None,
+        adoption_replicates: int = 1,
     ) -> None:
         self.scenario, self.names, self.observation, self.strategy = (
             scenario,
@@ -63,25 +72,69 @@ class SimulationModel:
             observation,
             strategy,
         )
+        self.adoption_replicates = adoption_replicates
 
     def overrides(self, par: dict) -> dict[str, float]:
-        """pyabc's parameter names (p0, p1, ...) -> dotted scenario paths."""
+        """pyabc's parameter names (p0, p1, ...) -> dotted paths (scenario or observation)."""
         return {name: float(par[f"p{i}"]) for i, name in enumerate(self.names)}
+
+    def _scenario(self, overrides: dict[str, float]) -> Scenario | None:
+        """The scenario with the scenario parameters set; None if a value is out of range."""
+        fields = {k: v for k, v in overrides.items() if k not in OBSERVATION_PARAMETERS}
+        for name, (low, high) in OBSERVATION_PARAMETERS.items():
+            if name in overrides and not low <= overrides[name] < high:
+                return None
+        try:
+            return set_fields(self.scenario, fields)
+        except (ValidationError, InputError):
+            # A draw outside a parameter's valid range (e.g. a share above 1) has no model.
+            return None
 
     def statistics(self, overrides: dict[str, float], seed: int) -> np.ndarray:
         """Simulate once with ``overrides`` and run seed ``seed``; NaN if the values are invalid."""
-        try:
-            scenario = set_fields(self.scenario, overrides)
-        except (ValidationError, InputError):
-            # A draw outside a parameter's valid range (e.g. a share above 1) has no model.
+        scenario = self._scenario(overrides)
+        if scenario is None:
             return np.full(len(self.observation.keys), np.nan)
         return self.observation.statistics(run_tallies(scenario, self.strategy, seed))
+
+    def pooled(self, overrides: dict[str, float], seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Statistics of the first run and adoption counts summed over the replicate runs."""
+        scenario = self._scenario(overrides)
+        n_adopt = len(self.observation.adoption_rows)
+        if scenario is None:
+            return np.full(len(self.observation.keys), np.nan), np.full((n_adopt, 2), np.nan)
+        seeds = [seed] + [run_seed(seed, r) for r in range(1, self.adoption_replicates)]
+        counts = np.zeros((n_adopt, 2))
+        for r, s in enumerate(seeds):
+            tallies = run_tallies(scenario, self.strategy, s)
+            if r == 0:
+                values = self.observation.statistics(tallies)
+            counts += self.observation.adoption_counts(tallies)
+        return values, counts
+
+    def predict(self, overrides: dict[str, float], seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """One run's statistics and, per adoption row, its cumulative adopters (NaN if invalid)."""
+        scenario = self._scenario(overrides)
+        if scenario is None:
+            n = len(self.observation.keys), len(self.observation.adoption_rows)
+            return np.full(n[0], np.nan), np.full(n[1], np.nan)
+        tallies = run_tallies(scenario, self.strategy, seed)
+        obs = self.observation
+        return obs.statistics(tallies), obs.cumulative_adopters(tallies)
 
     def __call__(self, par: dict) -> dict[str, float]:
         # pyabc seeds the global stream per task (SeededMappingSampler), so this is reproducible.
         seed = int(np.random.randint(0, 2**62, dtype=np.int64))
-        values = self.statistics(self.overrides(par), seed)
-        return dict(zip(self.observation.keys, values.tolist(), strict=True))
+        overrides = self.overrides(par)
+        keys = self.observation.keys
+        if len(self.observation.adoption_rows) == 0:
+            return dict(zip(keys, self.statistics(overrides, seed).tolist(), strict=True))
+        values, counts = self.pooled(overrides, seed)
+        out = dict(zip(keys, values.tolist(), strict=True))
+        out.update({f"a{i:04d}": float(c) for i, c in enumerate(counts[:, 0])})
+        out.update({f"n{i:04d}": float(c) for i, c in enumerate(counts[:, 1])})
+        out.update({k: v for k, v in overrides.items() if k in OBSERVATION_PARAMETERS})
+        return out
 
 
 def run_tallies(scenario: Scenario, strategy: str | None, seed: int):
@@ -102,8 +155,20 @@ class LogLikelihoodKernel:
         self.observation = observation
 
     def __call__(self, x: dict, x_0: dict, t: int | None = None, par: dict | None = None) -> float:
-        values = np.array([x[k] for k in self.observation.keys], dtype=float)
-        return self.observation.log_likelihood(values)
+        obs = self.observation
+        values = np.array([x[k] for k in obs.keys], dtype=float)
+        if len(obs.adoption_rows) == 0:
+            return obs.log_likelihood(values)
+        n = len(obs.adoption_rows)
+        counts = np.array([[x[f"a{i:04d}"], x[f"n{i:04d}"]] for i in range(n)], dtype=float)
+        if not np.isfinite(counts).all():
+            return LOG_FLOOR * len(values)  # parameters outside their valid range
+        return obs.log_likelihood(
+            values,
+            counts,
+            x.get("observation.overdispersion"),
+            x.get("observation.locality_sd"),
+        )
 
 
 class SeededMappingSampler(MappingSampler):
@@ -256,10 +321,15 @@ def _quiet_pyabc(verbose: bool) -> None:
     logging.getLogger("ABC.History").setLevel(logging.WARNING)
 
 
-def predict_task(model: SimulationModel, task: tuple[dict[str, float], int]) -> np.ndarray:
-    """One posterior-predictive simulation: the pool's context is the model; task (overrides, seed)."""
+def predict_task(
+    model: SimulationModel, task: tuple[dict[str, float], int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One posterior-predictive simulation: the pool's context is the model; task (overrides, seed).
+
+    Returns the run's statistics and, per adoption row, its cumulative adopters.
+    """
     overrides, seed = task
-    return model.statistics(overrides, seed)
+    return model.predict(overrides, seed)
 
 
 def _finished(history: pyabc.History) -> bool:

@@ -198,22 +198,27 @@ def equality_p_value(a, b) -> float:
     return float(stats.fisher_exact(table).pvalue)
 
 
-def summarise(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per key: how many measurements and locators, pooled estimate and 95% interval.
+PERIOD = ["start_week", "end_week"]
+"""Summaries are by period: a time course is never pooled into one number."""
 
-    Pooling assumes the measurements estimate one common value (sums of counts,
-    or an n-weighted mean); conflicts flag where that is doubtful.
+
+def summarise(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per key and period: measurements, locators, pooled estimate and 95% interval.
+
+    Only rows measuring the same thing over the same period are pooled (sums
+    of counts, or an n-weighted mean), so six cumulative shares of one
+    community at different weeks stay six points of a time course. Pooling
+    assumes the rows estimate one common value; conflicts flag where that is
+    doubtful.
     """
     rows = []
-    for key, g in df[df["estimate"].notna()].groupby(KEY, dropna=False, sort=True):
+    for key, g in df[df["estimate"].notna()].groupby([*KEY, *PERIOD], dropna=False, sort=True):
         est, lo, hi = pooled(g)
         rows.append(
             {
-                **dict(zip(KEY, key, strict=True)),
+                **dict(zip([*KEY, *PERIOD], key, strict=True)),
                 "measurements": len(g),
                 "locators": g["locator"].nunique(),
-                "first_week": int(g["start_week"].min()),
-                "last_week": int(g["end_week"].max()),
                 "estimate": est,
                 "ci_low": lo,
                 "ci_high": hi,
@@ -221,10 +226,9 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
         )
     cols = [
         *KEY,
+        *PERIOD,
         "measurements",
         "locators",
-        "first_week",
-        "last_week",
         "estimate",
         "ci_low",
         "ci_high",

@@ -1,8 +1,10 @@
 """The programme's collated report: one self-contained HTML page of every locator's results.
 
-Per behaviour: a table of pooled estimates by relationship, a forest chart of
-each measurement's estimate with its 95% interval (duplicates greyed,
-conflicts in orange), and the measurements themselves with their notes.
+Per behaviour: a table of pooled estimates by relationship and period, the
+time course of each relationship and locality (estimate and 95% interval by
+period), a forest chart of each measurement's estimate with its 95% interval
+(duplicates greyed, conflicts in orange), and the measurements themselves
+with their notes.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from integration_sim.calibration.collate import Collated, row_interval
+from integration_sim.calibration.collate import PERIOD, Collated, row_interval
 from integration_sim.calibration.format import WRITTEN_COLUMNS
 from integration_sim.calibration.html import esc, img, page, png_bytes, table
 from integration_sim.files import write_text
@@ -104,7 +106,7 @@ def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -
     parts = [f"<h2>{esc(title)}</h2>"]
     s = summary[summary["behaviour"] == behaviour]
     if len(s):
-        parts.append("<h3>Pooled by relationship</h3>")
+        parts.append("<h3>Pooled by relationship and period</h3>")
         parts.append(table(s.drop(columns=["behaviour"])))
     for kind, gk in g.groupby("kind", sort=True):
         measured = gk[gk["estimate"].notna()]
@@ -116,6 +118,11 @@ def _behaviour_section(behaviour: str, g: pd.DataFrame, summary: pd.DataFrame) -
                     "the pooled table above summarises them.</p>"
                 )
                 continue
+            course = s[s["kind"] == kind]
+            if course[PERIOD].drop_duplicates().shape[0] > 1:
+                parts.append(
+                    img(png_bytes(time_course(course, str(kind))), f"{behaviour} {kind} over time")
+                )
             parts.append(
                 img(png_bytes(_forest(measured, str(kind))), f"{behaviour} {kind} estimates")
             )
@@ -157,4 +164,27 @@ def _forest(g: pd.DataFrame, kind: str) -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel(_UNITS.get(kind, kind))
     ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+@styled
+def time_course(summary: pd.DataFrame, kind: str) -> Figure:
+    """Pooled estimate and 95% interval by period, one line per relationship and locality.
+
+    Each period is drawn at its midpoint week, with a horizontal bar for its span.
+    """
+    fig = new_figure(8, 3.6)
+    ax = fig.subplots()
+    series = summary.groupby(["from_type", "to_type", "locality"], sort=True)
+    for (a, c, loc), g in series:
+        g = g.sort_values("start_week")
+        mid = (g["start_week"] + g["end_week"]) / 2
+        label = f"{a}\u2192{c}, {loc}".replace("$", r"\$")
+        line = ax.plot(mid, g["estimate"], "o-", label=label, lw=1.2)[0]
+        ax.vlines(mid, g["ci_low"], g["ci_high"], color=line.get_color(), alpha=0.6)
+        ax.hlines(g["estimate"], g["start_week"], g["end_week"], color=line.get_color(), alpha=0.3)
+    ax.set_xlabel("week")
+    ax.set_ylabel(_UNITS.get(kind, kind), fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
     return fig

@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 from scipy import stats
 
+from integration_sim.calibration.abc import OBSERVATION_PARAMETERS
 from integration_sim.config.base import Finite, Positive, Strict
 from integration_sim.config.load import load_scenario
 from integration_sim.config.overrides import apply_overrides, get_path
@@ -118,7 +119,17 @@ class Observation(Strict):
     """Observation-model settings shared by every measurement."""
 
     overdispersion: Annotated[float, Field(ge=0, lt=1)] = Field(
-        0.0, description="beta-binomial intra-class correlation for proportions (0 = binomial)"
+        0.0,
+        description="beta-binomial intra-class correlation for proportions and adoption hazards "
+        "(0 = binomial); fit it by naming observation.overdispersion under parameters",
+    )
+    locality_sd: Annotated[float, Field(ge=0)] = Field(
+        0.0,
+        description="sd (logit scale) of each locality's persistent shift of its adoption "
+        "hazards; fit it by naming observation.locality_sd under parameters",
+    )
+    adoption_replicates: Annotated[int, Field(ge=1)] = Field(
+        8, description="runs per candidate whose adoption counts are pooled into one hazard"
     )
 
 
@@ -160,8 +171,10 @@ class Loaded:
         path: Path,
         scenario: Scenario,
         measurement_files: list[Path],
+        overrides: dict | None = None,
     ) -> None:
         self.config = config
+        self.overrides = dict(overrides or {})
         self.path = path
         self.scenario = scenario
         self.measurement_files = measurement_files
@@ -177,8 +190,11 @@ class Loaded:
         return p if p.is_absolute() else self.path.parent / p
 
 
-def load_config(path: str | Path) -> Loaded:
-    """Read and validate a calibration config, its scenario and its parameter paths."""
+def load_config(path: str | Path, overrides: dict | None = None) -> Loaded:
+    """Read and validate a calibration config, its scenario and its parameter paths.
+
+    ``overrides`` (dotted path -> value) are applied to the scenario first (``--set``).
+    """
     path = Path(path)
     data, text = read_yaml(path)
     lines = key_lines(text)
@@ -186,7 +202,7 @@ def load_config(path: str | Path) -> Loaded:
         config = CalibrationConfig.model_validate(data)
     except ValidationError as exc:
         raise validation_errors(exc, path, lines) from None
-    scenario = load_scenario(_relative(path, config.scenario))
+    scenario = load_scenario(_relative(path, config.scenario), overrides)
     if config.strategy is not None and config.strategy not in scenario.strategies:
         raise InputError(
             f"no strategy {config.strategy!r} in the scenario",
@@ -196,7 +212,7 @@ def load_config(path: str | Path) -> Loaded:
         )
     _check_parameters(config, scenario, path, lines)
     files = _expand(config.measurements, path, lines)
-    return Loaded(config, path, scenario, files)
+    return Loaded(config, path, scenario, files, overrides)
 
 
 def _relative(config_path: Path, p: str) -> Path:
@@ -228,6 +244,18 @@ def _check_parameters(
     problems = []
     for name, prior in config.parameters.items():
         line = lines.get(("parameters", name))
+        if name.startswith("observation."):
+            if name not in OBSERVATION_PARAMETERS:
+                problems.append(
+                    InputError(
+                        f"observation parameters that can be fitted: "
+                        f"{', '.join(OBSERVATION_PARAMETERS)}",
+                        file=path,
+                        field=f"parameters.{name}",
+                        line=line,
+                    )
+                )
+            continue
         try:
             current = get_path(data, name)
             if not isinstance(current, int | float) or isinstance(current, bool):

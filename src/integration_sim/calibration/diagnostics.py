@@ -91,20 +91,48 @@ def ess_chart(gens: pd.DataFrame) -> Figure:
 
 @styled
 def predictive_chart(pred: pd.DataFrame) -> Figure:
-    """Observed estimate against the posterior predictive 90% interval, per measurement."""
-    pred = pred.reset_index(drop=True)
-    fig = new_figure(8, 1 + 0.3 * len(pred))
-    ax = fig.subplots()
-    for y, r in pred.iterrows():
-        colour = MAIN if r["inside_90"] else CONTRAST
-        ax.plot([r["predicted_q05"], r["predicted_q95"]], [y, y], color=REFERENCE, lw=4, alpha=0.6)
-        ax.plot(r["observed"], y, "o", color=colour)
-    labels = [
-        str(f"{r['measurement_id']} ({r['kind']})").replace("$", r"\$") for _, r in pred.iterrows()
-    ]
-    ax.set_yticks(range(len(pred)), labels, fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlabel("estimate (grey: posterior predictive 90% interval; dot: observed)")
+    """Observed value against its posterior predictive 90% interval, one panel per input unit."""
+    units = list(dict.fromkeys(pred["unit"]))
+    sizes = [int((pred["unit"] == u).sum()) for u in units]
+    fig = new_figure(8, 0.9 * len(units) + 0.3 * sum(sizes))
+    axes = fig.subplots(len(units), 1, squeeze=False, height_ratios=[n + 2 for n in sizes])[:, 0]
+    for ax, unit in zip(axes, units, strict=True):
+        part = pred[pred["unit"] == unit].reset_index(drop=True)
+        for y, r in part.iterrows():
+            colour = MAIN if r["inside_90"] else CONTRAST
+            ax.plot(
+                [r["predicted_q05"], r["predicted_q95"]], [y, y], color=REFERENCE, lw=4, alpha=0.6
+            )
+            ax.plot(r["observed"], y, "o", color=colour)
+        labels = [str(r["measurement_id"]).replace("$", r"\$") for _, r in part.iterrows()]
+        ax.set_yticks(range(len(part)), labels, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{unit} (grey: posterior predictive 90% interval; dot: observed)")
+    return fig
+
+
+@styled
+def adoption_chart(pred: pd.DataFrame) -> Figure:
+    """Cumulative adopters by period: observed (dots) in the predictive 90% band, per locality."""
+    series = list(pred.groupby(["behaviour", "locality"], sort=True))
+    cols = min(len(series), 2)
+    rows = -(-len(series) // cols)
+    fig = new_figure(4.2 * cols, 2.8 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, ((behaviour, locality), g) in zip(axes, series, strict=False):
+        g = g.sort_values("end_week")
+        ax.fill_between(
+            g["end_week"], g["predicted_q05"], g["predicted_q95"], color=REFERENCE, alpha=0.4
+        )
+        ax.plot(g["end_week"], g["predicted_mean"], color=MAIN, lw=1)
+        inside = g["inside_90"].to_numpy(bool)
+        ax.plot(g["end_week"][inside], g["observed"][inside], "o", color=MAIN, ms=4)
+        ax.plot(g["end_week"][~inside], g["observed"][~inside], "o", color=CONTRAST, ms=4)
+        ax.set_title(f"{behaviour}, {locality}".replace("$", r"\$"), fontsize=9)
+        ax.set_xlabel("week")
+        ax.set_ylabel("cumulative adopters")
+    for ax in axes[len(series) :]:
+        ax.axis("off")
     return fig
 
 
@@ -130,14 +158,25 @@ def write_diagnostics(
             png_bytes(ess_chart(result.generations)),
         )
     )
-    if "inside_90" in result.predictive:
-        charts.append(
-            (
-                "predictive",
-                "Posterior predictive check of every measurement",
-                png_bytes(predictive_chart(result.predictive)),
+    pred = result.predictive
+    if "inside_90" in pred:
+        adoption = pred["kind"] == "adoption"
+        if adoption.any():
+            charts.append(
+                (
+                    "adoption",
+                    "Cumulative adopters: observed and posterior predictive 90% band",
+                    png_bytes(adoption_chart(pred[adoption])),
+                )
             )
-        )
+        if (~adoption).any():
+            charts.append(
+                (
+                    "predictive",
+                    "Posterior predictive check of every measurement, in its input unit",
+                    png_bytes(predictive_chart(pred[~adoption])),
+                )
+            )
     paths = []
     for name, _, png in charts:
         save_png(png, out / "diagnostics" / f"{name}.png")

@@ -12,7 +12,7 @@ rate          performed / practitioner-weeks               Poisson(count | expos
 tie_density   cross-boundary ties / possible pairs         binomial
 score habit   mean habit strength of the performers (0-1)  normal(mean | statistic, sd / sqrt(n))
 score trust   mean trust over the cross-boundary ties      normal(mean | statistic, sd / sqrt(n))
-adoption      new adopters / not-yet-adopters (hazard)     binomial
+adoption      new adopters / not-yet-adopters (hazard)     pooled-hazard beta-binomial (.adoption_likelihood)
 ============  ===========================================  =====================================
 
 The measured values are a sample from the simulated place; the simulated
@@ -29,6 +29,10 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from integration_sim.calibration.adoption_likelihood import (
+    group_log_likelihood,
+    saturated_log_likelihood,
+)
 from integration_sim.errors import InputError
 
 LOG_FLOOR = -1.0e4
@@ -59,9 +63,7 @@ def _index(names: list[str], value: str, what: str, column: str) -> np.ndarray:
     return np.array([names.index(value)])
 
 
-def selector(
-    row: pd.Series, tallies, performers_of: dict[str, list[str]] | None = None
-) -> Selector:
+def selector(row: pd.Series, tallies) -> Selector:
     """Where in ``tallies`` the measurement in ``row`` looks; InputError if it cannot be found."""
     weeks = np.asarray(tallies.weeks)
     inside = np.flatnonzero((weeks >= row["start_week"]) & (weeks <= row["end_week"]))
@@ -78,11 +80,6 @@ def selector(
             _index(list(tallies.behaviours), row["behaviour"], "behaviour", "behaviour")[0]
         )
     performers = _index(types, row["from_type"], "organisation type", "from")
-    if row["kind"] == "adoption" and performers_of is not None:
-        # Adoption hazards are over the behaviour's eligible practitioners.
-        performers = np.array(
-            [types.index(t) for t in performers_of[row["behaviour"]] if t in types]
-        )
     before = np.flatnonzero(weeks < row["start_week"])
     return Selector(
         inside,
@@ -123,20 +120,27 @@ def statistic(row: pd.Series, sel: Selector, t) -> float:
 
 def _hazard(sel: Selector, t) -> float:
     """Share of practitioners not yet adopting by the period's start who adopt within it."""
+    new, at_risk = adoption_counts(sel, t)
+    return float(np.clip(new / at_risk, 0.0, 1.0)) if at_risk > 0 else float("nan")
+
+
+def adoption_counts(sel: Selector, t) -> tuple[float, float]:
+    """(new adopters within the period, eligible practitioners not adopted by its start).
+
+    Eligible means able to perform the behaviour: its performing organisation
+    types *and* its ``roles`` (the ``eligible`` tally), so a behaviour for
+    doctors only is measured over doctors.
+    """
     end = int(sel.weeks[-1])
     adopted_end = _sum(t.adopters, end, sel.localities, sel.behaviour)
-    if sel.before is None:
-        adopted_start, eligible = (
-            0.0,
-            _sum(t.practitioners, int(sel.weeks[0]), sel.localities, sel.performers),
-        )
-    else:
-        adopted_start = _sum(t.adopters, sel.before, sel.localities, sel.behaviour)
-        eligible = _sum(t.practitioners, sel.before, sel.localities, sel.performers)
-    at_risk = eligible - adopted_start
-    if at_risk <= 0:
-        return float("nan")
-    return float(np.clip((adopted_end - adopted_start) / at_risk, 0.0, 1.0))
+    start = int(sel.weeks[0]) if sel.before is None else sel.before
+    adopted_start = (
+        0.0 if sel.before is None else _sum(t.adopters, start, sel.localities, sel.behaviour)
+    )
+    eligible = _sum(t.eligible, start, sel.localities, sel.behaviour)
+    # Leavers who had adopted can make the count fall: that is no new adopters,
+    # exactly as adoption.read_adoption treats the data.
+    return max(adopted_end - adopted_start, 0.0), max(eligible - adopted_start, 0.0)
 
 
 # ---------------------------------------------------------------------- likelihoods
@@ -199,32 +203,67 @@ def sample(
 
 
 class ObservationModel:
-    """All measurements of a calibration: selectors built once, statistics and likelihoods per run."""
+    """All measurements of a calibration: selectors built once, statistics and likelihoods per run.
+
+    ``overdispersion`` and ``locality_sd`` are the defaults of the observation
+    parameters (a calibration may fit them, passing each candidate's values to
+    :meth:`log_likelihood`). Rows of kind ``adoption`` use the pooled-hazard
+    likelihood of :mod:`.adoption_likelihood` when given simulated counts.
+    """
 
     def __init__(
-        self,
-        measurements: pd.DataFrame,
-        overdispersion: float = 0.0,
-        performers_of: dict[str, list[str]] | None = None,
+        self, measurements: pd.DataFrame, overdispersion: float = 0.0, locality_sd: float = 0.0
     ) -> None:
         self.measurements = measurements.reset_index(drop=True)
         self.overdispersion = overdispersion
-        self.performers_of = performers_of
+        self.locality_sd = locality_sd
         self._selectors: list[Selector] | None = None
         self._rows = [row for _, row in self.measurements.iterrows()]
+        m = self.measurements
+        adoption = (m["kind"] == "adoption").to_numpy()
+        self.adoption_rows = np.flatnonzero(adoption)
+        # One random effect per behaviour and locality of each adoption series.
+        groups = m[adoption].groupby(["locator", "behaviour", "locality"], sort=False).indices
+        self._groups = [self.adoption_rows[i] for i in groups.values()]
+        self._other = np.flatnonzero(~adoption)
 
     @property
     def keys(self) -> list[str]:
         """Summary-statistic names, one per measurement, in row order (zero-padded for sorting)."""
         return [f"m{i:04d}" for i in range(len(self._rows))]
 
-    def statistics(self, tallies) -> np.ndarray:
-        """Each measurement's simulated statistic from one run's tallies."""
+    def _index(self, tallies) -> list[Selector]:
         if self._selectors is None:
             # Axes are the same in every run of one scenario, so index once.
             self._selectors = [self._selector(r, tallies) for r in self._rows]
+        return self._selectors
+
+    def statistics(self, tallies) -> np.ndarray:
+        """Each measurement's simulated statistic from one run's tallies."""
         return np.array(
-            [statistic(r, s, tallies) for r, s in zip(self._rows, self._selectors, strict=True)]
+            [
+                statistic(r, s, tallies)
+                for r, s in zip(self._rows, self._index(tallies), strict=True)
+            ]
+        )
+
+    def adoption_counts(self, tallies) -> np.ndarray:
+        """[adoption rows, 2]: simulated new adopters and practitioners at risk, per adoption row."""
+        sels = self._index(tallies)
+        return np.array([adoption_counts(sels[i], tallies) for i in self.adoption_rows]).reshape(
+            -1, 2
+        )
+
+    def cumulative_adopters(self, tallies) -> np.ndarray:
+        """Simulated practitioners who have adopted by the end of each adoption row's period."""
+        sels = self._index(tallies)
+        return np.array(
+            [
+                _sum(
+                    tallies.adopters, int(sels[i].weeks[-1]), sels[i].localities, sels[i].behaviour
+                )
+                for i in self.adoption_rows
+            ]
         )
 
     def _selector(self, row: pd.Series, tallies) -> Selector:
@@ -232,7 +271,7 @@ class ObservationModel:
         from integration_sim.calibration.format import MeasurementError
 
         try:
-            return selector(row, tallies, self.performers_of)
+            return selector(row, tallies)
         except InputError as exc:
             source = row.get("source_file")
             if isinstance(source, str) and source:
@@ -243,22 +282,52 @@ class ObservationModel:
                 f"{exc.field}: {exc.message}", field=str(row["measurement_id"])
             ) from None
 
-    def log_likelihoods(self, values: np.ndarray) -> np.ndarray:
-        """Per-measurement log-likelihoods of the observed values given simulated statistics."""
-        return np.array(
-            [
-                log_likelihood(r, v, self.overdispersion)
-                for r, v in zip(self._rows, values, strict=True)
-            ]
-        )
+    def log_likelihood(
+        self,
+        values: np.ndarray,
+        counts: np.ndarray | None = None,
+        overdispersion: float | None = None,
+        locality_sd: float | None = None,
+    ) -> float:
+        """Total log-likelihood of the observed values given simulated statistics.
 
-    def log_likelihood(self, values: np.ndarray) -> float:
-        """Total log-likelihood (measurements are independent given the simulated place)."""
-        return float(self.log_likelihoods(values).sum())
+        ``counts`` ([adoption rows, 2], pooled over replicate runs) switch
+        adoption rows to the pooled-hazard likelihood; without them each
+        adoption row is a binomial at its simulated hazard. Measurements are
+        independent given the simulated place, except the periods of one
+        adoption series, which share their locality's random effect.
+        """
+        rho = self.overdispersion if overdispersion is None else overdispersion
+        tau = self.locality_sd if locality_sd is None else locality_sd
+        rows = self._rows
+        if counts is None:
+            return float(sum(log_likelihood(r, v, rho) for r, v in zip(rows, values, strict=True)))
+        total = sum(log_likelihood(rows[i], values[i], rho) for i in self._other)
+        position = {int(row): k for k, row in enumerate(self.adoption_rows)}
+        m = self.measurements
+        for group in self._groups:
+            sim = counts[[position[int(i)] for i in group]]
+            total += group_log_likelihood(
+                m["numerator"].to_numpy(float)[group],
+                m["denominator"].to_numpy(float)[group],
+                sim[:, 0],
+                sim[:, 1],
+                rho,
+                tau,
+            )
+        return float(total)
 
     def max_log_likelihood(self) -> float:
         """Sum of the saturated log-likelihoods: an upper bound of :meth:`log_likelihood`."""
-        return float(sum(max_log_likelihood(r, self.overdispersion) for r in self._rows))
+        m = self.measurements
+        other = sum(max_log_likelihood(self._rows[i], self.overdispersion) for i in self._other)
+        a = self.adoption_rows
+        return float(
+            other
+            + saturated_log_likelihood(
+                m["numerator"].to_numpy(float)[a], m["denominator"].to_numpy(float)[a]
+            )
+        )
 
     def sample(self, values: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
         """Synthetic measurements: the rows with observed values drawn around ``values``."""

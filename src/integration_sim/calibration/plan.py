@@ -30,11 +30,6 @@ def read_plan(
     return read_many(list(paths), context_from_scenario(scenario, start_date), plan=True)
 
 
-def performers_of(scenario: Scenario) -> dict[str, list[str]]:
-    """Performing organisation types of each practitioner-level behaviour."""
-    return {b: list(scenario.behaviours[b].performers) for b in scenario.practitioner_behaviours}
-
-
 def observation_rng(seed: int, replicate: int) -> np.random.Generator:
     """The measurement-noise stream: separate from every stream the model uses."""
     return side_rng(seed, "observation", replicate)
@@ -56,7 +51,7 @@ def simulate_measurements(
     """
     seed = scenario.seed if seed is None else seed
     result = simulate(scenario, replicate=replicate, seed=run_seed(seed, replicate), tallies=True)
-    model = ObservationModel(plan, overdispersion, performers_of(scenario))
+    model = ObservationModel(plan, overdispersion)
     values = model.statistics(result.tallies)
     out = model.sample(values, observation_rng(seed, replicate))
     label = (

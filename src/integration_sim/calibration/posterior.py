@@ -37,11 +37,25 @@ def draws(posterior_df: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.Da
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float | np.ndarray) -> np.ndarray:
-    """Quantiles of a weighted sample (midpoint interpolation of the weighted CDF)."""
-    order = np.argsort(x)
-    x, w = np.asarray(x, float)[order], np.asarray(w, float)[order]
-    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return np.interp(q, cdf, x)
+    """Quantiles of a weighted sample: the weighted inverse CDF, the one definition used everywhere.
+
+    The ``q`` quantile is the smallest value whose cumulative weight (sorted
+    by value, normalised to 1) reaches ``q``: F^-1(q) = min{x : F(x) >= q}.
+    No interpolation, so every quantile is a particle's value and, with equal
+    weights, it equals ``numpy.quantile(x, q, method="inverted_cdf")``. Used
+    for posterior summaries, diagnostics, predictive intervals and SBC.
+    """
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    keep = np.isfinite(x)
+    x, w = x[keep], w[keep]
+    if x.size == 0:
+        return np.full(np.shape(q), np.nan) if np.ndim(q) else np.float64(np.nan)
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    cdf = np.cumsum(w) / w.sum()
+    # A small tolerance so that q exactly on a step (e.g. 0.5 of two equal weights) picks it.
+    index = np.searchsorted(cdf, np.asarray(q, float) - 1e-12, side="left")
+    return x[np.minimum(index, x.size - 1)]
 
 
 def effective_sample_size(w: np.ndarray) -> float:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from integration_sim.calibration.abc import (
@@ -28,16 +27,14 @@ from integration_sim.calibration.abc import (
     SimulationModel,
     generations,
     posterior_table,
-    predict_task,
     run_abc,
 )
 from integration_sim.calibration.adoption import read_adoption
 from integration_sim.calibration.config import Loaded, load_config
 from integration_sim.calibration.measurements import context_from_scenario, read_many
-from integration_sim.calibration.observation import ObservationModel, estimates
-from integration_sim.calibration.plan import observation_rng, performers_of
-from integration_sim.calibration.posterior import draws, summarise_posterior, write_posterior
-from integration_sim.engine.seeds import side_rng
+from integration_sim.calibration.observation import ObservationModel
+from integration_sim.calibration.posterior import summarise_posterior, write_posterior
+from integration_sim.calibration.predictive import posterior_predictive
 from integration_sim.files import content_hash, write_json, write_table
 from integration_sim.parallel import Pool
 
@@ -69,9 +66,15 @@ def build_model(loaded: Loaded, measurements: pd.DataFrame) -> SimulationModel:
     """The pyabc model for this config; one pilot run checks every measurement can be observed."""
     cfg = loaded.config
     observation = ObservationModel(
-        measurements, cfg.observation.overdispersion, performers_of(loaded.scenario)
+        measurements, cfg.observation.overdispersion, cfg.observation.locality_sd
     )
-    model = SimulationModel(loaded.scenario, loaded.names, observation, cfg.strategy)
+    model = SimulationModel(
+        loaded.scenario,
+        loaded.names,
+        observation,
+        cfg.strategy,
+        adoption_replicates=cfg.observation.adoption_replicates,
+    )
     medians = {n: float(p.frozen().median()) for n, p in cfg.parameters.items()}
     model.statistics(
         medians, seed=cfg.abc.seed
@@ -86,6 +89,7 @@ def calibrate(
     workers: int = 1,
     scheduler: str | None = None,
     resume: bool = False,
+    overrides: dict | None = None,
     log=print,
     verbose: bool = False,
 ) -> CalibrationResult:
@@ -93,9 +97,11 @@ def calibrate(
 
     ``out_dir`` defaults to ``<config folder>/<config name>-out``. Same config,
     seed and inputs give the same posterior whatever ``workers`` or ``scheduler``.
+    ``overrides`` (dotted path -> value, ``--set``) change the config's scenario
+    before anything runs, e.g. to fix a parameter that is not fitted.
     """
     started = datetime.now(UTC)
-    loaded = load_config(config_path)
+    loaded = load_config(config_path, overrides)
     out = Path(out_dir) if out_dir else loaded.path.with_name(loaded.path.stem + "-out")
     cfg = loaded.config
     measurements = load_measurements(loaded)
@@ -132,54 +138,6 @@ def calibrate(
     return result
 
 
-def posterior_predictive(
-    model: SimulationModel, posterior: pd.DataFrame, n: int, seed: int, pool: Pool
-) -> pd.DataFrame:
-    """Simulate ``n`` posterior draws and, per measurement, where the observed estimate falls.
-
-    The draws run on ``pool``, whose context must be ``model``.
-    Each draw is simulated and measured through the observation model (so
-    predictive intervals include measurement noise). ``ppp`` is the share of
-    predicted estimates at or below the observed one: values near 0 or 1 flag a
-    measurement the calibrated model cannot reproduce.
-    """
-    obs = model.observation
-    m = obs.measurements
-    if n == 0:
-        return pd.DataFrame({"measurement_id": m["measurement_id"], "observed": m["estimate"]})
-    rng = side_rng(seed, "predictive")
-    params = draws(posterior, n, rng)
-    seeds = rng.integers(0, 2**62, size=n).tolist()
-    tasks = [
-        ({k: float(v) for k, v in row.items()}, s)
-        for (_, row), s in zip(params.iterrows(), seeds, strict=True)
-    ]
-    values = np.array(pool.map(predict_task, tasks))
-    noise = observation_rng(seed, 1)
-    predicted = np.array(
-        [estimates(obs.sample(v, noise)).to_numpy() for v in values]
-    )  # [draw, measurement]
-    observed = m["estimate"].to_numpy(dtype=float)
-    out = pd.DataFrame(
-        {
-            "measurement_id": m["measurement_id"],
-            "locator": m["locator"],
-            "behaviour": m["behaviour"],
-            "kind": m["kind"],
-            "observed": observed,
-            "simulated_mean": np.nanmean(values, axis=0),
-            "predicted_mean": np.nanmean(predicted, axis=0),
-            "predicted_q05": np.nanquantile(predicted, 0.05, axis=0),
-            "predicted_q95": np.nanquantile(predicted, 0.95, axis=0),
-            "ppp": np.mean(predicted <= observed[None, :], axis=0),
-        }
-    )
-    out["inside_90"] = (out["observed"] >= out["predicted_q05"]) & (
-        out["observed"] <= out["predicted_q95"]
-    )
-    return out
-
-
 def _write(
     result: CalibrationResult,
     loaded: Loaded,
@@ -211,6 +169,7 @@ def _write(
             "config": str(loaded.path),
             "config_content": loaded.config.model_dump(mode="json"),
             "scenario": loaded.scenario.name,
+            "scenario_overrides": loaded.overrides,
             "scenario_hash": loaded.scenario.content_hash(),
             "input_hashes": {str(p): content_hash(Path(p).read_bytes()) for p in inputs},
             "seed": loaded.config.abc.seed,
@@ -224,8 +183,29 @@ def _write(
     )
 
 
-def load_config_only(path: str | Path) -> Loaded:
-    """Validate a config (and its scenario and measurement files) without running anything."""
-    loaded = load_config(path)
-    load_measurements(loaded)
-    return loaded
+def load_config_only(
+    path: str | Path, overrides: dict | None = None
+) -> tuple[Loaded, pd.DataFrame]:
+    """Validate a config (and its scenario and measurement files) without running anything.
+
+    Returns the loaded config and every measurement row it would use.
+    """
+    loaded = load_config(path, overrides)
+    return loaded, load_measurements(loaded)
+
+
+def check_summary(loaded: Loaded, measurements: pd.DataFrame) -> str:
+    """One line saying what a config would fit to what (``calibrate --check``)."""
+    adoption = measurements[measurements["kind"] == "adoption"]
+    parts = [
+        f"{len(loaded.names)} parameters",
+        f"{len(loaded.measurement_files)} measurement files "
+        f"({len(measurements) - len(adoption)} rows)",
+    ]
+    if len(loaded.config.adoption):
+        parts.append(
+            f"{len(loaded.config.adoption)} adoption files ({len(adoption)} adoption periods "
+            f"in {adoption['locality'].nunique()} localities, weeks "
+            f"{int(adoption['start_week'].min())}-{int(adoption['end_week'].max())})"
+        )
+    return ", ".join(parts)

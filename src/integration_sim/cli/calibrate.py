@@ -9,9 +9,11 @@ from pathlib import Path
 from integration_sim.cli.options import (
     add_out,
     add_scheduler,
+    add_set_option,
     add_workers,
     check_scheduler,
     default_out,
+    scenario_overrides,
 )
 from integration_sim.errors import InputError
 from integration_sim.files import locked_folder
@@ -43,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="only validate the config, scenario and measurement files",
     )
+    add_set_option(parser)
     parser.set_defaults(handler=_calibrate)
 
 
@@ -50,7 +53,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     import os
 
     try:
-        from integration_sim.calibration.workflow import calibrate, load_config_only
+        from integration_sim.calibration.workflow import (
+            calibrate,
+            check_summary,
+            load_config_only,
+        )
     except ModuleNotFoundError as exc:
         if exc.name != "pyabc":
             raise
@@ -58,12 +65,9 @@ def _calibrate(args: argparse.Namespace) -> int:
             f"calibrate needs the optional dependency pyabc, which is not installed: {INSTALL_HINT}"
         ) from None
 
-    loaded = load_config_only(args.config)
+    loaded, measurements = load_config_only(args.config, scenario_overrides(args))
     if args.check:
-        print(
-            f"{args.config}: valid ({len(loaded.names)} parameters, "
-            f"{len(loaded.measurement_files)} measurement files)"
-        )
+        print(f"{args.config}: valid ({check_summary(loaded, measurements)})")
         return 0
     check_scheduler(args.scheduler)
     workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
@@ -74,6 +78,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             workers=workers,
             scheduler=args.scheduler,
             resume=args.resume,
+            overrides=scenario_overrides(args),
             verbose=not args.quiet,  # pyabc's line per generation, on stderr
         )
     print(

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_out, add_run_options, default_out, run_with_options
+from integration_sim.cli.options import (
+    add_out,
+    add_run_options,
+    default_out,
+    load_scenario_with_sets,
+    run_with_options,
+)
 from integration_sim.files import locked_folder
 
 
@@ -85,10 +91,9 @@ def write_and_print(results, out: Path, args: argparse.Namespace) -> Path:
 def handle(args: argparse.Namespace) -> int:
     """Run, write results, then the comparison report; print the decision summary."""
     from integration_sim.analysis.decision import check_primary
-    from integration_sim.config.load import load_scenario
     from integration_sim.errors import InputError
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_with_sets(args.scenario, args)
     check_decision_options(args, list(scenario.strategies))
     check_primary(args.primary or scenario.decision.primary_outcome)
     if len(scenario.strategies) < 2:

@@ -62,6 +62,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="also write every table as CSV (default: Parquet only, which is far smaller)",
     )
     add_workers(parser)
+    add_set_option(parser)
 
 
 def run_with_options(scenario, args: argparse.Namespace, out, strategies: list[str] | None = None):
@@ -81,6 +82,34 @@ def run_with_options(scenario, args: argparse.Namespace, out, strategies: list[s
         checkpoint=Path(out) / ".runs",
         resume=args.resume,
     )
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """``--set PATH=VALUE`` (repeatable): change any scenario value by its dotted path."""
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=None,
+        metavar="PATH=VALUE",
+        dest="set_values",
+        help="set a scenario value by dotted path, e.g. "
+        "--set behaviours.joint_assessment.coefficients.intercept=-5 (repeatable; "
+        "same paths as sweeps and calibration)",
+    )
+
+
+def scenario_overrides(args: argparse.Namespace) -> dict:
+    """The ``--set`` values as a dotted-path overrides dict (errors name the bad PATH=VALUE)."""
+    from integration_sim.config.overrides import parse_assignments
+
+    return parse_assignments(getattr(args, "set_values", None))
+
+
+def load_scenario_with_sets(path, args: argparse.Namespace):
+    """Load a scenario file and apply the ``--set`` values (re-validated as a whole)."""
+    from integration_sim.config.load import load_scenario
+
+    return load_scenario(path, scenario_overrides(args))
 
 
 def add_out(

@@ -6,7 +6,13 @@ import argparse
 import os
 from pathlib import Path
 
-from integration_sim.cli.options import add_out, default_out, non_negative_int
+from integration_sim.cli.options import (
+    add_out,
+    add_set_option,
+    default_out,
+    load_scenario_with_sets,
+    non_negative_int,
+)
 from integration_sim.errors import InputError
 from integration_sim.files import locked_folder, prepare_folder
 
@@ -72,6 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     simulate.add_argument(
         "--start-date", metavar="DATE", help="date of week 0 (YYYY-MM-DD) if the plan uses dates"
     )
+    add_set_option(simulate)
     simulate.set_defaults(handler=_simulate)
 
 
@@ -112,12 +119,11 @@ def _collate(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from integration_sim.calibration.measurements import write_measurements
     from integration_sim.calibration.plan import read_plan, simulate_measurements
-    from integration_sim.config.load import load_scenario
     from integration_sim.files import write_table
 
     if not 0 <= args.overdispersion < 1:
         raise InputError("--overdispersion must be in [0, 1)")
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_with_sets(args.scenario, args)
     plan = read_plan(args.plan, scenario, _date(args.start_date))
     out = args.out or default_out(scenario.name, "simulate", ".csv")
     for path in (out, *([Path(args.truth)] if args.truth else [])):

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_out, add_run_options, default_out, run_with_options
+from integration_sim.cli.options import (
+    add_out,
+    add_run_options,
+    default_out,
+    load_scenario_with_sets,
+    run_with_options,
+)
 from integration_sim.files import locked_folder
 
 
@@ -32,10 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from integration_sim.config.load import load_scenario
     from integration_sim.present.charts import write_run_charts
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario_with_sets(args.scenario, args)
     with locked_folder(args.out or default_out(scenario.name, "run")) as out:
         results = run_with_options(scenario, args, out, strategies=args.strategy)
         results.write(out, extra=write_run_charts(results, out), csv=args.csv)

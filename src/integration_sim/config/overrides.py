@@ -107,3 +107,30 @@ def apply_overrides(
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise validation_errors(exc, source, {}) from None
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``"a.b.c=value"`` -> ``("a.b.c", value)``; the one grammar of ``--set``.
+
+    The value is read as a YAML scalar or flow collection, so ``0.5`` is a
+    number, ``true`` a boolean, ``[North, South]`` a list and anything else a
+    string. The path is walked by :func:`set_path` like every other override.
+    """
+    import yaml
+
+    path, sep, raw = text.partition("=")
+    path = path.strip()
+    if not sep or not path or " " in path:
+        raise InputError(
+            f"expected PATH=VALUE (e.g. parameters.behaviour.habit_gain=0.1), got {text!r}"
+        )
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        raise InputError(f"cannot read the value {raw!r}", field=path) from None
+    return path, value
+
+
+def parse_assignments(texts: list[str] | None) -> dict[str, Any]:
+    """Many ``PATH=VALUE`` texts -> an overrides dict (a later one wins for the same path)."""
+    return dict(parse_assignment(t) for t in texts or [])

@@ -161,6 +161,11 @@ class NetworkParameters(Strict):
     cross_boundary_ties: NonNegative = Field(
         1.0, description="initial ties per practitioner to other organisations in the locality"
     )
+    triangle_closure: Share = Field(
+        0.0,
+        description="chance per practitioner of introducing two of their contacts when the "
+        "network is generated (raises clustering; mean degree by up to twice this)",
+    )
     tie_formation: Share = Field(
         0.0,
         description="weekly chance of a new cross-boundary tie beyond replacing lost contacts",

@@ -380,7 +380,38 @@ def generate_ties(pop: Population, params: NetworkParameters, rng: np.random.Gen
         pop, rng.poisson(params.cross_boundary_ties / 2.0, size=n), rng
     )
     table.add(cu, cv, params.initial_trust, CROSS)
+    if params.triangle_closure > 0:  # no draws otherwise: results without it are unchanged
+        close_triangles(table, pop, params, rng)
     return table
+
+
+def close_triangles(
+    table: TieTable, pop: Population, params: NetworkParameters, rng: np.random.Generator
+) -> int:
+    """Each practitioner, with chance ``triangle_closure``, introduces two of their contacts.
+
+    The two contacts (drawn at random among the practitioner's ties) become tied
+    themselves, closing a triangle: clustering rises, and the mean degree by up to
+    2 x ``triangle_closure``. A new tie inside one organisation gets team
+    trust, across organisations the initial trust. Returns the ties added.
+    """
+    u, v, _, _ = table.live()
+    ends = np.concatenate([u, v]).astype(np.int64)
+    other = np.concatenate([v, u]).astype(np.int64)
+    order = np.argsort(ends, kind="stable")
+    neighbours = other[order]
+    degree = np.bincount(ends, minlength=pop.size)
+    start = np.concatenate([[0], np.cumsum(degree)[:-1]])
+    who = np.flatnonzero((degree >= 2) & (rng.random(pop.size) < params.triangle_closure))
+    if who.size == 0:
+        return 0
+    a = np.floor(rng.random(who.size) * degree[who]).astype(np.int64)
+    b = np.floor(rng.random(who.size) * (degree[who] - 1)).astype(np.int64)
+    b += b >= a  # a second, different contact
+    j, k = neighbours[start[who] + a], neighbours[start[who] + b]
+    same = pop.organisation[j] == pop.organisation[k]
+    added = table.add(j[same], k[same], params.team_trust, WITHIN)
+    return added + table.add(j[~same], k[~same], params.initial_trust, CROSS)
 
 
 def locality_index(pop: Population) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -51,6 +51,7 @@ class Tallies:
     trust_sum: np.ndarray  # [W, L, T, T]
     habit_sum: np.ndarray  # [W, L, B, T]
     adopters: np.ndarray  # [W, L, B] practitioners who have ever performed
+    eligible: np.ndarray  # [W, L, B] practitioners who may perform it (type and role)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class WeekState:
     rate_loc: np.ndarray  # [L, B] share of eligible practitioners performing
     rate_type: np.ndarray  # [T, B]
     rate_all: np.ndarray  # [B]
+    adopters_loc: np.ndarray  # [L, B] practitioners in post who have ever performed it
     by_locality: dict[str, tuple[np.ndarray, float]]  # metric -> (per locality [L], whole system)
     pooling: np.ndarray  # [O] each organisation's pooling state (0/1)
 
@@ -170,6 +172,15 @@ class Recorder:
                     ),
                 )
             )
+        for b, name in enumerate(self.behs):
+            # Cumulative adoption in the data's own unit (practitioners), for adoption records.
+            out.append(
+                WeeklySeries(
+                    "adopters",
+                    [*((loc, ALL, name) for loc in self.locs), (ALL, ALL, name)],
+                    lambda w, b=b: np.append(w.adopters_loc[:, b], w.adopters_loc[:, b].sum()),
+                )
+            )
         for metric in BY_LOCALITY:
             out.append(
                 WeeklySeries(
@@ -244,7 +255,10 @@ class Recorder:
             mot_loc=(self.g_loc @ pop.motivation) / self.staff_loc,
         )
         by_locality = {metric: read(parts) for metric, read in BY_LOCALITY.items()}
-        return WeekState(rate_loc, rate_type, rate_all, by_locality, np.asarray(pooling, float))
+        adopters_loc = self.g_loc @ pop.ever.astype(float)
+        return WeekState(
+            rate_loc, rate_type, rate_all, adopters_loc, by_locality, np.asarray(pooling, float)
+        )
 
     def _tie_stats(self) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
         ties, pop = self.ties, self.pop
@@ -313,6 +327,7 @@ class _TallyBuilder:
                 "trust_sum",
                 "habit_sum",
                 "adopters",
+                "eligible",
             )
         }
         self.weeks: list[int] = []
@@ -379,6 +394,9 @@ class _TallyBuilder:
         for b in range(B):
             ever[:, b] = np.bincount(pop.locality, weights=pop.ever[:, b], minlength=L)
         self.out["adopters"].append(ever)
+        elig = np.zeros((L, B))
+        np.add.at(elig, pop.locality, pop.eligible)
+        self.out["eligible"].append(elig)
         self.weeks.append(week)
 
     def build(self) -> Tallies:
