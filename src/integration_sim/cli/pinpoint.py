@@ -27,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="pinpoint_command", metavar="ACTION")
     sub.required = True
 
+    _register_collate(sub)
+    _register_simulate(sub)
+
+
+def _register_collate(sub: argparse._SubParsersAction) -> None:
+    """``pinpoint collate FILE...``."""
     collate = sub.add_parser(
         "collate",
         help="merge and validate measurement files; flag duplicates and conflicts",
@@ -40,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     collate.add_argument("--title", default="Pinpoint collated measurements", help="report title")
     collate.set_defaults(handler=_collate)
 
+
+def _register_simulate(sub: argparse._SubParsersAction) -> None:
+    """``pinpoint simulate SCENARIO --plan PLAN``."""
     simulate = sub.add_parser(
         "simulate",
         help="simulate the measurements a planned programme would observe",
