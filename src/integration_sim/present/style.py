@@ -125,15 +125,15 @@ def styled(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def new_figure(width: float, height: float) -> Figure:
-    """A figure of ``width`` x ``height`` inches with constrained layout."""
-    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+def new_figure(width: float, height: float, dpi: int = DPI) -> Figure:
+    """A figure of ``width`` x ``height`` inches with constrained layout, saved at ``dpi``."""
+    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
 
 
 def png_bytes(fig: Figure) -> bytes:
     """A figure rendered as PNG bytes (for pages that embed their charts)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    fig.savefig(buf, format="png", dpi="figure", facecolor="white")
     return buf.getvalue()
 
 
@@ -144,5 +144,5 @@ def save_png(chart: Chart | Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI, metadata=meta, facecolor="white")
+        fig.savefig(tmp, format="png", dpi="figure", metadata=meta, facecolor="white")
     return path

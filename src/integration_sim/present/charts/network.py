@@ -25,6 +25,8 @@ from matplotlib.lines import Line2D
 from integration_sim.analysis.network import UNKNOWN, _boundary_key
 from integration_sim.present.style import COLOURS, OKABE_ITO, Chart, new_figure, styled, wrap
 
+NETWORK_DPI = 90  # dots per inch of the before/after network picture
+
 CROSS_COLOUR = OKABE_ITO["vermillion"]
 GOLDEN = math.pi * (3 - math.sqrt(5))
 
@@ -137,7 +139,8 @@ def network_before_after(
     colours = _type_colours(*panels.values())
     ncols = min(len(panels), 3)
     nrows = -(-len(panels) // ncols)
-    fig = new_figure(5.2 * ncols, 5.0 * nrows + 1.2)
+    # Many panels of dots: a lower resolution keeps the picture legible and the report small.
+    fig = new_figure(5.2 * ncols, 5.0 * nrows + 1.2, dpi=NETWORK_DPI)
     axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
