@@ -246,6 +246,19 @@ def _sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
 
 
 @numba.njit(cache=True)
+def _add_tie(sums, counts, t, j, trust, layer, performed, columns):
+    """Add neighbour ``j``'s behaviour over tie ``t`` to one practitioner's sums and counts."""
+    k = performed.shape[1]
+    w = np.float32(trust[t])
+    for c in range(k):
+        sums[c] += w * np.float32(performed[j, c])
+    sums[k] += w
+    if layer[t] >= 0:
+        for q in range(columns.size):
+            counts[q] += performed[j, columns[q]]
+
+
+@numba.njit(cache=True)
 def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed, columns):
     """See ``TieTable.signal_sums``; the weighted sums round exactly as ``_sparse_product``."""
     n, k = performed.shape
@@ -253,30 +266,17 @@ def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed
     counts = np.zeros((n, columns.size), np.int64)
     for i in range(n):
         for s in range(indptr[i], indptr[i + 1]):
-            t = perm[s]
-            j = indices[s]
-            w = np.float32(trust[t])
-            for c in range(k):
-                sums[i, c] += w * np.float32(performed[j, c])
-            sums[i, k] += w
-            if layer[t] >= 0:
-                for q in range(columns.size):
-                    counts[i, q] += performed[j, columns[q]]
+            _add_tie(sums[i], counts[i], perm[s], indices[s], trust, layer, performed, columns)
     if u.size > structure:
         p = u.size - structure
         rows = np.concatenate((u[structure:], v[structure:])).astype(np.int64)
         cols = np.concatenate((v[structure:], u[structure:])).astype(np.int64)
         pending = np.zeros_like(sums)
         for q in np.argsort(rows * n + cols):
-            t = structure + q % p
-            i, j = rows[q], cols[q]
-            w = np.float32(trust[t])
-            for c in range(k):
-                pending[i, c] += w * np.float32(performed[j, c])
-            pending[i, k] += w
-            if layer[t] >= 0:
-                for r in range(columns.size):
-                    counts[i, r] += performed[j, columns[r]]
+            i = rows[q]
+            _add_tie(
+                pending[i], counts[i], structure + q % p, cols[q], trust, layer, performed, columns
+            )
         for i in range(n):
             for c in range(k + 1):
                 sums[i, c] += pending[i, c]
