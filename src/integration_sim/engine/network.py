@@ -245,38 +245,42 @@ def _sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
                 out[i, c] += pending[i, c]
 
 
-@numba.njit(cache=True)
-def _add_tie(sums, counts, t, j, trust, layer, performed, columns):
-    """Add neighbour ``j``'s behaviour over tie ``t`` to one practitioner's sums and counts."""
-    k = performed.shape[1]
+@numba.njit(cache=True, inline="always")
+def _add_tie(sums, counts, i, t, j, trust, layer, values, performed, columns):
+    """Add neighbour ``j``'s behaviour over tie ``t`` to row ``i`` of the sums and counts.
+
+    ``values`` [N, B + 1] is ``performed`` as float32 with a last column of ones: a
+    product rather than a branch per behaviour (whose outcome the processor cannot
+    predict), and the same float32 sums as before."""
     w = np.float32(trust[t])
-    for c in range(k):
-        sums[c] += w * np.float32(performed[j, c])
-    sums[k] += w
-    if layer[t] >= 0:
+    for c in range(values.shape[1]):
+        sums[i, c] += w * values[j, c]
+    if columns.size and layer[t] >= 0:
         for q in range(columns.size):
-            counts[q] += performed[j, columns[q]]
+            counts[i, q] += performed[j, columns[q]]
 
 
 @numba.njit(cache=True)
 def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed, columns):
     """See ``TieTable.signal_sums``; the weighted sums round exactly as ``_sparse_product``."""
     n, k = performed.shape
+    values = np.ones((n, k + 1), np.float32)
+    for i in range(n):
+        for c in range(k):
+            values[i, c] = np.float32(performed[i, c])
     sums = np.zeros((n, k + 1), np.float32)
     counts = np.zeros((n, columns.size), np.int64)
     for i in range(n):
         for s in range(indptr[i], indptr[i + 1]):
-            _add_tie(sums[i], counts[i], perm[s], indices[s], trust, layer, performed, columns)
+            _add_tie(sums, counts, i, perm[s], indices[s], trust, layer, values, performed, columns)
     if u.size > structure:
         p = u.size - structure
         rows = np.concatenate((u[structure:], v[structure:])).astype(np.int64)
         cols = np.concatenate((v[structure:], u[structure:])).astype(np.int64)
         pending = np.zeros_like(sums)
         for q in np.argsort(rows * n + cols):
-            i = rows[q]
-            _add_tie(
-                pending[i], counts[i], structure + q % p, cols[q], trust, layer, performed, columns
-            )
+            t = structure + q % p
+            _add_tie(pending, counts, rows[q], t, cols[q], trust, layer, values, performed, columns)
         for i in range(n):
             for c in range(k + 1):
                 sums[i, c] += pending[i, c]
