@@ -25,7 +25,7 @@ from integration_sim.config.scenario import Scenario
 from integration_sim.engine import behaviour as rules
 from integration_sim.engine import drivers, organisations, practitioners, readiness
 from integration_sim.engine.cases import CaseMix
-from integration_sim.engine.organisations import OrganisationAgent
+from integration_sim.engine.organisations import OrganisationAgent, Organisations
 from integration_sim.engine.place import build_place
 from integration_sim.engine.recorder import Recorder
 from integration_sim.engine.rollout import interventions_for
@@ -60,11 +60,9 @@ class IntegrationModel(mesa.Model):
         self.week = 0
         self.pop, self.ties = build_place(scenario, self.streams)
         self.rule = rules.Rule.from_scenario(scenario)
+        self.organisation_state = Organisations(scenario, self.pop)
         self.organisations = [
-            OrganisationAgent(
-                self, org, organisations.baseline_leadership(scenario, org.localities)
-            )
-            for org in self.pop.organisations
+            OrganisationAgent(self, org, self.organisation_state) for org in self.pop.organisations
         ]
         self.interventions = interventions_for(
             scenario, self.pop, self.strategy, self.streams.rng("selection")
@@ -122,7 +120,7 @@ class IntegrationModel(mesa.Model):
         exposure = self.schedule_of_interventions.exposure(week)
         pressure = drivers.pressure(s, week)
         organisations.step_organisations(
-            self.organisations,
+            self.organisation_state,
             s,
             pop,
             self.ties,
@@ -130,9 +128,9 @@ class IntegrationModel(mesa.Model):
             self.leadership_support,
             rng("organisations"),
         )
-        pooling = organisations.pooling_state(self.organisations)
+        pooling = self.organisation_state.pooling.copy()
         opportunity = practitioners.opportunity(s, pop, exposure, pooling, pressure)
-        self.context.leadership_change = organisations.leadership_change(self.organisations)
+        self.context.leadership_change = self.organisation_state.leadership_change()
         encountered, performed = practitioners.step_behaviour(
             s, pop, self.context, opportunity, exposure, rng("behaviour")
         )
