@@ -23,7 +23,7 @@ import numpy as np
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine import behaviour as rules
-from integration_sim.engine import drivers, organisations, practitioners, readiness
+from integration_sim.engine import drivers, equilibrium, organisations, practitioners, readiness
 from integration_sim.engine.cases import CaseMix
 from integration_sim.engine.organisations import OrganisationAgent, Organisations
 from integration_sim.engine.place import build_place
@@ -31,7 +31,7 @@ from integration_sim.engine.recorder import Recorder
 from integration_sim.engine.rollout import interventions_for
 from integration_sim.engine.schedule import Schedule
 from integration_sim.engine.seeds import Streams
-from integration_sim.engine.tie_dynamics import TieDynamics, settle_trust
+from integration_sim.engine.tie_dynamics import TieDynamics
 from integration_sim.engine.turnover import step_turnover
 
 
@@ -95,7 +95,7 @@ class IntegrationModel(mesa.Model):
 
     def _start_in_balance(self) -> None:
         """Habits, capability and trust at their long-run levels; ties kept in balance."""
-        weekly = practitioners.start_in_equilibrium(
+        weekly = equilibrium.start_in_equilibrium(
             self.spec,
             self.pop,
             self.ties,
@@ -104,7 +104,7 @@ class IntegrationModel(mesa.Model):
             self.streams.rng("population"),
         )
         if weekly is not None and self.spec.system.network is None:
-            settle_trust(
+            equilibrium.settle_trust(
                 self.ties,
                 weekly,
                 self.weekly_leave,

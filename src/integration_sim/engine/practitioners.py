@@ -19,7 +19,6 @@ SEEN_BENEFIT_RATE = 0.2  # weight of this week's own cases in seen benefit (abou
 # The usual levels motivation responds to (peers, seen benefit) are learned per
 # organisation type over the first year, so that they include a winter.
 REFERENCE_WEEKS = 52
-SETTLING_ROUNDS = 3  # habit and capability solved in turn: each depends on the other
 
 
 @dataclass
@@ -33,58 +32,6 @@ class Context:
     reference_peers: np.ndarray | None = None  # usual peer behaviour per organisation type [N]
     peers_sum: np.ndarray | None = None  # [T] sum of weekly mean peer behaviour (first year)
     weeks_seen: int = 0
-
-
-def start_in_equilibrium(
-    scenario: Scenario,
-    pop: Population,
-    ties: TieTable,
-    rule: rules.Rule,
-    leave_probability: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray | None:
-    """Give practitioners the habits of their usual context, and a plausible "last week"
-    so social influence in week 0 is not zero. Returns the usual weekly chance of
-    performing [N, B] (None when habits start at zero)."""
-    o, bp = scenario.parameters.opportunity, scenario.parameters.behaviour
-    if bp.initial_habit != "stationary":
-        return None
-    pp = scenario.parameters.practitioners
-    usual = np.full(pop.size, np.clip(o.base - o.pressure * scenario.drivers.seasonal.base, 0, 1))
-    degree = ties.degree()
-    for _ in range(SETTLING_ROUNDS):
-        pop.habit[:], weekly = rules.stationary_habit(
-            rule,
-            pop.capability,
-            usual,
-            pop.motivation,
-            pop.eligible,
-            bp.habit_gain,
-            bp.habit_decay,
-            bp.noise,
-            degree=degree,
-            leave=leave_probability,
-        )
-        pop.capability[:] = stationary_capability(
-            pop.base_capability, weekly, pp.learning_by_doing, pp.capability_fade, leave_probability
-        )
-    pop.performed = pop.eligible & (rng.random(weekly.shape) < weekly)
-    return weekly
-
-
-def stationary_capability(
-    base: np.ndarray, weekly: np.ndarray, learning: float, fade: float, leave: np.ndarray
-) -> np.ndarray:
-    """Long-run capability [N, B] of a post whose holder performs with weekly chance ``weekly``.
-
-    Performing closes ``learning`` of the gap to 1, not performing loses ``fade`` of
-    the gain over the baseline, and a leaver's post returns to the baseline (chance
-    ``leave``): gain share = q m / (q m + (1 - q) f + l) of the gap (1 - baseline).
-    """
-    up = weekly * learning
-    denom = up + (1.0 - weekly) * fade + leave[:, None]
-    share = np.where(denom > 0, up / np.maximum(denom, 1e-12), 0.0)
-    return base + share * (1.0 - base)
 
 
 def by_type(pop: Population, values: np.ndarray) -> np.ndarray:

@@ -29,41 +29,6 @@ def cross_degree(ties: TieTable, n: int) -> np.ndarray:
     return np.bincount(ties.u[cross], minlength=n) + np.bincount(ties.v[cross], minlength=n)
 
 
-def settle_trust(
-    ties: TieTable,
-    weekly: np.ndarray,
-    leave: np.ndarray,
-    n: NetworkParameters,
-    rng: np.random.Generator,
-) -> None:
-    """Start each tie at its long-run trust, so business as usual does not drift.
-
-    ``weekly`` [N, B] is each practitioner's usual weekly chance of performing each
-    behaviour and ``leave`` [N] the weekly chance of leaving. A cross-boundary tie
-    grows in weeks both ends are active (chance a_u a_v) and decays otherwise:
-    long-run trust g q / (g q + d (1 - q)). A tie whose ends rarely work together
-    (long-run trust under twice the loss threshold) only decays from ``initial_trust``
-    until it is lost and replaced, so it starts at a random point of that life. A team tie grows every week and goes
-    back to ``team_trust`` when either end leaves (chance l): 1 - (1 - t0) l / (l + g (1 - l)).
-    """
-    active = 1.0 - np.prod(1.0 - weekly, axis=1)
-    g, d = n.trust_growth, n.trust_decay
-    cross = ties.cross_index()
-    q = active[ties.u[cross]] * active[ties.v[cross]]
-    denom = g * q + d * (1.0 - q)
-    settled = np.where(denom > 0, g * q / np.maximum(denom, 1e-12), ties.trust[cross])
-    if 0 < d < 1 and 0 < n.tie_loss_trust < n.initial_trust:
-        life = np.log(n.tie_loss_trust / n.initial_trust) / np.log(1.0 - d)  # weeks
-        renewal = n.initial_trust * (1.0 - d) ** (rng.random(cross.size) * life)
-        settled = np.where(settled < 2 * n.tie_loss_trust, renewal, settled)
-    ties.trust[cross] = np.maximum(settled, n.tie_loss_trust)
-    team = np.flatnonzero(ties.layer == WITHIN)
-    lv = 1.0 - (1.0 - leave[ties.u[team]]) * (1.0 - leave[ties.v[team]])
-    denom = lv + g * (1.0 - lv)
-    gap = (1.0 - n.team_trust) * np.where(denom > 0, lv / np.maximum(denom, 1e-12), 1.0)
-    ties.trust[team] = 1.0 - gap
-
-
 class TieDynamics:
     """Weekly tie change, with the usual state of the place it keeps in balance.
 
