@@ -20,7 +20,6 @@ which is the Bass / independent-cascade form.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numba
 import numpy as np
@@ -67,20 +66,13 @@ class Rule:
             threshold=col(lambda s: s.threshold),
         )
 
-    @cached_property
-    def matrix(self) -> np.ndarray:
-        """The coefficients as one array [6, B] for the compiled kernels: intercept,
-        capability, opportunity, motivation, habit, social."""
-        return np.vstack(
-            [
-                self.intercept,
-                self.capability,
-                self.opportunity,
-                self.motivation,
-                self.habit,
-                self.social,
-            ]
-        ).astype(float)
+    def coefficients(self) -> tuple[np.ndarray, ...]:
+        """(intercept, capability, opportunity, motivation, habit, social), as the
+        compiled kernels take them."""
+        return (
+            self.intercept, self.capability, self.opportunity, self.motivation, self.habit,
+            self.social,
+        )  # fmt: skip
 
     @property
     def uses_counts(self) -> bool:
@@ -189,7 +181,12 @@ def perform_probability(
     n = capability.shape[0]
     use_counts = counts is not None and rule.uses_counts
     return _perform_probability(
-        rule.matrix,
+        rule.intercept,
+        rule.capability,
+        rule.opportunity,
+        rule.motivation,
+        rule.habit,
+        rule.social,
         rule.contagion,
         rule.threshold,
         capability,
@@ -203,40 +200,31 @@ def perform_probability(
     )
 
 
-@numba.njit(cache=True, inline="always")
-def probability(coef, contagion, threshold, b, cap, hab, opp, mot, share, count, use_count, noise):
-    """The rule for one practitioner and behaviour ``b`` (``coef``: ``Rule.matrix``), in the
-    order of operations of the array code it replaced (so results are bit-identical)."""
-    z = coef[1, b] * cap
-    z += coef[4, b] * hab
-    z += opp * coef[2, b]
-    z += mot * coef[3, b]
-    z += coef[0, b]
-    if contagion[b] == LOGISTIC:
-        z += coef[5, b] * share
-    elif contagion[b] == THRESHOLD and use_count:
-        z += coef[5, b] * (1.0 if count >= threshold[b] else 0.0)
-    p = 1.0 / (1.0 + np.exp(-z))  # the logistic function, as scipy's expit computes it
-    if contagion[b] == ADDITIVE:
-        imitation = min(1.0, coef[5, b] * share)
-        p = 1.0 - (1.0 - p) * (1.0 - imitation)
-    return noise + (1.0 - noise) * p
-
-
 @numba.njit(cache=True)
 def _perform_probability(
-    coef, contagion, threshold, capability, opportunity, motivation, habit, share, counts,
-    use_counts, noise,
+    b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
+    capability, opportunity, motivation, habit, share, counts, use_counts, noise,
 ):  # fmt: skip
+    """Compiled ``perform_probability``: one pass, in the same order of operations as the
+    array version it replaced (so results are bit-identical)."""
     n, nb = capability.shape
     out = np.empty((n, nb))
     for i in range(n):
         for b in range(nb):
-            count = counts[i, b] if use_counts else 0.0
-            out[i, b] = probability(
-                coef, contagion, threshold, b, capability[i, b], habit[i, b], opportunity[i],
-                motivation[i], share[i, b], count, use_counts, noise,
-            )  # fmt: skip
+            z = b_cap[b] * capability[i, b]
+            z += b_hab[b] * habit[i, b]
+            z += opportunity[i] * b_opp[b]
+            z += motivation[i] * b_mot[b]
+            z += b0[b]
+            if contagion[b] == LOGISTIC:
+                z += b_soc[b] * share[i, b]
+            elif contagion[b] == THRESHOLD and use_counts:
+                z += b_soc[b] * (1.0 if counts[i, b] >= threshold[b] else 0.0)
+            p = 1.0 / (1.0 + np.exp(-z))  # the logistic function, as scipy's expit computes it
+            if contagion[b] == ADDITIVE:
+                imitation = min(1.0, b_soc[b] * share[i, b])
+                p = 1.0 - (1.0 - p) * (1.0 - imitation)
+            out[i, b] = noise + (1.0 - noise) * p
     return out
 
 
@@ -278,19 +266,14 @@ def update_habit(
     _update_habit(habit, performed, eligible, float(gain), float(decay))
 
 
-@numba.njit(cache=True, inline="always")
-def habit_next(h, did, gain, decay):
-    """One week of habit (see ``update_habit``)."""
-    return h + (gain * (1.0 - h) if did else -decay * h)
-
-
 @numba.njit(cache=True)
 def _update_habit(habit, performed, eligible, gain, decay):
     n, nb = habit.shape
     for i in range(n):
         for b in range(nb):
             if eligible[i, b]:
-                habit[i, b] = habit_next(habit[i, b], performed[i, b], gain, decay)
+                h = habit[i, b]
+                habit[i, b] = h + (gain * (1.0 - h) if performed[i, b] else -decay * h)
 
 
 def update_capability(
@@ -309,21 +292,15 @@ def update_capability(
     _update_capability(capability, performed, float(learning), train, float(training_rate))
 
 
-@numba.njit(cache=True, inline="always")
-def capability_next(c, did, learning, trained):
-    """One week of capability (see ``update_capability``); ``trained``: training rate x
-    the training strength reaching the practitioner."""
-    rate = (learning if did else 0.0) + trained
-    return c + min(rate, 1.0) * (1.0 - c)
-
-
 @numba.njit(cache=True)
 def _update_capability(capability, performed, learning, training, training_rate):
     n, nb = capability.shape
     for i in range(n):
         trained = training_rate * training[i]
         for b in range(nb):
-            capability[i, b] = capability_next(capability[i, b], performed[i, b], learning, trained)
+            rate = (learning if performed[i, b] else 0.0) + trained
+            c = capability[i, b]
+            capability[i, b] = c + min(rate, 1.0) * (1.0 - c)
 
 
 def update_motivation(
@@ -354,22 +331,15 @@ def update_motivation(
     """
     n = motivation.shape[0]
     parts = [_rows(x, n) for x in (baseline, leadership_change, peers, benefit, fatigue)]
-    w = np.array(weights, dtype=float)
-    _update_motivation(motivation, *parts, w, float(rate))
-
-
-@numba.njit(cache=True, inline="always")
-def motivation_next(m, baseline, lead, peers, benefit, fatigue, w, rate):
-    """One week of motivation (see ``update_motivation``); ``w``: the three weights."""
-    target = baseline + w[0] * lead + w[1] * peers + w[2] * benefit
-    target -= fatigue
-    target = min(max(target, 0.0), 1.0)
-    return m + rate * (target - m)
+    _update_motivation(motivation, *parts, *(float(w) for w in weights), float(rate))
 
 
 @numba.njit(cache=True)
-def _update_motivation(motivation, baseline, lead, peers, benefit, fatigue, w, rate):
+def _update_motivation(
+    motivation, baseline, lead, peers, benefit, fatigue, w_lead, w_peer, w_benefit, rate
+):
     for i in range(motivation.shape[0]):
-        motivation[i] = motivation_next(
-            motivation[i], baseline[i], lead[i], peers[i], benefit[i], fatigue[i], w, rate
-        )
+        target = baseline[i] + w_lead * lead[i] + w_peer * peers[i] + w_benefit * benefit[i]
+        target -= fatigue[i]
+        target = min(max(target, 0.0), 1.0)
+        motivation[i] += rate * (target - motivation[i])

@@ -83,7 +83,11 @@ class IntegrationModel(mesa.Model):
         self.initial_ties = self.ties.copy()
         self.usual_benefit = np.zeros((2, len(self.pop.type_names)))  # cases well, seen
         self.context = practitioners.Context(
-            self.ties, self.rule, np.zeros(len(self.organisations)), self.fatigue
+            self.ties,
+            self.rule,
+            np.zeros(len(self.organisations)),
+            self.fatigue,
+            len(self.pop.type_names),
         )
         self.recorder = Recorder(
             scenario,
@@ -129,10 +133,9 @@ class IntegrationModel(mesa.Model):
             rng("organisations"),
         )
         pooling = self.organisation_state.pooling.copy()
-        opportunity = practitioners.opportunity(s, pop, exposure, pooling, pressure)
         self.context.leadership_change = self.organisation_state.leadership_change()
         encountered, performed = practitioners.step_behaviour(
-            s, pop, self.context, opportunity, exposure, rng("behaviour")
+            s, pop, self.context, exposure, pooling, pressure, rng("behaviour")
         )
         relative = drivers.relative_pressure(s, pressure)
         cases = self.cases.week(performed, relative, drivers.demand(s, week), rng("cases"))
