@@ -168,6 +168,13 @@ class TieTable:
             self.trust[index] = 0.0
             self._cross = self._live_cache = None
 
+    def lost_in_place(self, count: int) -> None:
+        """Account for ``count`` ties a compiled kernel has just marked lost in place
+        (layer ``LOST``, trust 0), as ``lose_at`` does."""
+        if count:
+            self._dead += int(count)
+            self._cross = self._live_cache = None
+
     def cross_index(self) -> np.ndarray:
         """Positions of the live cross-boundary ties (cached until ties change)."""
         if self._cross is None:
