@@ -205,17 +205,32 @@ def see_cases(pop: Population, cases: WeekOfCases, week: int, usual: np.ndarray)
     different cases, so one place-wide reference would make motivation drift by type.
     ``usual`` [2, T] accumulates those cases (integrated, seen) across calls.
     """
-    hits = np.bincount(cases.seen_rows, minlength=pop.size).astype(float)
-    good = np.bincount(cases.seen_rows, weights=cases.seen_integrated, minlength=pop.size)
-    if week < REFERENCE_WEEKS:
-        n_types = usual.shape[1]
-        usual[0] += np.bincount(pop.organisation_type, weights=good, minlength=n_types)
-        usual[1] += np.bincount(pop.organisation_type, weights=hits, minlength=n_types)
-        total = cases.cases.sum()
-        place = float(cases.integrated.sum() / total) if total else 0.0
-        share = np.where(usual[1] > 0, usual[0] / np.maximum(usual[1], 1.0), place)
-        pop.base_benefit[:] = share[pop.organisation_type]
-        if week == 0:
-            pop.benefit[:] = pop.base_benefit
-    seen = hits > 0
-    pop.benefit[seen] += SEEN_BENEFIT_RATE * (good[seen] / hits[seen] - pop.benefit[seen])
+    total = cases.cases.sum()
+    place = float(cases.integrated.sum() / total) if total else 0.0
+    _see_cases(
+        cases.seen,
+        cases.seen_integrated,
+        (week < REFERENCE_WEEKS, week == 0, place),
+        usual,
+        pop.organisation_type,
+        (pop.benefit, pop.base_benefit),
+    )
+
+
+@numba.njit(cache=True)
+def _see_cases(hits, good, when, usual, otype, benefit_state):
+    """``see_cases`` in one pass (sums of whole numbers: exact in any order)."""
+    learning, first, place = when
+    benefit, base_benefit = benefit_state
+    if learning:
+        for i in range(hits.size):
+            usual[0, otype[i]] += good[i]
+            usual[1, otype[i]] += hits[i]
+        for i in range(hits.size):
+            t = otype[i]
+            base_benefit[i] = usual[0, t] / max(usual[1, t], 1.0) if usual[1, t] > 0 else place
+            if first:
+                benefit[i] = base_benefit[i]
+    for i in range(hits.size):
+        if hits[i] > 0:
+            benefit[i] += SEEN_BENEFIT_RATE * (good[i] / hits[i] - benefit[i])
