@@ -256,9 +256,10 @@ def _sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
 def _add_tie(sums, counts, i, t, j, trust, layer, values, performed, columns):
     """Add neighbour ``j``'s behaviour over tie ``t`` to row ``i`` of the sums and counts.
 
-    ``values`` [N, B + 1] is ``performed`` as float32 with a last column of ones: a
-    product rather than a branch per behaviour (whose outcome the processor cannot
-    predict), and the same float32 sums as before."""
+    ``values`` is ``performed`` as float32 with a column of ones after it, padded with
+    zeros to at least 8 columns: a product rather than a branch per behaviour (whose
+    outcome the processor cannot predict), over a row the compiler can keep in vector
+    registers; each column is summed in the same order, so the sums are the same."""
     w = np.float32(trust[t])
     for c in range(values.shape[1]):
         sums[i, c] += w * values[j, c]
@@ -271,11 +272,13 @@ def _add_tie(sums, counts, i, t, j, trust, layer, values, performed, columns):
 def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed, columns):
     """See ``TieTable.signal_sums``; the weighted sums round exactly as ``_sparse_product``."""
     n, k = performed.shape
-    values = np.ones((n, k + 1), np.float32)
+    width = max(8, k + 1)
+    values = np.zeros((n, width), np.float32)
     for i in range(n):
         for c in range(k):
             values[i, c] = np.float32(performed[i, c])
-    sums = np.zeros((n, k + 1), np.float32)
+        values[i, k] = 1.0
+    sums = np.zeros((n, width), np.float32)
     counts = np.zeros((n, columns.size), np.int64)
     for i in range(n):
         for s in range(indptr[i], indptr[i + 1]):
@@ -291,7 +294,7 @@ def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed
         for i in range(n):
             for c in range(k + 1):
                 sums[i, c] += pending[i, c]
-    return sums, counts
+    return np.ascontiguousarray(sums[:, : k + 1]), counts
 
 
 @numba.njit(cache=True)
