@@ -197,20 +197,24 @@ def perform_probability(
         np.asarray(counts if use_counts else np.zeros((0, 0)), dtype=float),
         use_counts,
         float(noise),
+        np.ones(capability.shape, dtype=bool),
     )
 
 
 @numba.njit(cache=True)
 def _perform_probability(
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
-    capability, opportunity, motivation, habit, share, counts, use_counts, noise,
+    capability, opportunity, motivation, habit, share, counts, use_counts, noise, wanted,
 ):  # fmt: skip
     """Compiled ``perform_probability``: one pass, in the same order of operations as the
-    array version it replaced (so results are bit-identical)."""
+    array version it replaced (so results are bit-identical); cells not ``wanted`` (bool
+    [N, B], e.g. behaviours a practitioner is not eligible for) are left at 0."""
     n, nb = capability.shape
-    out = np.empty((n, nb))
+    out = np.zeros((n, nb))
     for i in range(n):
         for b in range(nb):
+            if not wanted[i, b]:
+                continue
             z = b_cap[b] * capability[i, b]
             z += b_hab[b] * habit[i, b]
             z += opportunity[i] * b_opp[b]

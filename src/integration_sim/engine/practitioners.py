@@ -72,7 +72,7 @@ def step_behaviour(
     learning = ctx.weeks_seen < REFERENCE_WEEKS
     ctx.weeks_seen += learning
     probability, peers = _decide(
-        (exposure.champion, pop.organisation, pop.organisation_type),
+        (exposure.champion, pop.organisation, pop.organisation_type, pop.eligible),
         (*primitives.opportunity_channels(exposure, o), float(o.base)),
         (float(o.pressure * pressure), pooling),
         (*rule.coefficients(), rule.contagion, rule.threshold, float(bp.noise)),
@@ -124,7 +124,7 @@ def row_mean(values, i):
 def _decide(rows, channels, week, rule, state, social, usual):
     """Champions kept ready, opportunity, the rule's probability [N, B] and the mean peer
     share [N]; in the first year, the usual peer share per type (in place)."""
-    champion, organisation, otype = rows
+    champion, organisation, otype, eligible = rows
     strengths, weights, pools, base = channels
     pressure, pooling = week
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, noise = rule
@@ -148,6 +148,7 @@ def _decide(rows, channels, week, rule, state, social, usual):
     probability = rules._perform_probability(
         b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
         capability, opportunity, motivation, habit, share, counts, use_counts, noise,
+        eligible,  # the rule matters only where a practitioner may perform the behaviour
     )  # fmt: skip
     if learning:  # the mean over each type this week, added up; the reference is their mean
         total = np.zeros(peers_sum.size)
