@@ -89,12 +89,13 @@ class CaseMix:
         seen = np.zeros((2, self.n))  # cases per practitioner: all, integrated
         for ct in self.types:
             u = rng.random(L)
-            n, mean = _arrivals(u, ct.rate, demand)
-            if n is None:  # the compiled quantiles cover the usual means, not huge ones
-                n = poisson_quantile(u, mean)
+            n, total = _arrivals(u, ct.rate, demand)
+            if total < 0:  # the compiled quantiles cover the usual means, not huge ones
+                n = poisson_quantile(u, ct.rate * demand)
+                total = int(n.sum())
             # One draw per needed type, then delay and admission, for every case: the same
             # stream as drawing them row by row (a Generator fills arrays in order).
-            u = rng.random((ct.needs.size + 2, int(n.sum())))
+            u = rng.random((ct.needs.size + 2, total))
             _type_week(
                 n,
                 u,
@@ -110,13 +111,15 @@ class CaseMix:
         return WeekOfCases(out[0], out[1], out[2], out[3], seen[0], seen[1])
 
 
-def _arrivals(u: np.ndarray, rate: np.ndarray, demand: float):
-    """Arrivals per locality [L] by inverse CDF (None where a mean is too large for the
-    compiled sum), and the means ``rate * demand``."""
+@numba.njit(cache=True)
+def _arrivals(u, rate, demand):
+    """Arrivals per locality [L] with mean ``rate * demand``, by inverse CDF, and their
+    total; a total of -1 when a mean is too large for the compiled sum."""
     mean = rate * demand
     if mean.max() > SUMMED_MEAN:
-        return None, mean
-    return _poisson_quantiles(u, mean), mean
+        return np.zeros(u.size, np.int64), -1
+    n = _poisson_quantiles(u, mean)
+    return n, n.sum()
 
 
 @numba.njit(cache=True)

@@ -53,6 +53,7 @@ class IntegrationModel(mesa.Model):
         self, scenario: Scenario, strategy: str | None = None, seed: int = 0, tallies: bool = False
     ) -> None:
         self.streams = Streams(seed)
+        self._weekly_streams: dict[str, np.random.Generator] | None = None
         super().__init__(rng=self.streams.seed_for("mesa"))
         self.spec = scenario
         self.strategy = strategy or next(iter(scenario.strategies))
@@ -97,6 +98,14 @@ class IntegrationModel(mesa.Model):
             self.streams.rng("observation") if tallies else None,
         )
 
+    @property
+    def _rngs(self) -> dict[str, np.random.Generator]:
+        """The weekly step's streams, looked up once."""
+        if self._weekly_streams is None:
+            names = ("organisations", "behaviour", "cases", "ties", "replacement", "turnover")
+            self._weekly_streams = {n: self.streams.rng(n) for n in (*names, "movers")}
+        return self._weekly_streams
+
     def _start_in_balance(self) -> None:
         """Habits, capability and trust at their long-run levels; ties kept in balance."""
         weekly = equilibrium.start_in_equilibrium(
@@ -119,7 +128,7 @@ class IntegrationModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one week."""
-        week, s, pop, rng = self.week, self.spec, self.pop, self.streams.rng
+        week, s, pop, rng = self.week, self.spec, self.pop, self._rngs.__getitem__
         self._start_interventions(week)  # first, so champions chosen now act this week
         exposure = self.schedule_of_interventions.exposure(week)
         pressure = drivers.pressure(s, week)

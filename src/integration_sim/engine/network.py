@@ -53,6 +53,7 @@ class TieTable:
         self._dead = 0
         self._cross: np.ndarray | None = None
         self._live_cache: np.ndarray | None = None
+        self._buffers: list[np.ndarray] = []  # room to grow, see ``_append``
 
     @property
     def size(self) -> int:
@@ -203,18 +204,41 @@ class TieTable:
         New ties are appended in order of their (low, high) end pair. A tie lost
         while pending cannot form again until the next rebuild.
         """
+        if len(u) == 0:
+            return 0
         lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
-        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), lo.shape)
         indptr, _, perm, tu, tv, structure = self.adjacency()
         new = _new_ties(lo, hi, self.n, indptr, self._indices, perm, self.layer, tu, tv, structure)
         if new.size == 0:
             return 0
-        self.u = np.concatenate([self.u, lo[new].astype(np.int32)])
-        self.v = np.concatenate([self.v, hi[new].astype(np.int32)])
-        self.trust = np.concatenate([self.trust, np.full(new.size, trust)])
-        self.layer = np.concatenate([self.layer, layer_arr[new]])
+        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), lo.shape)
+        self._append(
+            lo[new].astype(np.int32), hi[new].astype(np.int32), np.full(new.size, trust),
+            layer_arr[new],
+        )  # fmt: skip
         self._cross = self._live_cache = None
         return int(new.size)
+
+    def _append(self, *columns: np.ndarray) -> None:
+        """Append ties (u, v, trust, layer). The arrays are views of buffers with room to
+        grow (a quarter more each time they fill), so adding a week's few ties does not
+        copy the whole table; arrays replaced by other code are copied in once."""
+        names = ("u", "v", "trust", "layer")
+        size, extra = self.size, columns[0].size
+        current = [getattr(self, name) for name in names]
+        buffers = self._buffers
+        if not (
+            buffers
+            and buffers[0].size >= size + extra
+            and all(a.base is b for a, b in zip(current, buffers, strict=True))
+        ):
+            room = size + extra + (size + extra) // 4
+            buffers = self._buffers = [np.empty(room, a.dtype) for a in current]
+            for b, a in zip(buffers, current, strict=True):
+                b[:size] = a
+        for name, b, c in zip(names, buffers, columns, strict=True):
+            b[size : size + extra] = c
+            setattr(self, name, b[: size + extra])
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""

@@ -38,6 +38,7 @@ class Context:
     def __post_init__(self) -> None:
         self.reference_peers = np.zeros(self.n_types)
         self.peers_sum = np.zeros(self.n_types)
+        self.counted = self.rule.threshold_columns if self.rule.uses_counts else None
 
 
 def step_behaviour(
@@ -63,12 +64,9 @@ def step_behaviour(
     bp, pp, o = params.behaviour, params.practitioners, params.opportunity
     rule = ctx.rule
     share, counts = rules.social_signals(  # one pass over the ties for both
-        ctx.ties,
-        pop.performed,
-        params.network.mixing,
-        rule.threshold_columns if rule.uses_counts else None,
+        ctx.ties, pop.performed, params.network.mixing, ctx.counted
     )
-    use_counts = counts is not None and rule.uses_counts
+    use_counts = counts is not None
     learning = ctx.weeks_seen < REFERENCE_WEEKS
     ctx.weeks_seen += learning
     probability, peers = _decide(
