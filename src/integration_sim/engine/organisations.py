@@ -149,7 +149,8 @@ def _per_organisation(organisation, values, staff):
 
 @numba.njit(cache=True)
 def _cross_trust(organisation, cross, u, v, trust, n_org):
-    """``mean_cross_trust`` in one pass each way (the same order of additions)."""
+    """Mean trust of each organisation's staff's cross-boundary ties [O] (0 without any):
+    all first ends, then all second ends, as the bincount it replaced added them."""
     total = np.zeros(n_org)
     count = np.zeros(n_org, np.int64)
     for ends in (u, v):
