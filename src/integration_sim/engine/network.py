@@ -54,6 +54,7 @@ class TieTable:
         self._cross: np.ndarray | None = None
         self._live_cache: np.ndarray | None = None
         self._buffers: list[np.ndarray] = []  # room to grow, see ``_append``
+        self._pending: tuple | None = None  # see ``_pending_order``
 
     @property
     def size(self) -> int:
@@ -75,6 +76,7 @@ class TieTable:
         del cols
         self._perm = (order % max(e, 1)).astype(np.int32 if e < 2**31 else np.int64)
         self.structure, self._dead = e, 0
+        self._pending = None
         self._built = True
 
     def _fresh(self) -> None:
@@ -133,14 +135,25 @@ class TieTable:
             indptr,
             indices,
             perm,
-            u,
-            v,
-            structure,
+            self._pending_order(),
             self.trust,
             self.layer,
             np.ascontiguousarray(performed),
             np.asarray(count_columns, dtype=np.int64),
         )
+
+    def _pending_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Both directions of the pending ties, sorted by (row, neighbour) as scipy summed
+        them: rows, neighbours and tie positions (kept until ties are added or rebuilt)."""
+        if self._pending is None:
+            p = self.size - self.structure
+            rows = np.concatenate((self.u[self.structure :], self.v[self.structure :]))
+            cols = np.concatenate((self.v[self.structure :], self.u[self.structure :]))
+            rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+            order = np.argsort(rows * self.n + cols)  # (row, neighbour) pairs are distinct
+            ties = self.structure + order % max(p, 1)
+            self._pending = (rows[order], cols[order], ties)
+        return self._pending
 
     def degree(self) -> np.ndarray:
         """Number of ties per practitioner [N]."""
@@ -239,6 +252,7 @@ class TieTable:
         for name, b, c in zip(names, buffers, columns, strict=True):
             b[size : size + extra] = c
             setattr(self, name, b[: size + extra])
+        self._pending = None
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""
@@ -277,14 +291,14 @@ def _sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
 
 
 @numba.njit(cache=True, inline="always")
-def _add_tie(sums, counts, i, t, j, trust, layer, values, performed, columns):
-    """Add neighbour ``j``'s behaviour over tie ``t`` to row ``i`` of the sums and counts.
+def _add_tie(sums, counts, i, t, j, w, layer, values, performed, columns):
+    """Add neighbour ``j``'s behaviour over tie ``t`` (float32 weight ``w``) to row ``i``
+    of the sums and counts.
 
     ``values`` is ``performed`` as float32 with a column of ones after it, padded with
     zeros to at least 8 columns: a product rather than a branch per behaviour (whose
     outcome the processor cannot predict), over a row the compiler can keep in vector
     registers; each column is summed in the same order, so the sums are the same."""
-    w = np.float32(trust[t])
     for c in range(values.shape[1]):
         sums[i, c] += w * values[j, c]
     if columns.size and layer[t] >= 0:
@@ -293,7 +307,7 @@ def _add_tie(sums, counts, i, t, j, trust, layer, values, performed, columns):
 
 
 @numba.njit(cache=True)
-def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed, columns):
+def _signal_sums(indptr, indices, perm, pending, trust, layer, performed, columns):
     """See ``TieTable.signal_sums``; the weighted sums round exactly as ``_sparse_product``."""
     n, k = performed.shape
     width = max(8, k + 1)
@@ -302,22 +316,32 @@ def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed
         for c in range(k):
             values[i, c] = np.float32(performed[i, c])
         values[i, k] = 1.0
+    # The weights in slot order first: one gather, then the main pass reads them in order.
+    weight = np.empty(indptr[n], np.float32)
+    for s in range(indptr[n]):
+        weight[s] = np.float32(trust[perm[s]])
     sums = np.zeros((n, width), np.float32)
     counts = np.zeros((n, columns.size), np.int64)
     for i in range(n):
         for s in range(indptr[i], indptr[i + 1]):
-            _add_tie(sums, counts, i, perm[s], indices[s], trust, layer, values, performed, columns)
-    if u.size > structure:
-        p = u.size - structure
-        rows = np.concatenate((u[structure:], v[structure:])).astype(np.int64)
-        cols = np.concatenate((v[structure:], u[structure:])).astype(np.int64)
-        pending = np.zeros_like(sums)
-        for q in np.argsort(rows * n + cols):
-            t = structure + q % p
-            _add_tie(pending, counts, rows[q], t, cols[q], trust, layer, values, performed, columns)
+            w, j = weight[s], indices[s]
+            for c in range(width):
+                sums[i, c] += w * values[j, c]
+        if columns.size:  # counts apart: the weighted sums stay a tight loop
+            for s in range(indptr[i], indptr[i + 1]):
+                if layer[perm[s]] >= 0:
+                    for q in range(columns.size):
+                        counts[i, q] += performed[indices[s], columns[q]]
+    rows, cols, ties = pending
+    if rows.size:
+        extra = np.zeros_like(sums)
+        for q in range(rows.size):
+            t = ties[q]
+            w = np.float32(trust[t])
+            _add_tie(extra, counts, rows[q], t, cols[q], w, layer, values, performed, columns)
         for i in range(n):
             for c in range(k + 1):
-                sums[i, c] += pending[i, c]
+                sums[i, c] += extra[i, c]
     return np.ascontiguousarray(sums[:, : k + 1]), counts
 
 
