@@ -59,6 +59,11 @@ class Organisations:
         return self.leadership - self.baseline_leadership
 
 
+def _row(name: str, kind: type, doc: str) -> property:
+    """A read-only view of this organisation's row of the state array ``name``."""
+    return property(lambda self: kind(getattr(self.state, name)[self.org.index]), doc=doc)
+
+
 class OrganisationAgent(mesa.Agent):
     """One organisation, a Mesa agent whose state is its row of :class:`Organisations`."""
 
@@ -67,25 +72,10 @@ class OrganisationAgent(mesa.Agent):
         self.org = org
         self.state = state
 
-    @property
-    def leadership(self) -> float:
-        """Commitment of its leaders to integrated working (0-1)."""
-        return float(self.state.leadership[self.org.index])
-
-    @property
-    def baseline_leadership(self) -> float:
-        """Where leadership returns when funding ends (0-1)."""
-        return float(self.state.baseline_leadership[self.org.index])
-
-    @property
-    def pooling(self) -> bool:
-        """Whether it pools budget this week."""
-        return bool(self.state.pooling[self.org.index])
-
-    @property
-    def pooling_habit(self) -> float:
-        """How established pooling is (0-1)."""
-        return float(self.state.pooling_habit[self.org.index])
+    leadership = _row("leadership", float, "Commitment of its leaders (0-1).")
+    baseline_leadership = _row("baseline_leadership", float, "Where leadership returns (0-1).")
+    pooling = _row("pooling", bool, "Whether it pools budget this week.")
+    pooling_habit = _row("pooling_habit", float, "How established pooling is (0-1).")
 
 
 def baseline_leadership(scenario: Scenario, localities: list[str]) -> float:
