@@ -104,14 +104,9 @@ def _scenario(args: argparse.Namespace):
 
 def _print_fit(scenario) -> None:
     """The generator parameters fitted to the scenario's network target, and what they give."""
-    from integration_sim.engine.network_target import fit_network, missed_target
+    from integration_sim.engine.network_target import fit_network
 
-    fit = fit_network(scenario)
-    if not fit.reached:  # stop before any output
-        raise InputError(
-            missed_target(scenario.parameters.network.target, fit),
-            field="parameters.network.target",
-        )
+    fit = fit_network(scenario)  # cached: loading the scenario ran it and refused a miss
     p = fit.parameters
     print(
         f"generator fitted to the target: team_size {p.team_size}, within_organisation_ties "
