@@ -50,7 +50,7 @@ def community(staff: int, seed: int, target: dict) -> dict:
             ],
         },
         "behaviour_set": ["joint_assessment"],
-        "parameters": {"network": {"team_size": 2, "target": target}},
+        "parameters": {"network": {"team_size": 2, "triangle_closure": 0.4, "target": target}},
         "strategies": {"none": {"kind": "custom"}, "other": {"kind": "custom"}},
     }
 
@@ -126,7 +126,10 @@ def test_fit_is_deterministic_and_shared_by_replicates_and_strategies() -> None:
     nt._CACHE.clear()
     again = nt.fit_network(scenario)
     assert again == first  # the search is seeded: the same parameters from scratch
-    assert nt.fit_network(scenario) is again  # and cached for every later build
+    searched = len(nt._CACHE)
+    trust = apply_overrides(scenario, {"parameters.network.trust_decay": 0.05})
+    assert nt.fit_network(trust).parameters.trust_decay == 0.05  # its own trust, but ...
+    assert len(nt._CACHE) == searched  # ... the cached search: trust does not shape the network
     seed = run_seed(scenario.seed, 0)
     a = IntegrationModel(scenario, "none", seed).ties.live()
     b = IntegrationModel(scenario, "other", seed).ties.live()
@@ -139,7 +142,7 @@ def test_fit_is_deterministic_and_shared_by_replicates_and_strategies() -> None:
 
 def test_summary_agrees_with_networkx() -> None:
     nx = pytest.importorskip("networkx")
-    scenario = parse_scenario(community(40, 6, {"mean_degree": 4, "clustering": 0.3}))
+    scenario = parse_scenario(community(40, 6, None))  # no target: as generated, with closure
     ties = build_place(scenario, Streams(9))[1]
     u, v, _, _ = ties.live()
     g = nx.Graph()

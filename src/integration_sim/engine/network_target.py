@@ -23,7 +23,7 @@ target (:attr:`NetworkFit.spread` gives the per-network standard deviations).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba
 import numpy as np
@@ -36,9 +36,10 @@ from integration_sim.engine.spanning import add_spanning_ties
 from integration_sim.engine.state import Population, build_population
 from integration_sim.errors import InputError
 
-EVALUATION_PRACTITIONERS = 12_000  # practitioners generated per scoring, over several networks
-MIN_NETWORKS, MAX_NETWORKS = 4, 120  # networks per scoring, whatever the place's size
+EVALUATION_PRACTITIONERS = 8_000  # practitioners generated per scoring, over several networks
+MIN_NETWORKS, MAX_NETWORKS = 4, 80  # networks per scoring, whatever the place's size
 ITERATIONS = 12  # quasi-Newton steps per team size
+MIN_STEP = 0.2  # ... of the full step: shorter ones are not tried
 DEGREE_TOLERANCE = 0.01  # relative: the search stops when the expected mean degree is this close
 SHARE_TOLERANCE = 0.005  # absolute, for clustering and the cross-boundary share
 DEFAULT_CROSS_RATIO = 0.25  # cross : all random ties when the scenario sets both to 0 (1 : 3)
@@ -138,7 +139,7 @@ def generator_parameters(
     fit = _fit_cached(pop, params, seed)
     if not fit.reached:
         raise InputError(missed_target(params.target, fit), field="parameters.network.target")
-    return fit.parameters
+    return _fitted(params, fit)
 
 
 def fit_network(scenario: Scenario) -> NetworkFit:
@@ -150,10 +151,29 @@ def fit_network(scenario: Scenario) -> NetworkFit:
     if params.target is None:
         raise InputError("the scenario gives no target", field="parameters.network.target")
     pop = build_population(scenario, np.random.default_rng(0))  # only its layout is used
-    return _fit_cached(pop, params, scenario.seed)
+    fit = _fit_cached(pop, params, scenario.seed)
+    return replace(fit, parameters=_fitted(params, fit))
 
 
 # ------------------------------------------------------------------- the search
+
+# What shapes the network at build time (the cache key); the rest (trust, tie
+# dynamics) does not, so changing it reuses the search.
+STRUCTURE = {
+    "team_size",
+    "within_organisation_ties",
+    "cross_boundary_ties",
+    "spanning_ties",
+    "cross_locality_share",
+    "target",
+}
+SEARCHED = ("team_size", "within_organisation_ties", "cross_boundary_ties", "triangle_closure")
+
+
+def _fitted(params: NetworkParameters, fit: NetworkFit) -> NetworkParameters:
+    """``params`` with the searched values of ``fit`` (and no target left to search for)."""
+    found = {name: getattr(fit.parameters, name) for name in SEARCHED}
+    return params.model_copy(update={**found, "target": None})
 
 
 def _fit_cached(pop: Population, params: NetworkParameters, seed: int) -> NetworkFit:
@@ -161,7 +181,8 @@ def _fit_cached(pop: Population, params: NetworkParameters, seed: int) -> Networ
     for part in (pop.organisation, pop.locality):
         key.update(np.ascontiguousarray(part).tobytes())
     spans = [len(o.localities) > 1 for o in pop.organisations]
-    key.update(f"{spans}|{len(pop.locality_names)}|{seed}|{params.model_dump_json()}".encode())
+    shape = params.model_dump_json(include=STRUCTURE)
+    key.update(f"{spans}|{len(pop.locality_names)}|{seed}|{shape}".encode())
     digest = key.hexdigest()
     if digest not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
@@ -291,8 +312,8 @@ def _solve(scorer: _Scorer, team: int) -> tuple[np.ndarray, np.ndarray, NetworkF
             x, fit, fresh, scale = x_new, new, False, 1.0
         elif not fresh:
             jacobian, fresh = _jacobian(scorer, team, x, fit), True
-        else:
-            scale /= 2.0
+        elif (scale := scale / 2.0) < MIN_STEP:
+            break  # even short steps from a fresh Jacobian fail: as near as this size gets
     return x, jacobian, fit
 
 
