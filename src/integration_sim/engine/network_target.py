@@ -231,9 +231,9 @@ class _Scorer:
 
     def score(self, team: int, x: np.ndarray, block: int = 0) -> NetworkFit:
         """Summaries averaged over evaluation networks: block 0 is the search's own
-        ``networks`` networks; blocks 1 and 2 are fresh ones, twice as many each."""
+        ``networks`` networks; blocks 1 and 2 are fresh ones, four times as many each."""
         params = self.parameters(team, x)
-        first, count = ((0, 1), (1, 3), (3, 5))[block]
+        first, count = ((0, 1), (1, 5), (5, 9))[block]
         ids = range(first * self.networks, count * self.networks)
         values = np.array([self._summary(params, i) for i in ids])
         expected = values.mean(axis=0)
