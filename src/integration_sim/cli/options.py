@@ -108,31 +108,11 @@ def scenario_overrides(args: argparse.Namespace) -> dict:
 def load_scenario_with_sets(path, args: argparse.Namespace):
     """Load a scenario file and apply the ``--set`` values (re-validated as a whole)."""
     from integration_sim.config.load import load_scenario
+    from integration_sim.engine.network_target import check_target
 
     scenario = load_scenario(path, scenario_overrides(args))
-    check_network_target(scenario, path)
+    check_target(scenario, path)
     return scenario
-
-
-def check_network_target(scenario, path) -> None:
-    """Refuse a network target the generator cannot reach, before any output is written.
-
-    The search runs here once and is cached, so the runs that follow reuse it.
-    """
-    if scenario.parameters.network.target is None:
-        return
-    from integration_sim.config.yaml_io import key_lines
-    from integration_sim.engine.network_target import fit_network, missed_target
-
-    fit = fit_network(scenario)
-    if not fit.reached:
-        where = ("parameters", "network", "target")
-        raise InputError(
-            missed_target(scenario.parameters.network.target, fit),
-            file=path,
-            field=".".join(where),
-            line=key_lines(Path(path).read_text(encoding="utf-8")).get(where),
-        )
 
 
 def add_out(

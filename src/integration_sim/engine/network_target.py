@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numba
 import numpy as np
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import NetworkParameters, NetworkTarget
+from integration_sim.config.yaml_io import key_lines
 from integration_sim.engine.network import CROSS, TieTable, generate_ties
 from integration_sim.engine.seeds import side_rng
 from integration_sim.engine.spanning import add_spanning_ties
@@ -153,6 +155,24 @@ def fit_network(scenario: Scenario) -> NetworkFit:
     pop = build_population(scenario, np.random.default_rng(0))  # only its layout is used
     fit = _fit_cached(pop, params, scenario.seed)
     return replace(fit, parameters=_fitted(params, fit))
+
+
+def check_target(scenario: Scenario, path: str | Path) -> None:
+    """Refuse (InputError naming ``path``, field and line) a network target that the
+    generator cannot reach in this place. Run on loading, before any output is
+    written; the search is cached, so the runs that follow reuse it."""
+    target = scenario.parameters.network.target
+    if target is None:
+        return
+    fit = fit_network(scenario)
+    if not fit.reached:
+        where = ("parameters", "network", "target")
+        raise InputError(
+            missed_target(target, fit),
+            file=path,
+            field=".".join(where),
+            line=key_lines(Path(path).read_text(encoding="utf-8")).get(where),
+        )
 
 
 # ------------------------------------------------------------------- the search
