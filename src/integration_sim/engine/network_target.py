@@ -7,14 +7,17 @@ and across organisations, ``triangle_closure``) are then searched so that the
 *expected* summary of a generated network of this place equals the target.
 
 The search is deterministic: each candidate is scored on the same evaluation
-networks (seeded from the scenario seed, common random numbers across
-candidates), so the scores change smoothly with the parameters and a
-quasi-Newton search (Broyden updates of a finite-difference Jacobian) finds
-them in a few dozen scorings. Team sizes are tried from the scenario's own
-``team_size`` outwards, and the first that reaches the target is kept. The fit
-is cached per place, parameters and seed, so every replicate and strategy of a
-scenario gets the same generator parameters and their networks still differ
-only by their own run seeds (common random numbers between strategies hold).
+networks of the place, seeded from the scenario seed, and a quasi-Newton
+search (Broyden updates of a finite-difference Jacobian) finds the parameters
+in a few dozen scorings. Team sizes are tried from the scenario's own
+``team_size`` outwards, and the first that reaches the target is kept. Shared
+seeds do not make the scores smooth (a Poisson draw uses a varying count of
+random numbers, so other parameters draw other networks), so the search can
+fit its own noise: its last step is taken from fresh networks and the values
+it reports come from networks it never used. The fit is cached per place,
+network structure and seed, so every replicate and strategy of a scenario gets
+the same generator parameters and their networks still differ only by their
+own run seeds (common random numbers between strategies hold).
 
 Each network is one draw: its mean degree and clustering scatter around the
 target (:attr:`NetworkFit.spread` gives the per-network standard deviations).
@@ -42,6 +45,7 @@ EVALUATION_PRACTITIONERS = 8_000  # practitioners generated per scoring, over se
 MIN_NETWORKS, MAX_NETWORKS = 4, 80  # networks per scoring, whatever the place's size
 ITERATIONS = 12  # quasi-Newton steps per team size
 MIN_STEP = 0.2  # ... of the full step: shorter ones are not tried
+TEAM_SIZES = 6  # team sizes tried at most, nearest the scenario's first
 DEGREE_TOLERANCE = 0.01  # relative: the search stops when the expected mean degree is this close
 SHARE_TOLERANCE = 0.005  # absolute, for clustering and the cross-boundary share
 DEFAULT_CROSS_RATIO = 0.25  # cross : all random ties when the scenario sets both to 0 (1 : 3)
@@ -56,7 +60,8 @@ class NetworkFit:
     ``expected`` holds (mean degree, average clustering, cross-boundary share)
     averaged over ``networks`` evaluation networks; ``spread`` their standard
     deviations between single networks; ``reached`` whether the expected values
-    are within the search tolerances of the target.
+    are within the search tolerances of the target (allowing 4 standard errors
+    for the noise of the evaluation networks, when they are fresh ones).
     """
 
     parameters: NetworkParameters
@@ -290,7 +295,8 @@ def _search(pop: Population, params: NetworkParameters, seed: int) -> NetworkFit
     largest = max(1, int(np.floor(scorer.target[0])) + 1)  # a team alone gives team - 1 ties
     first = min(params.team_size, largest)
     best: NetworkFit | None = None
-    for team in sorted(range(1, largest + 1), key=lambda k: (abs(k - first), -k)):
+    teams = sorted(range(1, largest + 1), key=lambda k: (abs(k - first), -k))
+    for team in teams[:TEAM_SIZES]:
         x, jacobian, fit = _solve(scorer, team)
         if fit.reached:
             return _polish(scorer, team, x, jacobian)
