@@ -375,9 +375,11 @@ def missed_target(target: NetworkTarget, fit: NetworkFit) -> str:
     wanted = f"mean degree {target.mean_degree:g}, clustering {target.clustering:g}" + (
         f", cross-boundary share {target.cross_share:g}" if target.cross_share is not None else ""
     )
+    found = f"mean degree {d:.3g}, clustering {c:.3g}" + (
+        f", cross-boundary share {s:.3g}" if target.cross_share is not None else ""
+    )
     return (
         f"the generated network cannot reach {wanted} in this place; the nearest found was "
-        f"{d:.3g}, {c:.3g}, {s:.3g} (team_size {p.team_size}, triangle_closure "
-        f"{p.triangle_closure:.2f}): give a target nearer that, or a measured network "
-        "(system.network)"
+        f"{found} (team_size {p.team_size}, triangle_closure {p.triangle_closure:.2f}): give "
+        "a target nearer that, or a measured network (system.network)"
     )
