@@ -101,10 +101,6 @@ def step_organisations(
     u = rng.random(state.leadership.size)
     o, b = scenario.parameters.organisations, scenario.parameters.behaviour
     pooled = primitives.pooled_support(exposure)
-    # The boost's multiplier is row k's pooled support, not ``support[k]``, as in the
-    # per-agent code this replaced (a slip reported with this change; kept so results
-    # stay bit-identical until it is fixed on purpose).
-    multiplier = pooled[: state.leadership.size]
     _organisations_week(
         pop.organisation,
         primitives.funded_support(exposure),
@@ -114,7 +110,7 @@ def step_organisations(
         ties.v,
         ties.trust,
         state.staff,
-        o.funded_leadership_boost * multiplier,
+        o.funded_leadership_boost * support,
         float(o.leadership_return),
         state.pools,
         state.coefficients,
