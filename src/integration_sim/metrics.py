@@ -59,13 +59,7 @@ class RunView:
         first_localities: list[str],
     ) -> None:
         agg = records[(records["organisation_type"] == ALL) & (records["behaviour"] == ALL)]
-        self.wide = agg.pivot_table(
-            index="week",
-            columns=["metric", "locality"],
-            values="value",
-            observed=True,
-            dropna=False,
-        )
+        self.wide = weekly_table(agg, ["metric", "locality"])
         self.records, self.horizon = records, horizon
         self.funding_end, self.first_localities = funding_end, list(first_localities)
         self.index = self.wide[("integration_index", ALL)]
@@ -104,12 +98,53 @@ class RunView:
             & (r["locality"] == ALL)
             & (r["organisation_type"] == ALL)
         ]
+        rates = weekly_table(perf, ["behaviour"])
         return {
             PER_BEHAVIOUR.format(behaviour=b): _window_mean(
-                group.set_index("week")["value"], self.last - SUMMARY_WINDOW, self.last
+                rates[b], self.last - SUMMARY_WINDOW, self.last
             )
-            for b, group in perf.groupby("behaviour", observed=True)
+            for b in rates.columns
         }
+
+
+def weekly_table(records: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Values by week (rows, ascending) and by ``columns`` (one column per combination seen).
+
+    What ``pivot_table(index="week", columns=columns, values="value", observed=True,
+    dropna=False)`` gives when each (week, combination) has one record, as records
+    do, built from the label codes directly: pandas' generic grouping was most of
+    the cost of a small run's summary. Repeated cells (which ``pivot_table``
+    averages) and missing labels fall back to ``pivot_table``.
+    """
+    weeks, row = np.unique(records["week"].to_numpy(), return_inverse=True)
+    key = np.zeros(len(records), dtype=np.int64)
+    labels = []
+    for name in columns:
+        codes, names = _label_codes(records[name])
+        key = key * len(names) + codes
+        labels.append(names)
+    keys, col = np.unique(key, return_inverse=True)
+    cell = row * len(keys) + col
+    if (len(cell) and np.bincount(cell).max() > 1) or (key < 0).any():
+        return records.pivot_table(
+            index="week", columns=columns, values="value", observed=True, dropna=False
+        )
+    grid = np.full((len(weeks), len(keys)), np.nan)
+    grid.ravel()[cell] = records["value"].to_numpy(dtype=float)
+    parts = []
+    for names in reversed(labels):
+        parts.insert(0, names[keys % len(names)])
+        keys = keys // len(names)
+    header = pd.MultiIndex.from_arrays(parts, names=columns) if len(parts) > 1 else parts[0]
+    return pd.DataFrame(grid, index=pd.Index(weeks, name="week"), columns=header)
+
+
+def _label_codes(labels: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a label column and the labels they stand for, in category order."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return labels.cat.codes.to_numpy(dtype=np.int64), labels.cat.categories
+    codes, names = pd.factorize(labels, sort=True)
+    return codes.astype(np.int64), pd.Index(names)
 
 
 @dataclass(frozen=True)

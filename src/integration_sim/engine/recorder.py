@@ -273,26 +273,30 @@ class Recorder:
         return density, trust
 
     def frame(self, replicate: int, strategy: str) -> pd.DataFrame:
-        """All recorded weeks as a tidy DataFrame (see RECORD_COLUMNS)."""
+        """All recorded weeks as a tidy DataFrame (see RECORD_COLUMNS).
+
+        Label columns are categorical (categories sorted), built from each key's
+        codes: converting strings to categories row by row was most of the cost.
+        """
         values = np.vstack(self.values) if self.values else np.zeros((0, len(self.keys)))
         n_weeks, n_keys = values.shape
-        keys = np.array(self.keys, dtype=object).reshape(n_keys, 4)
-        cat = pd.CategoricalDtype
-        df = pd.DataFrame(
-            {
-                "week": np.repeat(np.array(self.weeks, dtype=np.int32), n_keys),
-                "replicate": np.full(n_weeks * n_keys, replicate, dtype=np.int32),
-                "strategy": strategy,
-                "locality": np.tile(keys[:, 0], n_weeks),
-                "organisation_type": np.tile(keys[:, 1], n_weeks),
-                "behaviour": np.tile(keys[:, 2], n_weeks),
-                "metric": np.tile(keys[:, 3], n_weeks),
-                "value": values.ravel(),
-            }
-        )
-        for col in ("locality", "organisation_type", "behaviour", "metric"):
-            df[col] = df[col].astype(cat(sorted(set(df[col]))))
-        return df
+        columns: dict[str, Any] = {
+            "week": np.repeat(np.array(self.weeks, dtype=np.int32), n_keys),
+            "replicate": np.full(n_weeks * n_keys, replicate, dtype=np.int32),
+            "strategy": _labels(np.zeros(n_weeks * n_keys, dtype=np.int64), [strategy]),
+        }
+        for j, col in enumerate(("locality", "organisation_type", "behaviour", "metric")):
+            names = sorted({key[j] for key in self.keys}) if n_weeks else []
+            code = {name: i for i, name in enumerate(names)}
+            codes = np.array([code[key[j]] for key in self.keys], dtype=np.int64)
+            columns[col] = _labels(np.tile(codes, n_weeks), names)
+        columns["value"] = values.ravel()
+        return pd.DataFrame(columns)
+
+
+def _labels(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """A categorical column from codes into ``names`` (categories as pandas infers them)."""
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(names)))
 
 
 class _TallyBuilder:
