@@ -24,7 +24,7 @@ from pandas.api.types import union_categoricals
 from integration_sim import __version__
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.strategies import Intervention
-from integration_sim.engine.recorder import Tallies
+from integration_sim.engine.tallies import Tallies
 from integration_sim.errors import InputError
 from integration_sim.files import atomic_path, write_json, write_table
 
