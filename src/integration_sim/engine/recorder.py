@@ -10,6 +10,7 @@ go into one preallocated array, and the tidy DataFrame is built once at the end.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,11 +73,21 @@ class StateLayout:
         self.names = [name for name, _ in parts]
         self.offset: dict[str, int] = {}
         self.shape = dict(parts)
+        self.size_of = {name: int(np.prod(shape)) for name, shape in parts}
         size = 0
-        for name, shape in parts:
+        for name, _ in parts:
             self.offset[name] = size
-            size += int(np.prod(shape))
+            size += self.size_of[name]
         self.size = size
+
+    def fill(self, state: np.ndarray, name: str, values: np.ndarray, total: Any = None) -> None:
+        """Write part ``name`` of ``state``: its values, then its whole-system ``total`` if given."""
+        start, n = self.offset[name], values.size
+        if n + (total is not None) != self.size_of[name]:  # disagrees with the layout
+            raise AssertionError(f"state part {name}: {n} values, shape {self.shape[name]}")
+        state[start : start + n] = values.ravel()
+        if total is not None:
+            state[start + n] = total
 
     def at(self, name: str, index: Any = ...) -> np.ndarray:
         """Flat positions of ``part[index]`` in the state vector."""
@@ -177,6 +188,7 @@ class Recorder:
         self.staff_loc = np.bincount(pop.locality, minlength=L).astype(float)
         self.cross_pairs = self._cross_pairs()
         self.org_types = np.array([pop.type_names.index(o.type) for o in pop.organisations])
+        self.orgs_of_type = np.bincount(self.org_types, minlength=T).astype(float)
         self.pooling_types = [
             t
             for t in range(T)
@@ -298,27 +310,29 @@ class Recorder:
         )
         costs = self.costs
         care = cases.delay_days * costs.delay_day + cases.admissions * costs.emergency_admission
+        state = np.empty(self.layout.size)
+        fill = functools.partial(self.layout.fill, state)
         with np.errstate(invalid="ignore", divide="ignore"):
-            by_locality = [
-                cases.integrated / cases.cases,
-                [cases.integrated.sum() / cases.cases.sum() if cases.cases.sum() else np.nan],
-                *(np.append(part, part.sum()) for part in _case_parts(cases, care, exposure)),
-                count / self.cross_pairs,
-                [count.sum() / self.cross_pairs.sum()],
-                tsum / count,
-                [tsum.sum() / count.sum() if count.sum() else np.nan],
-                cap_sum / self.staff_loc,
-                [pop.capability.mean()],
-                mot_sum / self.staff_loc,
-                [pop.motivation.mean()],
-            ]
-            rates = [perf_loc / self.elig_loc, perf_type / self.elig_type, perf_all / self.elig_all]
-        pooling = np.asarray(pooling, float)
-        pooled = [pooling[self.org_types == t].mean() for t in self.pooling_types]
-        parts = [*rates, ever_loc, ever_loc.sum(axis=0), *by_locality, pooled]
-        state = np.concatenate([np.ravel(p) for p in parts])
-        if state.size != self.layout.size:  # the parts disagree with the declared layout
-            raise AssertionError(f"week state: {state.size} values, layout {self.layout.size}")
+            fill("rate_loc", perf_loc / self.elig_loc)
+            fill("rate_type", perf_type / self.elig_type)
+            fill("rate_all", perf_all / self.elig_all)
+            fill("adopters_loc", ever_loc)
+            fill("adopters_all", ever_loc.sum(axis=0))
+            n_cases, n_cross = cases.cases.sum(), count.sum()
+            all_index = cases.integrated.sum() / n_cases if n_cases else np.nan
+            fill("integration_index", cases.integrated / cases.cases, all_index)
+            for name, part in _summed_parts(cases, care, exposure).items():
+                fill(name, part, part.sum())
+            fill(
+                "cross_boundary_density", count / self.cross_pairs, n_cross / self.cross_pairs.sum()
+            )
+            fill("mean_trust", tsum / count, tsum.sum() / n_cross if n_cross else np.nan)
+            fill("capability", cap_sum / self.staff_loc, pop.capability.mean())
+            fill("motivation", mot_sum / self.staff_loc, pop.motivation.mean())
+        # Share of each pooling type's organisations pooling: sums of 0/1 are exact, so this
+        # is each type's mean to the bit.
+        pooled = np.bincount(self.org_types, np.asarray(pooling, float), len(self.types))
+        fill("pooling", pooled[self.pooling_types] / self.orgs_of_type[self.pooling_types])
         return state
 
     def frame(self, replicate: int, strategy: str) -> pd.DataFrame:
@@ -348,13 +362,13 @@ def _labels(codes: np.ndarray, names: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(names)))
 
 
-def _case_parts(cases, care: np.ndarray, exposure) -> list[np.ndarray]:
-    """Per-locality counts and costs whose whole-system value is their sum, in record order."""
-    return [
-        cases.cases,
-        cases.integrated,
-        cases.delay_days,
-        cases.admissions,
-        care,
-        exposure.spend,
-    ]
+def _summed_parts(cases, care: np.ndarray, exposure) -> dict[str, np.ndarray]:
+    """Per-locality series whose whole-system value is their sum, by metric."""
+    return {
+        "cases": cases.cases,
+        "integrated_cases": cases.integrated,
+        "delay_days": cases.delay_days,
+        "emergency_admissions": cases.admissions,
+        "care_cost": care,
+        "spend": exposure.spend,
+    }
