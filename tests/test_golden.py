@@ -9,7 +9,7 @@ Print today's digests with ``python tests/golden.py``.
 from __future__ import annotations
 
 import pytest
-from golden import digests
+from golden import digests, tallies_digest
 
 EXPECTED = {
     "example_place": {
@@ -27,3 +27,11 @@ EXPECTED = {
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_results_are_bit_identical_to_the_recorded_digests(case):
     assert digests(case) == EXPECTED[case]
+
+
+# A calibration run's raw tallies (they are not in records or summary).
+EXPECTED_TALLIES = "5061c06784f8b11b3c252196d764d7cf2472176ee8177d20c36267474f03622b"
+
+
+def test_tallies_are_bit_identical_to_the_recorded_digest():
+    assert tallies_digest() == EXPECTED_TALLIES

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from integration_sim.config.scenario import Scenario
@@ -90,51 +91,32 @@ class TallyBuilder:
         return pairs
 
     def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
-        pop = self.pop
+        """Count this week's encounters and performances by the partner type drawn for each."""
         rows, beh = np.nonzero(encountered)
-        loc = pop.locality[rows]
-        total = self.cum[loc, beh, -1]
-        u = self.rng.random(rows.size) * total
-        partner = (u[:, None] >= self.cum[loc, beh, :]).sum(axis=1)
-        ok = total > 0
-        L, B, T, _ = self.shape
-        flat = ((loc * B + beh) * T + pop.organisation_type[rows]) * T + np.minimum(partner, T - 1)
-        size = L * B * T * T
-        self.enc += np.bincount(flat[ok], minlength=size).reshape(self.shape)
-        self.perf += (
-            np.bincount(flat[ok], weights=performed[rows, beh][ok], minlength=size)
-            .astype(np.int64)
-            .reshape(self.shape)
-        )
+        draws = self.rng.random(rows.size)
+        _count_encounters(
+            rows, beh, draws, self.pop.locality, self.pop.organisation_type, performed, self.cum,
+            self.enc, self.perf,
+        )  # fmt: skip
 
     def add_state(self, week: int) -> None:
+        """Close this recorded week: its counts, and the state of ties, habits and adoption."""
         pop, ties = self.pop, self.ties
         L, B, T, _ = self.shape
         self.out["encounters"].append(self.enc)
         self.out["performed"].append(self.perf)
         self.enc, self.perf = np.zeros(self.shape, np.int64), np.zeros(self.shape, np.int64)
         self.out["practitioners"].append(self.staff.copy())
-        cross = ties.layer == CROSS
-        a, c = pop.organisation_type[ties.u[cross]], pop.organisation_type[ties.v[cross]]
-        loc = pop.locality[ties.u[cross]]
-        tie = np.zeros((L, T, T))
-        tr = np.zeros((L, T, T))
-        np.add.at(tie, (loc, a, c), 1)
-        np.add.at(tr, (loc, a, c), ties.trust[cross])
+        tie, tr, hab, ever, elig = _state_sums(
+            pop.locality, pop.organisation_type, pop.habit, pop.ever, pop.eligible,
+            ties.u, ties.v, ties.layer, ties.trust, L, T,
+        )  # fmt: skip
         sym = lambda x: x + np.transpose(x, (0, 2, 1)) - x * np.eye(T)[None]  # noqa: E731
         self.out["ties"].append(sym(tie))
         self.out["trust_sum"].append(sym(tr))
         self.out["pairs"].append(self.pairs)
-        hab = np.zeros((L, B, T))
-        for b in range(B):
-            np.add.at(hab[:, b, :], (pop.locality, pop.organisation_type), pop.habit[:, b])
         self.out["habit_sum"].append(hab)
-        ever = np.zeros((L, B))
-        for b in range(B):
-            ever[:, b] = np.bincount(pop.locality, weights=pop.ever[:, b], minlength=L)
         self.out["adopters"].append(ever)
-        elig = np.zeros((L, B))
-        np.add.at(elig, pop.locality, pop.eligible)
         self.out["eligible"].append(elig)
         self.weeks.append(week)
 
@@ -148,3 +130,63 @@ class TallyBuilder:
             behaviours=list(pop.behaviour_names),
             **stack,
         )
+
+
+@numba.njit(cache=True)
+def _count_encounters(
+    rows, beh, draws, locality, org_type, performed, cum, enc, perf
+):  # pragma: no cover - compiled
+    """Add each encounter (and performance) to its (locality, behaviour, type, partner type).
+
+    The partner type is the first whose cumulative weight exceeds the draw times
+    the total (counting, as the array code did, the weights at or below it);
+    encounters with no possible partner are not counted.
+    """
+    n_types = cum.shape[2]
+    for k in range(rows.shape[0]):
+        r, b = rows[k], beh[k]
+        loc = locality[r]
+        total = cum[loc, b, n_types - 1]
+        if not total > 0:
+            continue
+        u = draws[k] * total
+        partner = 0
+        for t in range(n_types):
+            if u >= cum[loc, b, t]:
+                partner += 1
+        partner = min(partner, n_types - 1)
+        enc[loc, b, org_type[r], partner] += 1
+        if performed[r, b]:
+            perf[loc, b, org_type[r], partner] += 1
+
+
+@numba.njit(cache=True)
+def _state_sums(
+    locality, org_type, habit, ever, eligible, u, v, layer, trust, n_loc, n_type
+):  # pragma: no cover - compiled
+    """Cross ties and their trust by (locality, type, type), one way round; habit by
+    (locality, behaviour, type); adopters and eligible practitioners by (locality, behaviour).
+
+    Each sum adds in tie (or practitioner) order from zero, as the unbuffered
+    ``np.add.at`` and ``np.bincount`` calls it replaces did, so the bits are the same.
+    """
+    n, n_beh = habit.shape
+    ties = np.zeros((n_loc, n_type, n_type))
+    trust_sum = np.zeros((n_loc, n_type, n_type))
+    for k in range(layer.shape[0]):
+        if layer[k] == CROSS:
+            loc, a, c = locality[u[k]], org_type[u[k]], org_type[v[k]]
+            ties[loc, a, c] += 1.0
+            trust_sum[loc, a, c] += trust[k]
+    habit_sum = np.zeros((n_loc, n_beh, n_type))
+    adopters = np.zeros((n_loc, n_beh))
+    elig = np.zeros((n_loc, n_beh))
+    for i in range(n):
+        loc, t = locality[i], org_type[i]
+        for b in range(n_beh):
+            habit_sum[loc, b, t] += habit[i, b]
+            if ever[i, b]:
+                adopters[loc, b] += 1.0
+            if eligible[i, b]:
+                elig[loc, b] += 1.0
+    return ties, trust_sum, habit_sum, adopters, elig
