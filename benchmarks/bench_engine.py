@@ -26,7 +26,6 @@ import platform
 import resource
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests"))
 
+from checkout import unpack  # noqa: E402
 from engine_rate import CORE_ONLY  # noqa: E402
 from oracle import oracle_from_engine  # noqa: E402
 from scaled_place import scaled_scenario  # noqa: E402
@@ -51,16 +51,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_N
 
 def unpack_baseline(folder: Path) -> Path:
     """The baseline commit's ``src`` folder (and its scenario files), unpacked from git."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "--format=tar", BASELINE, "src", "scenarios"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    tar = folder / "baseline.tar"
-    tar.write_bytes(archive)
-    with tarfile.open(tar) as t:
-        t.extractall(folder, filter="data")
-    return folder / "src"
+    return unpack(folder, BASELINE, ["src", "scenarios"])
 
 
 def rate(src: Path, case: str, *options: str) -> dict:
