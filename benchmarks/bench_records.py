@@ -24,62 +24,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_engine import ENV  # noqa: E402
-from checkout import unpack  # noqa: E402
+from checkout import harness, timed_compare, unpack  # noqa: E402
 
 BASELINE = "5716a7c"  # main before the records and summaries work
 
 
 def cost(src: Path, case: str, *options: str) -> dict:
     """One JSON line from benchmarks/records_cost.py for the package in ``src``."""
-    out = subprocess.run(
-        [sys.executable, str(HERE / "records_cost.py"), str(src), case, *options],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        cwd=REPO,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return harness(HERE / "records_cost.py", str(src), case, *options)
 
 
 def compare_cli(src: Path, workers: int = 2) -> dict:
     """Wall and CPU seconds of the flagship ``compare`` command (report included)."""
-    env = {**ENV, "PYTHONPATH": str(src)}
-    with tempfile.TemporaryDirectory() as tmp:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "integration_sim",
-                "compare",
-                str(src.parent / "scenarios" / "pilot_vs_system_wide.yaml"),
-                "-o",
-                str(Path(tmp) / "out"),
-                "--workers",
-                str(workers),
-            ],
-            check=True,
-            capture_output=True,
-            env=env,
-            cwd=REPO,
-        )
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall, cpu = timed_compare(src, workers)
     return {"workers": workers, "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1)}
 
 
