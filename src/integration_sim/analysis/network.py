@@ -55,20 +55,25 @@ def graph_from_arrays(
     u, v = np.asarray(u, dtype=int), np.asarray(v, dtype=int)
     w = np.ones(len(u)) if weight is None else np.asarray(weight, dtype=float)
     lay = np.zeros(len(u), dtype=int) if layer is None else np.asarray(layer, dtype=int)
+    # Python numbers from .tolist(): the same values as int()/float() of each element, at
+    # a fraction of the cost on a network of thousands of ties.
     g.add_edges_from(
-        (int(a), int(b), {"weight": float(x), "layer": int(y)})
-        for a, b, x, y in zip(u, v, w, lay, strict=True)
+        (a, b, {"weight": x, "layer": y})
+        for a, b, x, y in zip(u.tolist(), v.tolist(), w.tolist(), lay.tolist(), strict=True)
         if a != b
     )
     return g
 
 
+def snapshot_graph(snapshot: Any, when: str) -> nx.Graph:
+    """The graph of a run's ``runner.NetworkSnapshot`` at the start (``"before"``) or the end."""
+    ties = getattr(snapshot, when)
+    return graph_from_arrays(*ties[:2], snapshot.people, *ties[2:])
+
+
 def snapshot_graphs(snapshot: Any) -> tuple[nx.Graph, nx.Graph]:
     """(before, after) graphs from a run's ``runner.NetworkSnapshot``."""
-    return tuple(
-        graph_from_arrays(*ties[:2], snapshot.people, *ties[2:])
-        for ties in (snapshot.before, snapshot.after)
-    )
+    return snapshot_graph(snapshot, "before"), snapshot_graph(snapshot, "after")
 
 
 def read_practitioners(path: str | Path) -> pd.DataFrame:
