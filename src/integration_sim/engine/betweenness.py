@@ -39,9 +39,7 @@ def sources(nodes: Sequence, k: int | None, seed: int) -> list[int] | None:
     return [position[node] for node in chosen]
 
 
-def betweenness(
-    indptr: np.ndarray, indices: np.ndarray, sampled: list[int] | None
-) -> np.ndarray:
+def betweenness(indptr: np.ndarray, indices: np.ndarray, sampled: list[int] | None) -> np.ndarray:
     """Normalised betweenness of every node (0-1), from ``sampled`` sources or all nodes.
 
     Normalisation (endpoints excluded, as networkx >= 3.5): with every node a
