@@ -201,7 +201,8 @@ def load_config(path: str | Path, overrides: dict | None = None) -> Loaded:
     try:
         config = CalibrationConfig.model_validate(data)
     except ValidationError as exc:
-        raise validation_errors(exc, path, lines) from None
+        keys = "docs/calibration.md, The calibration config, lists every key"
+        raise validation_errors(exc, path, lines, CalibrationConfig, keys) from None
     scenario = load_scenario(_relative(path, config.scenario), overrides)
     if config.strategy is not None and config.strategy not in scenario.strategies:
         raise InputError(
