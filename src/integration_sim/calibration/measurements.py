@@ -89,6 +89,12 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[Input
                     field=col,
                 )
             )
+    for col in sorted({c for c in header if header.count(c) > 1}):
+        problems.append(
+            MeasurementError(
+                f"column appears {header.count(col)} times; keep one", file=path, line=1, field=col
+            )
+        )
     for col in REQUIRED:
         if col not in header:
             problems.append(
