@@ -184,3 +184,17 @@ def test_overlapping_sums_equal_a_loop() -> None:
     values = rng.random((200, 2))
     overlap = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
     assert np.allclose(pc.overlapping_sums(start, end, values), overlap @ values)
+
+
+def test_report_of_a_large_file_lists_a_bounded_number_of_flagged_rows(monkeypatch) -> None:
+    from integration_sim.calibration import collate_report
+
+    monkeypatch.setattr(collate_report, "MAX_TABLE_ROWS", 5)
+    monkeypatch.setattr(collate_report, "MAX_CHART_ROWS", 10)  # no charts: not under test
+    collated = c.collate(synthetic(300, 1).assign(source_file="s.csv"))
+    flagged = collated.measurements[collated.measurements["conflicts_with"] != ""]
+    assert len(flagged) > 50
+    html = collate_report.report_html(collated)
+    assert f"{len(flagged)} rows are flagged; the first 5 are shown" in html
+    shown = [i for i in flagged["measurement_id"] if f"<td>{i}</td>" in html]
+    assert 1 <= len(shown) <= 5 + 5  # the flagged table and the behaviour's own table

@@ -52,9 +52,15 @@ def report_html(collated: Collated, title: str = "Pinpoint collated measurements
             "one thing, each row is instead compared with the other locators' rows over "
             "overlapping periods, pooled, and the farthest of them are named.</p>"
         )
+        if len(flagged) > MAX_TABLE_ROWS:
+            parts.append(
+                f"<p>{len(flagged)} rows are flagged; the first {MAX_TABLE_ROWS} are shown. "
+                "Every row, with its duplicate_of and conflicts_with, is in "
+                "measurements.csv.</p>"
+            )
         parts.append(
             table(
-                flagged[
+                flagged.head(MAX_TABLE_ROWS)[
                     [
                         "measurement_id",
                         "locator",
