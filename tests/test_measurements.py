@@ -236,7 +236,9 @@ def test_collate_summarises_by_period_with_a_time_course(tmp_path):
 def test_a_repeated_column_is_refused_not_silently_won(tmp_path, capsys):
     # The second 'from' would otherwise replace the first for every row.
     header = HEADER.replace("from,to,", "from,to,from,")
-    row = GOOD[0].replace("adult_social_care,acute_trust,", "adult_social_care,acute_trust,housing,")
+    row = GOOD[0].replace(
+        "adult_social_care,acute_trust,", "adult_social_care,acute_trust,housing,"
+    )
     bad = write(tmp_path, "dup.csv", [row], header=header)
     assert main(["pinpoint", "collate", str(bad), "-o", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
