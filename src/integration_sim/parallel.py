@@ -38,7 +38,11 @@ from integration_sim.errors import InputError
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: one running, one ready to start
 CHUNKS_PER_SLOT = 4  # ordered maps split their tasks in this many chunks per worker slot
-START_WORTH_SECONDS = 2.0  # start worker processes only for at least this much work (s)
+# Start worker processes only for at least this much work (s). Starting them costs
+# about S = 2 s of CPU (each imports mesa, pandas, scipy and the model), taken from
+# the cores the job runs on: 2 workers finish a job of T seconds in about
+# (T + S) / 2, so they are slower than 1 when T < S; 2.5 S leaves room for noise.
+START_WORTH_SECONDS = 5.0
 WORKER_DIED_EXIT = 70  # exit status of a worker that saw its parent die
 
 Task = Any

@@ -221,8 +221,11 @@ class PoolMap:
     pool: Pool
 
     def __call__(self, fn: Callable, tasks: Iterable) -> list:
-        # Chunked: the pickled simulate_one travels once per chunk, not once per particle.
-        return self.pool.map(functools.partial(_without_context, fn), tasks)
+        # One particle per task: a particle runs until one candidate is accepted, so
+        # tasks vary widely in length and larger chunks leave a worker idle at the
+        # generation's end. The pickled simulate_one (about 100 kB, under a millisecond to
+        # send) travels with each.
+        return self.pool.map(functools.partial(_without_context, fn), tasks, chunk_size=1)
 
 
 def make_prior(priors: dict) -> pyabc.Distribution:
