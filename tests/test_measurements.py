@@ -244,3 +244,15 @@ def test_a_repeated_column_is_refused_not_silently_won(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{bad}: row 1, column 'from': column appears 2 times; keep one" in err
     assert "Traceback" not in err
+
+
+def test_an_oversized_measurement_file_is_refused_before_reading(tmp_path, capsys, monkeypatch):
+    from integration_sim.calibration import measurements
+
+    path = write(tmp_path, "big.csv", GOOD * 50)
+    monkeypatch.setattr(measurements, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    assert main(["pinpoint", "collate", str(path), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: file is larger than" in err and "is it the right file?" in err
+    monkeypatch.setattr(measurements, "MAX_FILE_BYTES", path.stat().st_size)
+    assert len(read_measurements(path)) == 200  # at the limit it is read

@@ -66,8 +66,19 @@ def read_measurements(
     return df
 
 
+MAX_FILE_BYTES = 50_000_000
+"""Largest measurement file read (about 500,000 rows, 2 GB of memory to collate); a
+programme's files are thousands of rows, so a larger one is most likely the wrong file."""
+
+
 def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[InputError]]:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB "
+                f"({path.stat().st_size / 1e6:,.0f} MB); is it the right file?",
+                file=path,
+            )
         text = path.read_text(encoding="utf-8-sig")  # tolerate Excel's byte-order mark
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
