@@ -7,7 +7,8 @@ strategy, replicate 0 (which keeps its network, as `run` does), the way a worker
 runs it. Peak resident memory (``ru_maxrss``) is set against
 ``engine.footprint.run_bytes`` and a least-squares line through the measurements
 is printed for refitting the two constants there. Writes
-benchmarks/results/memory.json.
+benchmarks/results/memory.json. ``--compare`` measures nothing: it sets the
+peaks saved there against the estimate of today's constants.
 """
 
 from __future__ import annotations
@@ -53,25 +54,53 @@ def measure(practitioners: int, weeks: int) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def show(r: dict) -> None:
+    """Print one size's measured peak against its estimate (and record the ratio)."""
+    r["estimate_over_measured"] = round(r["estimate_bytes"] / r["peak_rss_bytes"], 2)
+    print(
+        f"{r['practitioners']:>9,} practitioners  measured {r['peak_rss_bytes'] / 1e6:7.0f} MB"
+        f"  estimated {r['estimate_bytes'] / 1e6:7.0f} MB  ({r['estimate_over_measured']}x)",
+        flush=True,
+    )
+
+
+def compare(path: Path) -> None:
+    """Re-estimate the measured runs in ``path`` with today's constants (the estimate
+    is a function of the practitioner count alone) and rewrite the file."""
+    from integration_sim.engine import footprint
+
+    saved = json.loads(path.read_text())
+    for r in saved["runs"]:
+        r["estimate_bytes"] = (
+            footprint.FIXED_BYTES + footprint.BYTES_PER_PRACTITIONER * r["practitioners"]
+        )
+        show(r)
+    saved["estimates"] = "from today's engine/footprint.py (--compare)"
+    path.write_text(json.dumps(saved, indent=2))
+    print(f"wrote {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 30_000, 100_000, 300_000])
     parser.add_argument("--weeks", type=int, default=156)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="measure nothing: set the peaks in results/memory.json against today's estimate",
+    )
     args = parser.parse_args()
     if args.one is not None:
         print(json.dumps(one(args.one, args.weeks)))
         return
+    if args.compare:
+        compare(HERE / "results" / "memory.json")
+        return
     runs = []
     for n in args.sizes:
-        r = measure(n, args.weeks)
-        r["estimate_over_measured"] = round(r["estimate_bytes"] / r["peak_rss_bytes"], 2)
-        runs.append(r)
-        print(
-            f"{r['practitioners']:>9,} practitioners  measured {r['peak_rss_bytes'] / 1e6:7.0f} MB"
-            f"  estimated {r['estimate_bytes'] / 1e6:7.0f} MB  ({r['estimate_over_measured']}x)",
-            flush=True,
-        )
+        runs.append(measure(n, args.weeks))
+        show(runs[-1])
     x = np.array([r["practitioners"] for r in runs], float)
     y = np.array([r["peak_rss_bytes"] for r in runs], float)
     slope, intercept = np.polyfit(x, y, 1) if len(runs) > 1 else (0.0, y[0])
