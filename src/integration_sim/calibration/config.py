@@ -28,6 +28,7 @@ from integration_sim.config.load import load_scenario
 from integration_sim.config.overrides import apply_overrides, get_path
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
+from integration_sim.engine.network_target import check_target
 from integration_sim.errors import InputError, InputErrors
 
 
@@ -203,7 +204,9 @@ def load_config(path: str | Path, overrides: dict | None = None) -> Loaded:
     except ValidationError as exc:
         keys = "docs/calibration.md, The calibration config, lists every key"
         raise validation_errors(exc, path, lines, CalibrationConfig, keys) from None
-    scenario = load_scenario(_relative(path, config.scenario), overrides)
+    scenario_path = _relative(path, config.scenario)
+    scenario = load_scenario(scenario_path, overrides)
+    check_target(scenario, scenario_path)  # a network target this place cannot reach
     if config.strategy is not None and config.strategy not in scenario.strategies:
         raise InputError(
             f"no strategy {config.strategy!r} in the scenario",

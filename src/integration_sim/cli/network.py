@@ -6,7 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from integration_sim.cli.options import add_out, default_out, non_negative_int, positive_int
+from integration_sim.cli.options import (
+    add_out,
+    add_set_option,
+    default_out,
+    load_scenario_with_sets,
+    non_negative_int,
+    positive_int,
+)
 from integration_sim.errors import InputError
 from integration_sim.files import locked_folder
 
@@ -58,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1200,
         help="practitioners to draw at most (default 1200)",
     )
+    add_set_option(p)
     p.set_defaults(handler=handle)
 
 
@@ -68,6 +76,8 @@ def handle(args: argparse.Namespace) -> int:
     is_scenario = args.source.suffix.lower() in SCENARIO_SUFFIXES
     scenario = _scenario(args) if is_scenario else None
     name = scenario.name if scenario is not None else args.source.stem
+    if scenario is not None and scenario.parameters.network.target is not None:
+        _print_fit(scenario)
     with locked_folder(args.out or default_out(name, "network")) as out:
         graphs = _graphs(args, scenario)
         analyses = {k: na.analyse(g, top=args.top, seed=args.seed) for k, g in graphs.items()}
@@ -79,19 +89,39 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _scenario(args: argparse.Namespace):
-    from integration_sim.config.load import load_scenario
-
     if args.practitioners is not None:
         raise InputError(
             "only for an edge list (a scenario names its own network)", field="--practitioners"
         )
-    scenario = load_scenario(args.source)
+    scenario = load_scenario_with_sets(args.source, args)
     if args.strategy is not None and args.strategy not in scenario.strategies:
         raise InputError(
             f"unknown strategy {args.strategy!r} (scenario has: {', '.join(scenario.strategies)})",
             field="--strategy",
         )
     return scenario
+
+
+def _print_fit(scenario) -> None:
+    """The generator parameters fitted to the scenario's network target, and what they give."""
+    from integration_sim.engine.network_target import fit_network
+
+    fit = fit_network(scenario)  # cached: loading the scenario ran it and refused a miss
+    p = fit.parameters
+    print(
+        f"generator fitted to the target: team_size {p.team_size}, within_organisation_ties "
+        f"{p.within_organisation_ties:.3f}, cross_boundary_ties {p.cross_boundary_ties:.3f}, "
+        f"triangle_closure {p.triangle_closure:.3f}"
+    )
+    for label, mean, sd in zip(
+        ("mean degree", "average clustering", "cross-boundary share"),
+        fit.expected,
+        fit.spread,
+        strict=True,
+    ):
+        print(
+            f"  {label}: {mean:.3f} expected, {sd:.3f} sd between networks ({fit.networks} networks)"
+        )
 
 
 def _graphs(args: argparse.Namespace, scenario) -> dict:

@@ -108,8 +108,11 @@ def scenario_overrides(args: argparse.Namespace) -> dict:
 def load_scenario_with_sets(path, args: argparse.Namespace):
     """Load a scenario file and apply the ``--set`` values (re-validated as a whole)."""
     from integration_sim.config.load import load_scenario
+    from integration_sim.engine.network_target import check_target
 
-    return load_scenario(path, scenario_overrides(args))
+    scenario = load_scenario(path, scenario_overrides(args))
+    check_target(scenario, path)
+    return scenario
 
 
 def add_out(

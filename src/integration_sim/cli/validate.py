@@ -71,12 +71,14 @@ def check_file(path: Path) -> str:
         )
     from integration_sim.config.load import load_scenario
     from integration_sim.engine.footprint import check_memory, practitioners, run_bytes
+    from integration_sim.engine.network_target import check_target
 
     s = load_scenario(path)
     try:
         check_memory(s, 1)
     except InputError as err:
         raise InputError(err.message, file=path, field=err.field) from None
+    check_target(s, path)
     return (
         f"{len(s.system.localities)} localities, {len(s.strategies)} strategies, "
         f"{len(s.practitioner_behaviours)} practitioner behaviours, "

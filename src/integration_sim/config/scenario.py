@@ -211,7 +211,7 @@ def cross_reference_problems(s: Scenario) -> list[Problem]:
         problems.append((("decision", "baseline"), _unknown("strategy", baseline, s.strategies)))
     problems += _strategy_problems(s)
     problems += _text_problems(s)
-    return problems
+    return problems + _network_target_problems(s)
 
 
 def _place_problems(s: Scenario) -> list[Problem]:
@@ -230,6 +230,44 @@ def _place_problems(s: Scenario) -> list[Problem]:
                         ((*where, "localities", str(j)), _unknown("locality", loc, localities))
                     )
     return problems
+
+
+def _network_target_problems(s: Scenario) -> list[Problem]:
+    """A network target on a measured network, or a mean degree the place cannot hold."""
+    target, where = s.parameters.network.target, ("parameters", "network", "target")
+    if target is None:
+        return []
+    if s.system.network is not None:
+        return [
+            (where, "a target shapes the generated network; this scenario names a measured one")
+        ]
+    staff: dict[str, int] = dict.fromkeys(s.locality_names, 0)  # practitioners per locality
+    spanning = dict(staff)  # ... of them in organisations spanning several localities
+    for org in s.system.organisations:
+        kind = s.organisation_types.get(org.type)
+        if kind is None:
+            continue
+        places = s.locality_names if org.localities == "all" else org.localities
+        for name in places:
+            staff[name] += org.count * (org.staff or kind.staff)
+            if kind.scope == "system" and len(places) > 1:
+                spanning[name] += org.count * (org.staff or kind.staff)
+    # Generated ties stay in a locality, except those of spanning organisations' staff.
+    total, spanners = sum(staff.values()), sum(spanning.values())
+    reach = sum(
+        spanning[name] * (total - 1)
+        + (staff[name] - spanning[name]) * (staff[name] - 1 + spanners - spanning[name])
+        for name in staff
+    ) / max(total, 1)
+    if target.mean_degree <= reach:
+        return []
+    return [
+        (
+            (*where, "mean_degree"),
+            f"{target.mean_degree:g} ties per practitioner is more than this place allows "
+            f"(at most {reach:.4g}: everyone tied to everyone they can meet)",
+        )
+    ]
 
 
 def _strategy_problems(s: Scenario) -> list[Problem]:

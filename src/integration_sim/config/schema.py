@@ -10,8 +10,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from integration_sim.config.base import NonNegative, Share, Strict
+from integration_sim.config.base import NonNegative, Positive, Share, Strict
 from integration_sim.config.strategies import PRIMITIVES
+
+FiniteShare = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
 # --------------------------------------------------------------------------- system
 
@@ -149,11 +151,25 @@ class CaseType(Strict):
 # ----------------------------------------------------------------------- parameters
 
 
+class NetworkTarget(Strict):
+    """A measured network's summary for the generated network to match on average."""
+
+    mean_degree: Positive = Field(description="mean number of ties per practitioner")
+    clustering: FiniteShare = Field(
+        description="average local clustering (practitioners with fewer than two ties count as 0)"
+    )
+    cross_share: FiniteShare | None = Field(
+        None,
+        description="optional: share of ties that cross an organisational boundary (if not "
+        "given, random ties are split as within_organisation_ties : cross_boundary_ties)",
+    )
+
+
 class NetworkParameters(Strict):
     """Generated network and tie dynamics (rates per practitioner per week)."""
 
-    team_size: Annotated[int, Field(ge=2)] = Field(
-        8, description="practitioners per team (all tied to each other)"
+    team_size: Annotated[int, Field(ge=1)] = Field(
+        8, description="practitioners per team (all tied to each other; 1 = no teams)"
     )
     within_organisation_ties: NonNegative = Field(
         3.0, description="extra random ties per practitioner inside the organisation"
@@ -165,6 +181,12 @@ class NetworkParameters(Strict):
         0.0,
         description="chance per practitioner of introducing two of their contacts when the "
         "network is generated (raises clustering; mean degree by up to twice this)",
+    )
+    target: NetworkTarget | None = Field(
+        None,
+        description="optional: a measured network's summary for the generated one to match on "
+        "average; the random ties and triangle_closure (and team_size, tried from the one given "
+        "outwards) are then found by a seeded search when the place is built (docs/calibration.md)",
     )
     tie_formation: Share = Field(
         0.0,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from integration_sim.config.scenario import Scenario
-from integration_sim.engine.network import TieTable, generate_ties
+from integration_sim.engine.network import TieTable
 from integration_sim.engine.network_files import load_network
+from integration_sim.engine.network_target import generator_parameters, place_ties
 from integration_sim.engine.seeds import Streams
-from integration_sim.engine.spanning import add_spanning_ties
 from integration_sim.engine.state import Population, build_population
 
 
@@ -18,6 +18,6 @@ def build_place(scenario: Scenario, streams: Streams) -> tuple[Population, TieTa
         pop = build_population(s, streams.rng("population"), measured.posts, measured.organisations)
         return pop, measured.ties(pop, s.parameters.network)
     pop = build_population(s, streams.rng("population"))
-    ties = generate_ties(pop, s.parameters.network, streams.rng("network"))
-    add_spanning_ties(pop, ties, s.parameters.network, streams.rng("spanning"))
-    return pop, ties
+    # With a target, the generator's parameters are the ones fitted to it (docs/calibration.md).
+    params = generator_parameters(pop, s.parameters.network, s.seed)
+    return pop, place_ties(pop, params, streams.rng("network"), streams.rng("spanning"))

@@ -61,7 +61,7 @@ def run_seed(base_seed: int, index: int) -> int:
 
 # Streams outside any run (measurement noise, predictive draws). Each has its own
 # spawn-key tag, so none can collide with ``run_seed``'s one-element keys.
-SIDE_STREAMS = {"observation": 7919, "predictive": 104729}
+SIDE_STREAMS = {"observation": 7919, "predictive": 104729, "network_target": 1299709}
 
 
 def side_rng(seed: int, purpose: str, index: int | None = None) -> np.random.Generator:
