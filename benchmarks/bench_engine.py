@@ -193,10 +193,12 @@ def main() -> None:
         ):
             opts = ["--practitioners", n, "--weeks", weeks, *extra, *rep]
             figures[name] = side_by_side(today, base, "scaled", *opts)
-    figures["oracle_10k"] = oracle_rate(10_000, 1 if args.quick else 4, int(reps))
+    # At least 4 weeks: the scaled place's pilot starts in week 4, and a scenario must
+    # run past the start of its strategies.
+    figures["oracle_10k"] = oracle_rate(10_000, 4, int(reps))
     million = "100000" if args.quick else "1000000"
     figures["memory_1m"] = rate(
-        today, "scaled", "--practitioners", million, "--weeks", "2", "--repeats", "1"
+        today, "scaled", "--practitioners", million, "--weeks", "4", "--repeats", "1"
     )
     if not args.no_compare:
         figures["compare_flagship"] = compare_time(workers=2)

@@ -26,7 +26,7 @@ PARTS = [
     ("behaviour", "practitioners.py", "step_behaviour"),
     ("  social signal", "behaviour.py", "social_signals"),
     ("cases", "cases.py", "week"),
-    ("ties", "tie_dynamics.py", "step_ties"),
+    ("ties", "tie_dynamics.py", "step"),
     ("turnover", "turnover.py", "step_turnover"),
     ("records", "recorder.py", "record"),
 ]

@@ -13,12 +13,12 @@ from golden import digests
 
 EXPECTED = {
     "example_place": {
-        "records": "e4a7e24f99bf011e4f84b70759820781a6af16264fdd9e0c6a84a1806b42a344",
-        "summary": "7c4af4859cb750ef5053dcaf78a2dc9b7bbb799bf88d591e9ed39dda3ca69f11",
+        "records": "86a4df303eb6a2e25e9ce5015150b9a21e718ea738a71fc52d95e7f7a0e82087",
+        "summary": "b41fffc930531e5180d2f11e13736cf2fb010ba7f9e0729f2baafa2b64aa0c98",
     },
     "flagship_short": {
-        "records": "197c767a856513c1a0203a17831a4896d61cc6d821ddbe5e0a2a3ba82f91732b",
-        "summary": "87a37976c6821981aed57645fdcd4545d81a0504a4ed0932a84af1fe77705177",
+        "records": "63b87d28ea7d8f7b7b4c10a2f0fe3890573a328896b820454bf47c674905775f",
+        "summary": "5f28688d7951261449e3687fd9326959fa85a3d96935da4abc7d454b760ccd57",
     },
 }
 

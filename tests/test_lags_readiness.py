@@ -104,3 +104,37 @@ def test_movers_carry_capability_and_habit_to_another_vacated_post() -> None:
     assert (pop.capability[40:] < 0.99).any()
     step_turnover(pop, model.ties, leave, 0.6, rng, movers=0.0, movers_rng=rng)
     assert np.array_equal(pop.capability[:40], pop.base_capability[:40])
+
+
+def _leadership_gain(weight: float, weeks: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Leaders' rise over baseline after ``weeks`` of co-location everywhere, and each
+    organisation's mean locality readiness."""
+    s = make_scenario(
+        {
+            "strategies": {"c": CO_LOCATION},
+            "parameters": {
+                "implementation": {"lag_weeks": {}},
+                "readiness": {"fidelity": 0.0, "fatigue": 0.0, "leadership": weight},
+            },
+        }
+    )
+    model = IntegrationModel(s, "c", seed=1)
+    for _ in range(weeks):
+        model.step()
+    state = model.organisation_state
+    ready = {"North": 0.7, "South": 0.4}
+    mean_readiness = np.array(
+        [np.mean([ready[n] for n in o.localities]) for o in model.pop.organisations]
+    )
+    return state.leadership - state.baseline_leadership, mean_readiness
+
+
+def test_leaders_respond_to_funding_in_proportion_to_their_localities_readiness() -> None:
+    # Leadership follows baseline + boost x support x funded share, below the cap of 1,
+    # so with the same funding the rise scales with the readiness multiplier
+    # 1 - w (1 - r), r the mean readiness of the organisation's localities (North 0.7,
+    # South 0.4; 0.55 for one that serves both): at w = 1 the multiplier is r.
+    inert, readiness = _leadership_gain(0.0)
+    ready, _ = _leadership_gain(1.0)
+    assert (inert > 0).all() and len(set(readiness)) == 3
+    assert np.allclose(ready / inert, readiness, rtol=1e-9)

@@ -9,6 +9,7 @@ from scipy import stats
 
 from integration_sim.engine import behaviour as rules
 from integration_sim.engine.cases import poisson_quantile, seasonal
+from integration_sim.engine.equilibrium import stationary_habit
 from integration_sim.engine.network import CROSS, WITHIN, TieTable
 from integration_sim.engine.state import role_counts
 
@@ -132,9 +133,7 @@ def test_stationary_habit_solves_the_balance_equation() -> None:
     rule = _rule(social=0.0)
     cap, mot, opp = np.full((5, 1), 0.5), np.full(5, 0.5), np.full(5, 0.5)
     eligible = np.ones((5, 1), bool)
-    h, weekly = rules.stationary_habit(
-        rule, cap, opp, mot, eligible, gain=0.1, decay=0.05, noise=0.0
-    )
+    h, weekly = stationary_habit(rule, cap, opp, mot, eligible, gain=0.1, decay=0.05, noise=0.0)
     q = 0.5 * rules.perform_probability(rule, cap, opp, mot, h, np.zeros_like(h), None, 0.0)
     assert h == pytest.approx(q * 0.1 / (q * 0.1 + (1 - q) * 0.05), rel=1e-6)
     assert weekly == pytest.approx(q, rel=1e-6)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine.network import TieTable
@@ -65,6 +65,14 @@ class Rule:
             contagion=np.array([_CONTAGION[s.contagion] for s in specs], dtype=np.int8),
             threshold=col(lambda s: s.threshold),
         )
+
+    def coefficients(self) -> tuple[np.ndarray, ...]:
+        """(intercept, capability, opportunity, motivation, habit, social), as the
+        compiled kernels take them."""
+        return (
+            self.intercept, self.capability, self.opportunity, self.motivation, self.habit,
+            self.social,
+        )  # fmt: skip
 
     @property
     def uses_counts(self) -> bool:
@@ -189,20 +197,24 @@ def perform_probability(
         np.asarray(counts if use_counts else np.zeros((0, 0)), dtype=float),
         use_counts,
         float(noise),
+        np.ones(capability.shape, dtype=bool),
     )
 
 
 @numba.njit(cache=True)
 def _perform_probability(
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
-    capability, opportunity, motivation, habit, share, counts, use_counts, noise,
+    capability, opportunity, motivation, habit, share, counts, use_counts, noise, wanted,
 ):  # fmt: skip
     """Compiled ``perform_probability``: one pass, in the same order of operations as the
-    array version it replaced (so results are bit-identical)."""
+    array version it replaced (so results are bit-identical); cells not ``wanted`` (bool
+    [N, B], e.g. behaviours a practitioner is not eligible for) are left at 0."""
     n, nb = capability.shape
-    out = np.empty((n, nb))
+    out = np.zeros((n, nb))
     for i in range(n):
         for b in range(nb):
+            if not wanted[i, b]:
+                continue
             z = b_cap[b] * capability[i, b]
             z += b_hab[b] * habit[i, b]
             z += opportunity[i] * b_opp[b]
@@ -335,59 +347,3 @@ def _update_motivation(
         target -= fatigue[i]
         target = min(max(target, 0.0), 1.0)
         motivation[i] += rate * (target - motivation[i])
-
-
-def stationary_habit(
-    rule: Rule,
-    capability: np.ndarray,
-    opportunity: np.ndarray,
-    motivation: np.ndarray,
-    eligible: np.ndarray,
-    gain: float,
-    decay: float,
-    noise: float,
-    degree: np.ndarray | None = None,
-    leave: np.ndarray | None = None,
-    iterations: int = 30,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Habit each practitioner would hold after a long spell in the starting context [N, B],
-    and the weekly chance of performing that goes with it [N, B].
-
-    Solves H = q*g / (q*g + (1 - q)*d) (with turnover, see below) by fixed-point iteration, where q is the
-    weekly chance of performing (encounter rate times the rule's probability
-    at habit H, with the population's mean performance as social share). Starting
-    from this state keeps an untouched place near equilibrium instead of drifting
-    upward while habits form from zero. For threshold contagion, the rule is
-    averaged over the chance that at least ``threshold`` of a practitioner's
-    ``degree`` neighbours perform (binomial with the mean weekly chance).
-    """
-    habit = np.zeros_like(capability)
-    share = np.zeros_like(capability)
-    threshold = rule.contagion == THRESHOLD
-    for _ in range(iterations):
-        p = perform_probability(
-            rule, capability, opportunity, motivation, habit, share, None, noise
-        )
-        if degree is not None and threshold.any():
-            reinforced = perform_probability(
-                rule,
-                capability,
-                opportunity,
-                motivation,
-                habit,
-                share,
-                np.full_like(share, np.inf),
-                noise,
-            )
-            chance = stats.binom.sf(rule.threshold - 1, degree[:, None], share)
-            p = np.where(threshold, chance * reinforced + (1 - chance) * p, p)
-        q = np.where(eligible, rule.encounter_rate * p, 0.0)
-        # With weekly leaving chance l a post's habit also resets to 0:
-        # H = (1 - l) q g / (l + (1 - l)(q g + (1 - q) d)).
-        stay = 1.0 - (0.0 if leave is None else leave[:, None])
-        habit = (
-            stay * q * gain / np.maximum((1 - stay) + stay * (q * gain + (1.0 - q) * decay), 1e-12)
-        )
-        mean_q = q.sum(axis=0) / np.maximum(eligible.sum(axis=0), 1)
-        share = np.broadcast_to(mean_q, q.shape)
-    return np.where(eligible, habit, 0.0), q

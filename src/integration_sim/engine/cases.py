@@ -32,19 +32,17 @@ class WeekOfCases:
     integrated: np.ndarray
     delay_days: np.ndarray
     admissions: np.ndarray
-    seen_rows: np.ndarray  # practitioners who worked on a case
-    seen_integrated: np.ndarray  # whether that case was integrated (float 0/1)
+    seen: np.ndarray  # [N] cases each practitioner worked on (float)
+    seen_integrated: np.ndarray  # [N] of which handled in an integrated way (float)
 
 
 @dataclass(frozen=True)
 class _CaseType:
-    rate: float
+    rate: np.ndarray  # [L] mean arrivals per locality in an average week (before demand)
     needs: np.ndarray  # organisation type indices
     behaviours: np.ndarray  # practitioner-level behaviour indices
-    delay_days: float
-    delay_reduction: float
-    admission_risk: float
-    admission_reduction: float
+    delay: np.ndarray  # [2] mean delay (days), plain and integrated, at average pressure
+    risk: np.ndarray  # [2] admission risk, plain and integrated, at average pressure
 
 
 class CaseMix:
@@ -52,17 +50,17 @@ class CaseMix:
 
     def __init__(self, scenario: Scenario, pop: Population) -> None:
         behaviours = pop.behaviour_names
+        locs = scenario.system.localities
+        self.base_rate = np.array([loc.population / 1000.0 * loc.need for loc in locs])
         self.types = [
             _CaseType(
-                rate=ct.rate,
+                rate=ct.rate * self.base_rate,
                 needs=np.array([pop.type_names.index(t) for t in ct.needs]),
                 behaviours=np.array(
                     [behaviours.index(b) for b in ct.behaviours if b in behaviours], dtype=int
                 ),
-                delay_days=ct.delay_days,
-                delay_reduction=ct.delay_reduction,
-                admission_risk=ct.admission_risk,
-                admission_reduction=ct.admission_reduction,
+                delay=ct.delay_days * (1.0 - np.array([0.0, ct.delay_reduction])),
+                risk=ct.admission_risk * (1.0 - np.array([0.0, ct.admission_reduction])),
             )
             for ct in scenario.case_types.values()
         ]
@@ -74,8 +72,7 @@ class CaseMix:
         sizes = np.bincount(key, minlength=self.n_loc * n_types)
         self.size = sizes.reshape(self.n_loc, n_types)
         self.start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).reshape(self.n_loc, n_types)
-        locs = scenario.system.localities
-        self.base_rate = np.array([loc.population / 1000.0 * loc.need for loc in locs])
+        self.n = pop.size
 
     def week(
         self, performed: np.ndarray, pressure: float, demand: float, rng: np.random.Generator
@@ -89,56 +86,60 @@ class CaseMix:
         """
         L = self.n_loc
         out = np.zeros((4, L))  # cases, integrated, delay days, admissions
-        rows_seen, flags_seen = [], []
+        seen = np.zeros((2, self.n))  # cases per practitioner: all, integrated
         for ct in self.types:
-            mean = ct.rate * self.base_rate * demand
             u = rng.random(L)
-            # The compiled quantiles directly: the general function costs more than it does here.
-            n = (
-                _poisson_quantiles(u, mean)
-                if mean.max() <= SUMMED_MEAN
-                else poisson_quantile(u, mean)
-            )
+            n, total = _arrivals(u, ct.rate, demand)
+            if total < 0:  # the compiled quantiles cover the usual means, not huge ones
+                n = poisson_quantile(u, ct.rate * demand)
+                total = int(n.sum())
             # One draw per needed type, then delay and admission, for every case: the same
             # stream as drawing them row by row (a Generator fills arrays in order).
-            u = rng.random((ct.needs.size + 2, int(n.sum())))
-            rows, flags = _type_week(
+            u = rng.random((ct.needs.size + 2, total))
+            _type_week(
                 n,
                 u,
                 ct.needs,
                 ct.behaviours,
                 performed,
-                self.order,
-                self.start,
-                self.size,
+                (self.order, self.start, self.size),
                 # Mean delay and admission risk, without and with integrated handling.
-                ct.delay_days * (1.0 - np.array([0.0, ct.delay_reduction])) * pressure,
-                np.minimum(
-                    ct.admission_risk * (1.0 - np.array([0.0, ct.admission_reduction])) * pressure,
-                    1.0,
-                ),
+                (ct.delay, ct.risk, pressure),
                 out,
+                seen,
             )
-            rows_seen.append(rows)
-            flags_seen.append(flags)
-        seen = np.concatenate(rows_seen) if rows_seen else np.zeros(0, np.int64)
-        flags = np.concatenate(flags_seen) if flags_seen else np.zeros(0)
-        return WeekOfCases(out[0], out[1], out[2], out[3], seen, flags)
+        return WeekOfCases(out[0], out[1], out[2], out[3], seen[0], seen[1])
 
 
 @numba.njit(cache=True)
-def _type_week(n, u, needs, behaviours, performed, order, start, size, delay, risk, out):
+def _arrivals(u, rate, demand):
+    """Arrivals per locality [L] with mean ``rate * demand``, by inverse CDF, and their
+    total; a total of -1 when a mean is too large for the compiled sum."""
+    mean = rate * demand
+    if mean.max() > SUMMED_MEAN:
+        return np.zeros(u.size, np.int64), -1
+    n = _poisson_quantiles(u, mean)
+    return n, n.sum()
+
+
+@numba.njit(cache=True)
+def _type_week(n, u, needs, behaviours, performed, index, outcomes, out, seen):
     """Cases of one type for one week, in one pass (see ``CaseMix.week``).
 
     Args:
         n: int [L] arrivals per locality.
         u: float [needs + 2, cases] uniforms: one per needed type, then delay, then admission.
-        delay, risk: float [2] mean delay (days) and admission risk, plain and integrated.
+        index: practitioners by (locality, type): sorted rows, start and size [L, T].
+        outcomes: mean delay (days) and admission risk [2], plain and integrated, before
+            the pressure that multiplies both (risk capped at 1), and that pressure.
         out: float [4, L] cases, integrated, delay days and admissions, added to in place.
-    Returns:
-        rows and 0/1 flags (integrated or not) of the practitioners who worked on a case,
-        need by need, skipping needs with nobody of that type in the locality.
+        seen: float [2, N] cases each practitioner worked on (all, integrated), added to
+            (needs with nobody of that type in the locality are skipped).
     """
+    order, start, size = index
+    delay_base, risk_base, pressure = outcomes
+    delay = delay_base * pressure
+    risk = np.minimum(risk_base * pressure, 1.0)
     n_needs, total = needs.size, u.shape[1]
     drawn = np.full((n_needs, total), -1, np.int64)
     ok = np.zeros(total, np.bool_)
@@ -164,11 +165,11 @@ def _type_week(n, u, needs, behaviours, performed, order, start, size, delay, ri
             out[2, loc] += _poisson_quantile_one(u[n_needs, c], delay[k])
             out[3, loc] += u[n_needs + 1, c] < risk[k]
             c += 1
-    valid = drawn.ravel() >= 0
-    flags = np.empty((n_needs, total))
     for j in range(n_needs):
-        flags[j] = ok
-    return drawn.ravel()[valid], flags.ravel()[valid]
+        for c in range(total):
+            if drawn[j, c] >= 0:
+                seen[0, drawn[j, c]] += 1.0
+                seen[1, drawn[j, c]] += 1.0 if ok[c] else 0.0
 
 
 def seasonal(week: int, base: float, amplitude: float, peak_week: int) -> float:

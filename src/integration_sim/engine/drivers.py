@@ -5,6 +5,8 @@ They depend on the week and the scenario only, never on what practitioners do.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from integration_sim.config.scenario import Scenario
@@ -15,7 +17,13 @@ from integration_sim.engine.state import Population
 def pressure(scenario: Scenario, week: int) -> float:
     """System pressure (0-1) in ``week``: the winter curve of ``drivers.seasonal``."""
     s = scenario.drivers.seasonal
-    return float(seasonal(week, s.base, s.amplitude, s.peak_week))
+    return _seasonal(week, s.base, s.amplitude, s.peak_week)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _seasonal(week: int, base: float, amplitude: float, peak_week: int) -> float:
+    """``seasonal`` as a float, kept: every run of a sweep asks for the same weeks."""
+    return float(seasonal(week, base, amplitude, peak_week))
 
 
 def relative_pressure(scenario: Scenario, value: float) -> float:
@@ -28,8 +36,13 @@ def demand(scenario: Scenario, week: int) -> float:
     """Case arrivals relative to an average week of year 1 (1 = average): the seasonal
     swing times the secular trend, (1 + demand_trend) ** (week / 52)."""
     s = scenario.drivers.seasonal
-    trend = (1.0 + scenario.drivers.demand_trend) ** (week / 52.0)
-    return float(seasonal(week, 1.0, s.demand_amplitude, s.peak_week) * trend)
+    return _demand(week, s.demand_amplitude, s.peak_week, scenario.drivers.demand_trend)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _demand(week: int, amplitude: float, peak_week: int, demand_trend: float) -> float:
+    trend = (1.0 + demand_trend) ** (week / 52.0)
+    return float(seasonal(week, 1.0, amplitude, peak_week) * trend)
 
 
 def weekly_leave_probability(scenario: Scenario, pop: Population) -> np.ndarray:

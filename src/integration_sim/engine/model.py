@@ -23,15 +23,15 @@ import numpy as np
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine import behaviour as rules
-from integration_sim.engine import drivers, organisations, practitioners, readiness
+from integration_sim.engine import drivers, equilibrium, organisations, practitioners, readiness
 from integration_sim.engine.cases import CaseMix
-from integration_sim.engine.organisations import OrganisationAgent
+from integration_sim.engine.organisations import OrganisationAgent, Organisations
 from integration_sim.engine.place import build_place
 from integration_sim.engine.recorder import Recorder
 from integration_sim.engine.rollout import interventions_for
 from integration_sim.engine.schedule import Schedule
 from integration_sim.engine.seeds import Streams
-from integration_sim.engine.tie_dynamics import TieDynamics, settle_trust
+from integration_sim.engine.tie_dynamics import TieDynamics
 from integration_sim.engine.turnover import step_turnover
 
 
@@ -53,6 +53,7 @@ class IntegrationModel(mesa.Model):
         self, scenario: Scenario, strategy: str | None = None, seed: int = 0, tallies: bool = False
     ) -> None:
         self.streams = Streams(seed)
+        self._weekly_streams: dict[str, np.random.Generator] | None = None
         super().__init__(rng=self.streams.seed_for("mesa"))
         self.spec = scenario
         self.strategy = strategy or next(iter(scenario.strategies))
@@ -60,11 +61,9 @@ class IntegrationModel(mesa.Model):
         self.week = 0
         self.pop, self.ties = build_place(scenario, self.streams)
         self.rule = rules.Rule.from_scenario(scenario)
+        self.organisation_state = Organisations(scenario, self.pop)
         self.organisations = [
-            OrganisationAgent(
-                self, org, organisations.baseline_leadership(scenario, org.localities)
-            )
-            for org in self.pop.organisations
+            OrganisationAgent(self, org, self.organisation_state) for org in self.pop.organisations
         ]
         self.interventions = interventions_for(
             scenario, self.pop, self.strategy, self.streams.rng("selection")
@@ -85,7 +84,11 @@ class IntegrationModel(mesa.Model):
         self.initial_ties = self.ties.copy()
         self.usual_benefit = np.zeros((2, len(self.pop.type_names)))  # cases well, seen
         self.context = practitioners.Context(
-            self.ties, self.rule, np.zeros(len(self.organisations)), self.fatigue
+            self.ties,
+            self.rule,
+            np.zeros(len(self.organisations)),
+            self.fatigue,
+            len(self.pop.type_names),
         )
         self.recorder = Recorder(
             scenario,
@@ -95,9 +98,17 @@ class IntegrationModel(mesa.Model):
             self.streams.rng("observation") if tallies else None,
         )
 
+    @property
+    def _rngs(self) -> dict[str, np.random.Generator]:
+        """The weekly step's streams, looked up once."""
+        if self._weekly_streams is None:
+            names = ("organisations", "behaviour", "cases", "ties", "replacement", "turnover")
+            self._weekly_streams = {n: self.streams.rng(n) for n in (*names, "movers")}
+        return self._weekly_streams
+
     def _start_in_balance(self) -> None:
         """Habits, capability and trust at their long-run levels; ties kept in balance."""
-        weekly = practitioners.start_in_equilibrium(
+        weekly = equilibrium.start_in_equilibrium(
             self.spec,
             self.pop,
             self.ties,
@@ -106,7 +117,7 @@ class IntegrationModel(mesa.Model):
             self.streams.rng("population"),
         )
         if weekly is not None and self.spec.system.network is None:
-            settle_trust(
+            equilibrium.settle_trust(
                 self.ties,
                 weekly,
                 self.weekly_leave,
@@ -117,12 +128,12 @@ class IntegrationModel(mesa.Model):
 
     def step(self) -> None:
         """Advance one week."""
-        week, s, pop, rng = self.week, self.spec, self.pop, self.streams.rng
+        week, s, pop, rng = self.week, self.spec, self.pop, self._rngs.__getitem__
         self._start_interventions(week)  # first, so champions chosen now act this week
         exposure = self.schedule_of_interventions.exposure(week)
         pressure = drivers.pressure(s, week)
         organisations.step_organisations(
-            self.organisations,
+            self.organisation_state,
             s,
             pop,
             self.ties,
@@ -130,11 +141,10 @@ class IntegrationModel(mesa.Model):
             self.leadership_support,
             rng("organisations"),
         )
-        pooling = organisations.pooling_state(self.organisations)
-        opportunity = practitioners.opportunity(s, pop, exposure, pooling, pressure)
-        self.context.leadership_change = organisations.leadership_change(self.organisations)
+        pooling = self.organisation_state.pooling.copy()
+        self.context.leadership_change = self.organisation_state.leadership_change()
         encountered, performed = practitioners.step_behaviour(
-            s, pop, self.context, opportunity, exposure, rng("behaviour")
+            s, pop, self.context, exposure, pooling, pressure, rng("behaviour")
         )
         relative = drivers.relative_pressure(s, pressure)
         cases = self.cases.week(performed, relative, drivers.demand(s, week), rng("cases"))

@@ -5,7 +5,8 @@ organisation, 1 = across an organisational boundary). Social influence needs
 the adjacency in compressed sparse rows (CSR: each practitioner's neighbours
 in one slice); rebuilding it is O(ties), so it is done only when added or lost
 ties pile up. Between rebuilds only the weights change, and compiled kernels
-(numba) read them through the stored slot -> tie map, so nothing is copied.
+(numba, in ``tie_kernels``) read them through the stored slot -> tie map, so
+nothing is copied.
 The kernels add in the order scipy's sparse product did (single-precision
 weights; pending ties summed as their own row-sorted matrix, then added), which
 keeps results bit-identical to the scipy version they replaced.
@@ -13,10 +14,10 @@ keeps results bit-identical to the scipy version they replaced.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from integration_sim.config.schema import NetworkParameters
+from integration_sim.engine import tie_kernels
 from integration_sim.engine.state import Population
 
 WITHIN, CROSS, LOST = 0, 1, -1
@@ -53,6 +54,8 @@ class TieTable:
         self._dead = 0
         self._cross: np.ndarray | None = None
         self._live_cache: np.ndarray | None = None
+        self._buffers: list[np.ndarray] = []  # room to grow, see ``_append``
+        self._pending: tuple | None = None  # see ``_pending_order``
 
     @property
     def size(self) -> int:
@@ -74,6 +77,7 @@ class TieTable:
         del cols
         self._perm = (order % max(e, 1)).astype(np.int32 if e < 2**31 else np.int64)
         self.structure, self._dead = e, 0
+        self._pending = None
         self._built = True
 
     def _fresh(self) -> None:
@@ -108,7 +112,7 @@ class TieTable:
         x2 = np.ascontiguousarray(x.reshape(x.shape[0], -1))
         x2 = x2 if x2.dtype == np.float64 else x2.astype(np.float32)
         out = np.zeros(x2.shape, x2.dtype)
-        _sparse_product(indptr, indices, perm, u, v, structure, tie_weights, x2, out)
+        tie_kernels.sparse_product(indptr, indices, perm, u, v, structure, tie_weights, x2, out)
         return out.astype(float).reshape(x.shape)
 
     def weighted_sum(self, x: np.ndarray) -> np.ndarray:
@@ -128,18 +132,29 @@ class TieTable:
         [N, B + 1], the last column the total trust) and the number of live ties to
         practitioners who performed each of ``count_columns`` (int [N, C])."""
         indptr, indices, perm, u, v, structure = self.adjacency()
-        return _signal_sums(
+        return tie_kernels.signal_sums(
             indptr,
             indices,
             perm,
-            u,
-            v,
-            structure,
+            self._pending_order(),
             self.trust,
             self.layer,
             np.ascontiguousarray(performed),
             np.asarray(count_columns, dtype=np.int64),
         )
+
+    def _pending_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Both directions of the pending ties, sorted by (row, neighbour) as scipy summed
+        them: rows, neighbours and tie positions (kept until ties are added or rebuilt)."""
+        if self._pending is None:
+            p = self.size - self.structure
+            rows = np.concatenate((self.u[self.structure :], self.v[self.structure :]))
+            cols = np.concatenate((self.v[self.structure :], self.u[self.structure :]))
+            rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+            order = np.argsort(rows * self.n + cols)  # (row, neighbour) pairs are distinct
+            ties = self.structure + order % max(p, 1)
+            self._pending = (rows[order], cols[order], ties)
+        return self._pending
 
     def degree(self) -> np.ndarray:
         """Number of ties per practitioner [N]."""
@@ -168,6 +183,13 @@ class TieTable:
             self.trust[index] = 0.0
             self._cross = self._live_cache = None
 
+    def lost_in_place(self, count: int) -> None:
+        """Account for ``count`` ties a compiled kernel has just marked lost in place
+        (layer ``LOST``, trust 0), as ``lose_at`` does."""
+        if count:
+            self._dead += int(count)
+            self._cross = self._live_cache = None
+
     def cross_index(self) -> np.ndarray:
         """Positions of the live cross-boundary ties (cached until ties change)."""
         if self._cross is None:
@@ -179,7 +201,9 @@ class TieTable:
         if rows.size == 0:
             return np.zeros(0, dtype=np.int64)
         indptr, _, perm, u, v, structure = self.adjacency()
-        found = np.unique(_ties_touching(indptr, perm, u, v, structure, rows.astype(np.int64)))
+        found = np.unique(
+            tie_kernels.ties_touching(indptr, perm, u, v, structure, rows.astype(np.int64))
+        )
         return found[self.layer[found] >= 0]
 
     def _compact(self) -> None:
@@ -196,139 +220,48 @@ class TieTable:
         New ties are appended in order of their (low, high) end pair. A tie lost
         while pending cannot form again until the next rebuild.
         """
+        if len(u) == 0:
+            return 0
         lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
-        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), lo.shape)
         indptr, _, perm, tu, tv, structure = self.adjacency()
-        new = _new_ties(lo, hi, self.n, indptr, self._indices, perm, self.layer, tu, tv, structure)
+        new = tie_kernels.new_ties(
+            lo, hi, self.n, indptr, self._indices, perm, self.layer, tu, tv, structure
+        )
         if new.size == 0:
             return 0
-        self.u = np.concatenate([self.u, lo[new].astype(np.int32)])
-        self.v = np.concatenate([self.v, hi[new].astype(np.int32)])
-        self.trust = np.concatenate([self.trust, np.full(new.size, trust)])
-        self.layer = np.concatenate([self.layer, layer_arr[new]])
+        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), lo.shape)
+        self._append(
+            lo[new].astype(np.int32), hi[new].astype(np.int32), np.full(new.size, trust),
+            layer_arr[new],
+        )  # fmt: skip
         self._cross = self._live_cache = None
         return int(new.size)
+
+    def _append(self, *columns: np.ndarray) -> None:
+        """Append ties (u, v, trust, layer). The arrays are views of buffers with room to
+        grow (a quarter more each time they fill), so adding a week's few ties does not
+        copy the whole table; arrays replaced by other code are copied in once."""
+        names = ("u", "v", "trust", "layer")
+        size, extra = self.size, columns[0].size
+        current = [getattr(self, name) for name in names]
+        buffers = self._buffers
+        if not (
+            buffers
+            and buffers[0].size >= size + extra
+            and all(a.base is b for a, b in zip(current, buffers, strict=True))
+        ):
+            room = size + extra + (size + extra) // 4
+            buffers = self._buffers = [np.empty(room, a.dtype) for a in current]
+            for b, a in zip(buffers, current, strict=True):
+                b[:size] = a
+        for name, b, c in zip(names, buffers, columns, strict=True):
+            b[size : size + extra] = c
+            setattr(self, name, b[: size + extra])
+        self._pending = None
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""
         return TieTable(self.n, *(a.copy() for a in self.live()))
-
-
-# ------------------------------------------------------------------- kernels
-
-
-@numba.njit(cache=True)
-def _sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
-    """out += W @ x with W[i, j] = float32(weight[tie]) over the CSR slots, then the pending
-    ties (from ``structure`` on) summed apart and added, in scipy's order of operations."""
-    n, k = indptr.size - 1, x.shape[1]
-    for i in range(n):
-        for s in range(indptr[i], indptr[i + 1]):
-            w = np.float32(weight[perm[s]])
-            j = indices[s]
-            for c in range(k):
-                out[i, c] += w * x[j, c]
-    if u.size > structure:
-        # scipy summed the pending ties as a matrix of their own (entries sorted by row,
-        # then column) and added the result: the same here, so the sums round the same.
-        p = u.size - structure
-        rows = np.concatenate((u[structure:], v[structure:])).astype(np.int64)
-        cols = np.concatenate((v[structure:], u[structure:])).astype(np.int64)
-        order = np.argsort(rows * n + cols)
-        pending = np.zeros_like(out)
-        for q in order:
-            w = np.float32(weight[structure + q % p])
-            for c in range(k):
-                pending[rows[q], c] += w * x[cols[q], c]
-        for i in range(n):
-            for c in range(k):
-                out[i, c] += pending[i, c]
-
-
-@numba.njit(cache=True)
-def _add_tie(sums, counts, t, j, trust, layer, performed, columns):
-    """Add neighbour ``j``'s behaviour over tie ``t`` to one practitioner's sums and counts."""
-    k = performed.shape[1]
-    w = np.float32(trust[t])
-    for c in range(k):
-        sums[c] += w * np.float32(performed[j, c])
-    sums[k] += w
-    if layer[t] >= 0:
-        for q in range(columns.size):
-            counts[q] += performed[j, columns[q]]
-
-
-@numba.njit(cache=True)
-def _signal_sums(indptr, indices, perm, u, v, structure, trust, layer, performed, columns):
-    """See ``TieTable.signal_sums``; the weighted sums round exactly as ``_sparse_product``."""
-    n, k = performed.shape
-    sums = np.zeros((n, k + 1), np.float32)
-    counts = np.zeros((n, columns.size), np.int64)
-    for i in range(n):
-        for s in range(indptr[i], indptr[i + 1]):
-            _add_tie(sums[i], counts[i], perm[s], indices[s], trust, layer, performed, columns)
-    if u.size > structure:
-        p = u.size - structure
-        rows = np.concatenate((u[structure:], v[structure:])).astype(np.int64)
-        cols = np.concatenate((v[structure:], u[structure:])).astype(np.int64)
-        pending = np.zeros_like(sums)
-        for q in np.argsort(rows * n + cols):
-            i = rows[q]
-            _add_tie(
-                pending[i], counts[i], structure + q % p, cols[q], trust, layer, performed, columns
-            )
-        for i in range(n):
-            for c in range(k + 1):
-                sums[i, c] += pending[i, c]
-    return sums, counts
-
-
-@numba.njit(cache=True)
-def _new_ties(lo, hi, n, indptr, indices, perm, layer, u, v, structure):
-    """Positions in (lo, hi) of the pairs to add, in order of pair key: the first of each
-    distinct pair with lo != hi that is neither a live tie in the slots nor pending."""
-    keys = lo * n + hi
-    pending = np.sort(u[structure:].astype(np.int64) * n + v[structure:])
-    order = np.argsort(keys, kind="mergesort")  # stable: the first of repeats wins
-    keep = np.empty(order.size, np.int64)
-    m = 0
-    previous = -1
-    for q in order:
-        key = keys[q]
-        if lo[q] == hi[q] or key == previous:
-            continue
-        previous = key
-        a, b = indptr[lo[q]], indptr[lo[q] + 1]  # row lo's neighbours, sorted
-        pos = a + np.searchsorted(indices[a:b], hi[q])
-        if pos < b and indices[pos] == hi[q] and layer[perm[pos]] >= 0:
-            continue
-        pos = np.searchsorted(pending, key)
-        if pos < pending.size and pending[pos] == key:
-            continue
-        keep[m] = q
-        m += 1
-    return keep[:m]
-
-
-@numba.njit(cache=True)
-def _ties_touching(indptr, perm, u, v, structure, rows):
-    """Tie positions (with repeats, lost ones included) touching any of ``rows``."""
-    mark = np.zeros(indptr.size - 1, np.bool_)
-    count = 0
-    for r in rows:
-        mark[r] = True
-        count += indptr[r + 1] - indptr[r]
-    found = np.empty(count + u.size - structure, np.int64)
-    m = 0
-    for r in rows:
-        for s in range(indptr[r], indptr[r + 1]):
-            found[m] = perm[s]
-            m += 1
-    for e in range(structure, u.size):
-        if mark[u[e]] or mark[v[e]]:
-            found[m] = e
-            m += 1
-    return found[:m]
 
 
 # ------------------------------------------------------------------- generation

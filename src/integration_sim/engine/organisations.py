@@ -1,79 +1,81 @@
 """Organisations as Mesa agents: leadership commitment and budget pooling.
 
-Organisations are few (tens), so they are ordinary Mesa agents with a
-``step``. What they need from the practitioner arrays (how much funded
-support reaches their staff, the mean trust of their staff's cross-boundary
-ties) is computed once per week, vectorised, by the model and passed in.
+Organisations are few (tens), so they are Mesa agents; their state lives in
+arrays (:class:`Organisations`, one row per organisation) and each agent reads
+and writes its own row. The week of all organisations is one compiled pass over
+the practitioners (funded support reaching their staff), the cross-boundary ties
+(their staff's trust) and the organisations (leadership, pooling decision), in
+the order of operations of the per-agent code it replaced (results bit-identical).
 """
 
 from __future__ import annotations
 
 import mesa
+import numba
 import numpy as np
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import Behaviour
 from integration_sim.engine import primitives
-from integration_sim.engine.behaviour import sigmoid
 from integration_sim.engine.network import TieTable
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Organisation, Population
 
 
-class OrganisationAgent(mesa.Agent):
-    """One organisation: its leadership commitment and whether it pools budget.
+class Organisations:
+    """State of every organisation, one row each [O].
 
     State:
         leadership: commitment of its leaders to integrated working (0-1).
         baseline_leadership: where leadership returns when funding ends (0-1).
-        pooling: whether it pools budget / commissions jointly this week.
+        pooling: whether it pools budget / commissions jointly this week (0/1).
         pooling_habit: how established pooling is (0-1), like practitioners' habit.
     """
 
-    def __init__(self, model: mesa.Model, org: Organisation, leadership: float) -> None:
+    def __init__(self, scenario: Scenario, pop: Population) -> None:
+        n_org = len(pop.organisations)
+        self.baseline_leadership = np.array(
+            [baseline_leadership(scenario, o.localities) for o in pop.organisations], dtype=float
+        )
+        self.leadership = self.baseline_leadership.copy()
+        self.pooling = np.zeros(n_org)
+        self.pooling_habit = np.zeros(n_org)
+        self.staff = np.maximum(np.bincount(pop.organisation, minlength=n_org), 1)
+        rule = pooling_rule(scenario)
+        self.pools = np.array(
+            [rule is not None and o.type in rule.performers for o in pop.organisations], dtype=bool
+        )
+        c = rule.coefficients if rule is not None else None
+        # intercept, opportunity, motivation (leadership), habit, social (trust)
+        self.coefficients = np.array(
+            [0.0] * 5
+            if c is None
+            else [c.intercept, c.opportunity, c.motivation, c.habit, c.social],
+            dtype=float,
+        )
+
+    def leadership_change(self) -> np.ndarray:
+        """Each organisation's leadership minus its baseline [O]."""
+        return self.leadership - self.baseline_leadership
+
+
+def _row(name: str, kind: type, doc: str) -> property:
+    """A read-only view of this organisation's row of the state array ``name``."""
+    return property(lambda self: kind(getattr(self.state, name)[self.org.index]), doc=doc)
+
+
+class OrganisationAgent(mesa.Agent):
+    """One organisation, a Mesa agent whose state is its row of :class:`Organisations`."""
+
+    def __init__(self, model: mesa.Model, org: Organisation, state: Organisations) -> None:
         super().__init__(model)
         self.org = org
-        self.leadership = leadership
-        self.baseline_leadership = leadership
-        self.pooling = False
-        self.pooling_habit = 0.0
+        self.state = state
 
-    def update_leadership(self, funded_share: float, boost: float, return_rate: float) -> None:
-        """Funded support lifts leadership; without it leadership drifts back to baseline.
-
-        Args:
-            funded_share: mean strength of funded primitives reaching its staff (0-1).
-            boost: leadership gained at full funded support.
-            return_rate: share of the gap to the target closed per week.
-        """
-        target = min(1.0, self.baseline_leadership + boost * funded_share)
-        self.leadership += return_rate * (target - self.leadership)
-
-    def decide_pooling(
-        self,
-        rule: Behaviour | None,
-        pooled_support: float,
-        trust: float,
-        u: float,
-        habit_gain: float,
-        habit_decay: float,
-    ) -> None:
-        """Pool budget this week with a COM-B style probability (organisation level).
-
-        Leadership stands in for motivation, the pooled-budget intervention for
-        opportunity and the mean trust of its staff's cross-boundary ties for
-        social influence. ``u`` is this organisation's uniform draw for the week.
-        """
-        if rule is None or self.org.type not in rule.performers:
-            return
-        c = rule.coefficients
-        z = c.intercept + c.opportunity * pooled_support + c.motivation * self.leadership
-        z += c.habit * self.pooling_habit + c.social * trust
-        self.pooling = bool(u < float(sigmoid(np.asarray(z))))
-        if self.pooling:
-            self.pooling_habit += habit_gain * (1.0 - self.pooling_habit)
-        else:
-            self.pooling_habit *= 1.0 - habit_decay
+    leadership = _row("leadership", float, "Commitment of its leaders (0-1).")
+    baseline_leadership = _row("baseline_leadership", float, "Where leadership returns (0-1).")
+    pooling = _row("pooling", bool, "Whether it pools budget this week.")
+    pooling_habit = _row("pooling_habit", float, "How established pooling is (0-1).")
 
 
 def baseline_leadership(scenario: Scenario, localities: list[str]) -> float:
@@ -82,18 +84,8 @@ def baseline_leadership(scenario: Scenario, localities: list[str]) -> float:
     return float(np.mean([ready[n] for n in localities]))
 
 
-def mean_cross_trust(pop: Population, ties: TieTable) -> np.ndarray:
-    """Mean trust of each organisation's staff's cross-boundary ties [O] (0 without any)."""
-    org, n_org = pop.organisation, len(pop.organisations)
-    cross = ties.cross_index()
-    ends = np.concatenate([org[ties.u[cross]], org[ties.v[cross]]])
-    w = np.concatenate([ties.trust[cross], ties.trust[cross]])
-    count = np.bincount(ends, minlength=n_org)
-    return np.bincount(ends, weights=w, minlength=n_org) / np.maximum(count, 1)
-
-
 def step_organisations(
-    agents: list[OrganisationAgent],
+    state: Organisations,
     scenario: Scenario,
     pop: Population,
     ties: TieTable,
@@ -102,33 +94,82 @@ def step_organisations(
     rng: np.random.Generator,
 ) -> None:
     """Leaders respond to the funded support reaching their staff (times ``support`` [O],
-    the readiness multiplier of the boost); organisations decide whether to pool budgets."""
-    n_org = len(agents)
-    staff = np.maximum(np.bincount(pop.organisation, minlength=n_org), 1)
-    funded = primitives.funded_support(exposure)
-    funded_share = np.bincount(pop.organisation, weights=funded, minlength=n_org) / staff
-    support = primitives.pooled_support(exposure)
-    pooled = np.bincount(pop.organisation, weights=support, minlength=n_org) / staff
-    trust = mean_cross_trust(pop, ties)
-    u = rng.random(n_org)
+    the readiness multiplier of the boost); organisations decide whether to pool budgets
+    (a COM-B style probability: leadership stands in for motivation, the pooled-budget
+    intervention for opportunity, the mean trust of staff's cross-boundary ties for
+    social influence), one uniform draw per organisation."""
+    u = rng.random(state.leadership.size)
     o, b = scenario.parameters.organisations, scenario.parameters.behaviour
-    rule = pooling_rule(scenario)
-    for k, agent in enumerate(agents):
-        boost = o.funded_leadership_boost * support[k]
-        agent.update_leadership(funded_share[k], boost, o.leadership_return)
-        agent.decide_pooling(rule, pooled[k], trust[k], u[k], b.habit_gain, b.habit_decay)
+    pooled = primitives.pooled_support(exposure)
+    _organisations_week(
+        pop.organisation,
+        primitives.funded_support(exposure),
+        pooled,
+        ties.cross_index(),
+        ties.u,
+        ties.v,
+        ties.trust,
+        state.staff,
+        o.funded_leadership_boost * support,
+        float(o.leadership_return),
+        state.pools,
+        state.coefficients,
+        u,
+        float(b.habit_gain),
+        float(b.habit_decay),
+        state.leadership,
+        state.baseline_leadership,
+        state.pooling,
+        state.pooling_habit,
+    )
+
+
+@numba.njit(cache=True)
+def _per_organisation(organisation, values, staff):
+    """Mean of ``values`` [N] over each organisation's staff [O] (a bincount's order)."""
+    out = np.zeros(staff.size)
+    for i in range(organisation.size):
+        out[organisation[i]] += values[i]
+    return out / staff
+
+
+@numba.njit(cache=True)
+def _cross_trust(organisation, cross, u, v, trust, n_org):
+    """Mean trust of each organisation's staff's cross-boundary ties [O] (0 without any):
+    all first ends, then all second ends, as the bincount it replaced added them."""
+    total = np.zeros(n_org)
+    count = np.zeros(n_org, np.int64)
+    for ends in (u, v):
+        for t in cross:
+            k = organisation[ends[t]]
+            total[k] += trust[t]
+            count[k] += 1
+    return total / np.maximum(count, 1)
+
+
+@numba.njit(cache=True)
+def _organisations_week(
+    organisation, funded, pooled, cross, u, v, trust, staff, boost, leadership_return,
+    pools, c, draws, habit_gain, habit_decay, leadership, baseline, pooling, pooling_habit,
+):  # fmt: skip
+    """Leadership and pooling of every organisation for one week (in place)."""
+    funded_share = _per_organisation(organisation, funded, staff)
+    pooled_share = _per_organisation(organisation, pooled, staff)
+    mean_trust = _cross_trust(organisation, cross, u, v, trust, staff.size)
+    for k in range(staff.size):
+        target = min(1.0, baseline[k] + boost[k] * funded_share[k])
+        leadership[k] += leadership_return * (target - leadership[k])
+        if not pools[k]:
+            continue
+        z = c[0] + c[1] * pooled_share[k] + c[2] * leadership[k]
+        z += c[3] * pooling_habit[k] + c[4] * mean_trust[k]
+        pooling[k] = 1.0 if draws[k] < 1.0 / (1.0 + np.exp(-z)) else 0.0
+        if pooling[k]:
+            pooling_habit[k] += habit_gain * (1.0 - pooling_habit[k])
+        else:
+            pooling_habit[k] *= 1.0 - habit_decay
 
 
 def pooling_rule(scenario: Scenario) -> Behaviour | None:
     """The organisation-level behaviour (budget pooling), if the scenario has one."""
     return next((scenario.behaviours[b] for b in scenario.organisation_behaviours), None)
-
-
-def pooling_state(agents: list[OrganisationAgent]) -> np.ndarray:
-    """Whether each organisation pools its budget this week, as 0/1 floats [O]."""
-    return np.array([a.pooling for a in agents], dtype=float)
-
-
-def leadership_change(agents: list[OrganisationAgent]) -> np.ndarray:
-    """Each organisation's leadership minus its baseline [O]."""
-    return np.array([a.leadership - a.baseline_leadership for a in agents])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from integration_sim.config.scenario import Scenario
@@ -19,7 +20,6 @@ SEEN_BENEFIT_RATE = 0.2  # weight of this week's own cases in seen benefit (abou
 # The usual levels motivation responds to (peers, seen benefit) are learned per
 # organisation type over the first year, so that they include a winter.
 REFERENCE_WEEKS = 52
-SETTLING_ROUNDS = 3  # habit and capability solved in turn: each depends on the other
 
 
 @dataclass
@@ -30,155 +30,169 @@ class Context:
     rule: rules.Rule
     leadership_change: np.ndarray  # [O] leadership minus its baseline
     fatigue: np.ndarray  # [L] initiatives' weight per locality
-    reference_peers: np.ndarray | None = None  # usual peer behaviour per organisation type [N]
+    n_types: int = 0  # organisation types (T)
+    reference_peers: np.ndarray | None = None  # usual peer behaviour per organisation type [T]
     peers_sum: np.ndarray | None = None  # [T] sum of weekly mean peer behaviour (first year)
     weeks_seen: int = 0
 
-
-def start_in_equilibrium(
-    scenario: Scenario,
-    pop: Population,
-    ties: TieTable,
-    rule: rules.Rule,
-    leave_probability: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray | None:
-    """Give practitioners the habits of their usual context, and a plausible "last week"
-    so social influence in week 0 is not zero. Returns the usual weekly chance of
-    performing [N, B] (None when habits start at zero)."""
-    o, bp = scenario.parameters.opportunity, scenario.parameters.behaviour
-    if bp.initial_habit != "stationary":
-        return None
-    pp = scenario.parameters.practitioners
-    usual = np.full(pop.size, np.clip(o.base - o.pressure * scenario.drivers.seasonal.base, 0, 1))
-    degree = ties.degree()
-    for _ in range(SETTLING_ROUNDS):
-        pop.habit[:], weekly = rules.stationary_habit(
-            rule,
-            pop.capability,
-            usual,
-            pop.motivation,
-            pop.eligible,
-            bp.habit_gain,
-            bp.habit_decay,
-            bp.noise,
-            degree=degree,
-            leave=leave_probability,
-        )
-        pop.capability[:] = stationary_capability(
-            pop.base_capability, weekly, pp.learning_by_doing, pp.capability_fade, leave_probability
-        )
-    pop.performed = pop.eligible & (rng.random(weekly.shape) < weekly)
-    return weekly
-
-
-def stationary_capability(
-    base: np.ndarray, weekly: np.ndarray, learning: float, fade: float, leave: np.ndarray
-) -> np.ndarray:
-    """Long-run capability [N, B] of a post whose holder performs with weekly chance ``weekly``.
-
-    Performing closes ``learning`` of the gap to 1, not performing loses ``fade`` of
-    the gain over the baseline, and a leaver's post returns to the baseline (chance
-    ``leave``): gain share = q m / (q m + (1 - q) f + l) of the gap (1 - baseline).
-    """
-    up = weekly * learning
-    denom = up + (1.0 - weekly) * fade + leave[:, None]
-    share = np.where(denom > 0, up / np.maximum(denom, 1e-12), 0.0)
-    return base + share * (1.0 - base)
-
-
-def by_type(pop: Population, values: np.ndarray) -> np.ndarray:
-    """Mean of ``values`` [N] over each organisation type, spread back to rows [N].
-
-    References that motivation responds to are kept per organisation type, because
-    types see different cases and peers: a single place-wide reference would make
-    each type's motivation drift towards its own level in business as usual.
-    """
-    n_types = len(pop.type_names)
-    total = np.bincount(pop.organisation_type, weights=values, minlength=n_types)
-    count = np.maximum(np.bincount(pop.organisation_type, minlength=n_types), 1)
-    return (total / count)[pop.organisation_type]
-
-
-def opportunity(
-    scenario: Scenario, pop: Population, exposure: Exposure, pooling: np.ndarray, pressure: float
-) -> np.ndarray:
-    """Opportunity (0-1) of each practitioner from context this week.
-
-    ``pooling`` is each organisation's pooling state (0/1) [O].
-    """
-    o = scenario.parameters.opportunity
-    value = primitives.opportunity_lift(exposure, o, pooling[pop.organisation], o.base)
-    return np.clip(value - o.pressure * pressure, 0.0, 1.0)
+    def __post_init__(self) -> None:
+        self.reference_peers = np.zeros(self.n_types)
+        self.peers_sum = np.zeros(self.n_types)
+        self.counted = self.rule.threshold_columns if self.rule.uses_counts else None
 
 
 def step_behaviour(
     scenario: Scenario,
     pop: Population,
     ctx: Context,
-    opportunity: np.ndarray,
     exposure: Exposure,
+    pooling: np.ndarray,
+    pressure: float,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decide this week's behaviour and update habit, capability and motivation.
 
-    Returns (encountered, performed), both bool [N, B].
+    Opportunity comes from context: what the interventions add (``pooling`` [O] is each
+    organisation's pooling state, 0/1) less seasonal ``pressure``. Champions are kept
+    capable and motivated (at least 0.9) while active. Motivation responds to change
+    from the usual peer behaviour, learned per organisation type over the first
+    ``REFERENCE_WEEKS`` weeks. Returns (encountered, performed), both bool [N, B].
+    Two compiled passes over the practitioners, around the week's draws (two uniforms
+    per cell, whatever the state, so streams stay aligned across strategies).
     """
     params = scenario.parameters
-    bp, pp = params.behaviour, params.practitioners
-    previous = pop.performed
+    bp, pp, o = params.behaviour, params.practitioners, params.opportunity
+    rule = ctx.rule
     share, counts = rules.social_signals(  # one pass over the ties for both
-        ctx.ties,
-        previous,
-        params.network.mixing,
-        ctx.rule.threshold_columns if ctx.rule.uses_counts else None,
+        ctx.ties, pop.performed, params.network.mixing, ctx.counted
     )
-    keep_champions_ready(pop, exposure.champion)
-    p = rules.perform_probability(
-        ctx.rule, pop.capability, opportunity, pop.motivation, pop.habit, share, counts, bp.noise
+    use_counts = counts is not None
+    learning = ctx.weeks_seen < REFERENCE_WEEKS
+    ctx.weeks_seen += learning
+    probability, peers = _decide(
+        (exposure.champion, pop.organisation, pop.organisation_type, pop.eligible),
+        (*primitives.opportunity_channels(exposure, o), float(o.base)),
+        (float(o.pressure * pressure), pooling),
+        (*rule.coefficients(), rule.contagion, rule.threshold, float(bp.noise)),
+        (pop.capability, pop.motivation, pop.habit),
+        (share, counts if use_counts else np.zeros((0, 0)), use_counts),
+        (ctx.peers_sum, ctx.reference_peers, learning, ctx.weeks_seen),
     )
-    encountered, performed = rules.perform(ctx.rule, pop.eligible, p, rng)
-    rules.update_habit(pop.habit, performed, pop.eligible, bp.habit_gain, bp.habit_decay)
-    rules.update_capability(
-        pop.capability,
-        performed,
-        pp.learning_by_doing,
-        primitives.training(exposure),
-        pp.training_rate,
+    draws = rng.random((2, *pop.eligible.shape))  # encounters, then performances
+    return _act_and_learn(
+        (rule.encounter_rate, pop.eligible, probability, draws),
+        (float(bp.habit_gain), float(bp.habit_decay), pop.habit),
+        (pop.capability, pop.base_capability, primitives.training(exposure)),
+        (float(pp.learning_by_doing), float(pp.training_rate), float(pp.capability_fade)),
+        (pop.motivation, pop.base_motivation, ctx.leadership_change, pop.organisation),
+        (peers, ctx.reference_peers, pop.organisation_type, pop.benefit, pop.base_benefit),
+        (ctx.fatigue, float(pp.fatigue_per_initiative), pop.locality),
+        (np.array([pp.leadership_weight, pp.peer_weight, pp.benefit_weight]), pp.motivation_rate),
+        (pop.performed, pop.ever),
     )
-    if pp.capability_fade > 0:  # unused skills fade back towards the post's baseline
-        idle = ~performed
-        pop.capability[idle] -= pp.capability_fade * (
-            pop.capability[idle] - pop.base_capability[idle]
-        ).clip(min=0.0)
-    peers = share.mean(axis=1) if share.size else np.zeros(pop.size)
-    if ctx.weeks_seen < REFERENCE_WEEKS:  # motivation responds to change from the usual
-        this_week = by_type(pop, peers)
-        ctx.peers_sum = this_week if ctx.peers_sum is None else ctx.peers_sum + this_week
-        ctx.weeks_seen += 1
-        ctx.reference_peers = ctx.peers_sum / ctx.weeks_seen
-    rules.update_motivation(
-        pop.motivation,
-        pop.base_motivation,
-        ctx.leadership_change[pop.organisation],
-        peers - ctx.reference_peers,
-        pop.benefit - pop.base_benefit,
-        pp.fatigue_per_initiative * ctx.fatigue[pop.locality],
-        (pp.leadership_weight, pp.peer_weight, pp.benefit_weight),
-        pp.motivation_rate,
+
+
+@numba.njit(cache=True)
+def row_mean(values, i):
+    """Mean of row ``i`` of ``values`` [N, B], summed as NumPy's ``mean(axis=1)`` sums a
+    row (pairwise: plainly below 8 values, eight running sums up to 128), so it rounds
+    the same; 0 for an empty row."""
+    nb = values.shape[1]
+    if nb == 0:
+        return 0.0
+    if nb < 8:
+        total = 0.0
+        for b in range(nb):
+            total += values[i, b]
+        return total / nb
+    r = values[i, :8].copy()
+    b = 8
+    while b + 8 <= nb:
+        for k in range(8):
+            r[k] += values[i, b + k]
+        b += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while b < nb:
+        total += values[i, b]
+        b += 1
+    return total / nb
+
+
+@numba.njit(cache=True)
+def _decide(rows, channels, week, rule, state, social, usual):
+    """Champions kept ready, opportunity, the rule's probability [N, B] and the mean peer
+    share [N]; in the first year, the usual peer share per type (in place)."""
+    champion, organisation, otype, eligible = rows
+    strengths, weights, pools, base = channels
+    pressure, pooling = week
+    b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, noise = rule
+    capability, motivation, habit = state
+    share, counts, use_counts = social
+    peers_sum, reference, learning, weeks = usual
+    n, nb = capability.shape
+    opportunity = np.empty(n)
+    peers = np.empty(n)
+    for i in range(n):
+        if champion[i]:
+            motivation[i] = max(motivation[i], 0.9)
+            for b in range(nb):
+                capability[i, b] = max(capability[i, b], 0.9)
+        opp = base
+        for k in range(weights.size):
+            s = max(strengths[k, i], pooling[organisation[i]]) if pools[k] else strengths[k, i]
+            opp = opp + weights[k] * s
+        opportunity[i] = min(max(opp - pressure, 0.0), 1.0)
+        peers[i] = row_mean(share, i)
+    probability = rules._perform_probability(
+        b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
+        capability, opportunity, motivation, habit, share, counts, use_counts, noise,
+        eligible,  # the rule matters only where a practitioner may perform the behaviour
+    )  # fmt: skip
+    if learning:  # the mean over each type this week, added up; the reference is their mean
+        total = np.zeros(peers_sum.size)
+        staff = np.zeros(peers_sum.size, np.int64)
+        for i in range(n):
+            total[otype[i]] += peers[i]
+            staff[otype[i]] += 1
+        for t in range(peers_sum.size):
+            peers_sum[t] += total[t] / max(staff[t], 1)
+            reference[t] = peers_sum[t] / weeks
+    return probability, peers
+
+
+@numba.njit(cache=True)
+def _act_and_learn(draw, habits, skills, learn, motivate, social, tired, weights, memory):
+    """Encounters and performances from the draws, then habit, capability (learning,
+    training, fading when idle) and motivation, in place; returns (encountered, performed)
+    and keeps the performances in ``memory`` (last week's behaviour, ever performed)."""
+    rate, eligible, probability, draws = draw
+    gain, decay, habit = habits
+    capability, base_capability, training = skills
+    learning, training_rate, fade = learn
+    motivation, base_motivation, leadership_change, organisation = motivate
+    peers, reference, otype, benefit, base_benefit = social
+    fatigue, fatigue_per_initiative, locality = tired
+    w, motivation_rate = weights
+    last, ever = memory
+    encountered, performed = rules._perform(rate, eligible, probability, draws[0], draws[1])
+    rules._update_habit(habit, performed, eligible, gain, decay)
+    rules._update_capability(capability, performed, learning, training, training_rate)
+    n, nb = eligible.shape
+    lead, peer, seen, tired_by = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        for b in range(nb):
+            if fade > 0 and not performed[i, b]:  # unused skills fade towards the baseline
+                capability[i, b] -= fade * max(capability[i, b] - base_capability[i, b], 0.0)
+            last[i, b] = performed[i, b]
+            ever[i, b] = ever[i, b] or performed[i, b]
+        lead[i] = leadership_change[organisation[i]]
+        peer[i] = peers[i] - reference[otype[i]]
+        seen[i] = benefit[i] - base_benefit[i]
+        tired_by[i] = fatigue_per_initiative * fatigue[locality[i]]
+    rules._update_motivation(
+        motivation, base_motivation, lead, peer, seen, tired_by, w[0], w[1], w[2], motivation_rate
     )
-    # Kept apart from what is returned: turnover resets leavers' rows of pop.performed
-    # later this week, and the week's records must show what was decided.
-    pop.performed = performed.copy()
-    pop.ever |= performed
     return encountered, performed
-
-
-def keep_champions_ready(pop: Population, champion: np.ndarray) -> None:
-    """Champions (bool [N]) are kept capable and motivated (at least 0.9) while active."""
-    if champion.any():
-        pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
-        pop.capability[champion] = np.maximum(pop.capability[champion], 0.9)
 
 
 def see_cases(pop: Population, cases: WeekOfCases, week: int, usual: np.ndarray) -> None:
@@ -190,17 +204,32 @@ def see_cases(pop: Population, cases: WeekOfCases, week: int, usual: np.ndarray)
     different cases, so one place-wide reference would make motivation drift by type.
     ``usual`` [2, T] accumulates those cases (integrated, seen) across calls.
     """
-    hits = np.bincount(cases.seen_rows, minlength=pop.size).astype(float)
-    good = np.bincount(cases.seen_rows, weights=cases.seen_integrated, minlength=pop.size)
-    if week < REFERENCE_WEEKS:
-        n_types = usual.shape[1]
-        usual[0] += np.bincount(pop.organisation_type, weights=good, minlength=n_types)
-        usual[1] += np.bincount(pop.organisation_type, weights=hits, minlength=n_types)
-        total = cases.cases.sum()
-        place = float(cases.integrated.sum() / total) if total else 0.0
-        share = np.where(usual[1] > 0, usual[0] / np.maximum(usual[1], 1.0), place)
-        pop.base_benefit[:] = share[pop.organisation_type]
-        if week == 0:
-            pop.benefit[:] = pop.base_benefit
-    seen = hits > 0
-    pop.benefit[seen] += SEEN_BENEFIT_RATE * (good[seen] / hits[seen] - pop.benefit[seen])
+    total = cases.cases.sum()
+    place = float(cases.integrated.sum() / total) if total else 0.0
+    _see_cases(
+        cases.seen,
+        cases.seen_integrated,
+        (week < REFERENCE_WEEKS, week == 0, place),
+        usual,
+        pop.organisation_type,
+        (pop.benefit, pop.base_benefit),
+    )
+
+
+@numba.njit(cache=True)
+def _see_cases(hits, good, when, usual, otype, benefit_state):
+    """``see_cases`` in one pass (sums of whole numbers: exact in any order)."""
+    learning, first, place = when
+    benefit, base_benefit = benefit_state
+    if learning:
+        for i in range(hits.size):
+            usual[0, otype[i]] += good[i]
+            usual[1, otype[i]] += hits[i]
+        for i in range(hits.size):
+            t = otype[i]
+            base_benefit[i] = usual[0, t] / max(usual[1, t], 1.0) if usual[1, t] > 0 else place
+            if first:
+                benefit[i] = base_benefit[i]
+    for i in range(hits.size):
+        if hits[i] > 0:
+            benefit[i] += SEEN_BENEFIT_RATE * (good[i] / hits[i] - benefit[i])

@@ -17,7 +17,7 @@ docs/ODD.md. ``tests/test_primitives.py`` checks the registry and the schema agr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import get_args
 
 import numpy as np
@@ -36,6 +36,9 @@ class Exposure:
     strength: dict[str, np.ndarray]  # primitive -> [N] (champions: 1 where a champion)
     champion: np.ndarray  # bool [N]
     spend: np.ndarray  # pounds this week per locality [L]
+    # What the channels below derive from the strengths, kept: an exposure is the same
+    # object for as long as the same interventions act, and nobody changes it once built.
+    derived: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -160,35 +163,45 @@ def _of(exposure: Exposure, flag: str) -> list[np.ndarray]:
     return [exposure.strength[k] for k, p in REGISTRY.items() if getattr(p, flag)]
 
 
-def _strongest(arrays: list[np.ndarray], n: int) -> np.ndarray:
-    if not arrays:
-        return np.zeros(n)
-    return arrays[0] if len(arrays) == 1 else np.max(arrays, axis=0)
+def _strongest(exposure: Exposure, flag: str) -> np.ndarray:
+    """Strongest of the primitives with ``flag`` reaching each practitioner [N] (kept)."""
+    got = exposure.derived.get(flag)
+    if got is None:
+        arrays = _of(exposure, flag)
+        if not arrays:
+            got = np.zeros(exposure.champion.size)
+        else:
+            got = arrays[0] if len(arrays) == 1 else np.max(arrays, axis=0)
+        exposure.derived[flag] = got
+    return got
 
 
 def funded_support(exposure: Exposure) -> np.ndarray:
     """Strongest funded primitive reaching each practitioner [N] (what leaders respond to)."""
-    return _strongest(_of(exposure, "funded"), exposure.champion.size)
+    return _strongest(exposure, "funded")
 
 
 def pooled_support(exposure: Exposure) -> np.ndarray:
     """Strength of pooled-budget support reaching each practitioner [N]."""
-    return _strongest(_of(exposure, "pooling"), exposure.champion.size)
+    return _strongest(exposure, "pooling")
 
 
 def training(exposure: Exposure) -> np.ndarray:
     """Strength of training reaching each practitioner [N]."""
-    return _strongest(_of(exposure, "trains"), exposure.champion.size)
+    return _strongest(exposure, "trains")
 
 
 def brokering(exposure: Exposure) -> np.ndarray:
     """How strongly each practitioner is placed to make new cross-boundary contacts [N]."""
-    return _strongest(_of(exposure, "brokers"), exposure.champion.size)
+    return _strongest(exposure, "brokers")
 
 
 def shared_base(exposure: Exposure) -> np.ndarray:
     """bool [N]: practitioners working from a shared base this week."""
-    return _strongest(_of(exposure, "shared_base"), exposure.champion.size) > 0
+    got = exposure.derived.get("shared_base>0")
+    if got is None:
+        got = exposure.derived["shared_base>0"] = _strongest(exposure, "shared_base") > 0
+    return got
 
 
 def opportunity_lift(
@@ -204,6 +217,24 @@ def opportunity_lift(
             s = exposure.strength[name]
             value = value + getattr(weights, name) * (np.maximum(s, pooling) if p.pooling else s)
     return value
+
+
+def opportunity_channels(
+    exposure: Exposure, weights: OpportunityParameters
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`opportunity_lift` adds, for compiled code (kept): the strengths of the
+    primitives that raise opportunity [K, N] in registry order, their weights [K], and
+    whether each is the same thing as pooling [K] (bool)."""
+    got = exposure.derived.get("opportunity")
+    if got is None:
+        kinds = [(name, p) for name, p in REGISTRY.items() if p.opportunity]
+        strengths = np.array([exposure.strength[name] for name, _ in kinds], dtype=float)
+        got = exposure.derived["opportunity"] = strengths.reshape(len(kinds), -1)
+        exposure.derived["opportunity_weights"] = np.array(
+            [getattr(weights, name) for name, _ in kinds], dtype=float
+        )
+        exposure.derived["opportunity_pooling"] = np.array([p.pooling for _, p in kinds])
+    return got, exposure.derived["opportunity_weights"], exposure.derived["opportunity_pooling"]
 
 
 def is_funded(iv: Intervention) -> bool:

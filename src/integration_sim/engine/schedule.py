@@ -38,6 +38,12 @@ class Schedule:
         self.weights = [m * reach for m in self.masks]
         self.champions: dict[int, np.ndarray] = {}  # intervention index -> practitioner rows
         self._launches = self._launch_table()
+        self._starts: dict[int, list[int]] = {}  # week -> interventions with a start effect
+        for i, iv in enumerate(interventions):
+            if REGISTRY[iv.kind].start is not None:
+                self._starts.setdefault(self.acting(i), []).append(i)
+        # Exposures built so far, by what decides them (see ``exposure``).
+        self._exposures: dict[tuple, Exposure] = {}
 
     # ------------------------------------------------------------------ targets
     def _mask(self, iv: Intervention) -> np.ndarray:
@@ -97,7 +103,19 @@ class Schedule:
 
     # ----------------------------------------------------------------- exposure
     def exposure(self, week: int) -> Exposure:
-        """Strength of each primitive reaching each practitioner this week, and the spend."""
+        """Strength of each primitive reaching each practitioner this week, and the spend.
+
+        An exposure depends only on which interventions run, which of them act (set-up
+        done) and whether their champions are chosen, so the same object is returned
+        for as long as those stay the same (weeks, often years): callers only read it.
+        """
+        key = tuple((i, week >= self.acting(i), i in self.champions) for i in self.active(week))
+        out = self._exposures.get(key)
+        if out is None:
+            out = self._exposures[key] = self._build_exposure(week)
+        return out
+
+    def _build_exposure(self, week: int) -> Exposure:
         n_loc = len(self.pop.locality_names)
         out = empty_exposure(self.pop.size, n_loc)
         for i in self.active(week):
@@ -112,10 +130,10 @@ class Schedule:
 
     def start(self, week: int, ties: TieTable, rng: np.random.Generator) -> None:
         """Run the start effects of interventions whose set-up ends this week, in schedule order."""
-        for i, iv in enumerate(self.interventions):
+        for i in self._starts.get(week, ()):
+            iv = self.interventions[i]
             start = REGISTRY[iv.kind].start
-            if self.acting(i) == week and start is not None:
-                start(iv, self.masks[i], StartContext(self.pop, ties, rng, self.champions, i))
+            start(iv, self.masks[i], StartContext(self.pop, ties, rng, self.champions, i))
 
     # ------------------------------------------------------------- derived facts
     def funding_end(self) -> int | None:

@@ -13,11 +13,12 @@ tie, so it does not drift either.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from integration_sim.config.schema import NetworkParameters
 from integration_sim.engine import primitives
-from integration_sim.engine.network import CROSS, WITHIN, TieTable, cross_boundary_candidates
+from integration_sim.engine.network import CROSS, LOST, WITHIN, TieTable, locality_index
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.spanning import spans
 from integration_sim.engine.state import Population
@@ -29,41 +30,6 @@ def cross_degree(ties: TieTable, n: int) -> np.ndarray:
     return np.bincount(ties.u[cross], minlength=n) + np.bincount(ties.v[cross], minlength=n)
 
 
-def settle_trust(
-    ties: TieTable,
-    weekly: np.ndarray,
-    leave: np.ndarray,
-    n: NetworkParameters,
-    rng: np.random.Generator,
-) -> None:
-    """Start each tie at its long-run trust, so business as usual does not drift.
-
-    ``weekly`` [N, B] is each practitioner's usual weekly chance of performing each
-    behaviour and ``leave`` [N] the weekly chance of leaving. A cross-boundary tie
-    grows in weeks both ends are active (chance a_u a_v) and decays otherwise:
-    long-run trust g q / (g q + d (1 - q)). A tie whose ends rarely work together
-    (long-run trust under twice the loss threshold) only decays from ``initial_trust``
-    until it is lost and replaced, so it starts at a random point of that life. A team tie grows every week and goes
-    back to ``team_trust`` when either end leaves (chance l): 1 - (1 - t0) l / (l + g (1 - l)).
-    """
-    active = 1.0 - np.prod(1.0 - weekly, axis=1)
-    g, d = n.trust_growth, n.trust_decay
-    cross = ties.cross_index()
-    q = active[ties.u[cross]] * active[ties.v[cross]]
-    denom = g * q + d * (1.0 - q)
-    settled = np.where(denom > 0, g * q / np.maximum(denom, 1e-12), ties.trust[cross])
-    if 0 < d < 1 and 0 < n.tie_loss_trust < n.initial_trust:
-        life = np.log(n.tie_loss_trust / n.initial_trust) / np.log(1.0 - d)  # weeks
-        renewal = n.initial_trust * (1.0 - d) ** (rng.random(cross.size) * life)
-        settled = np.where(settled < 2 * n.tie_loss_trust, renewal, settled)
-    ties.trust[cross] = np.maximum(settled, n.tie_loss_trust)
-    team = np.flatnonzero(ties.layer == WITHIN)
-    lv = 1.0 - (1.0 - leave[ties.u[team]]) * (1.0 - leave[ties.v[team]])
-    denom = lv + g * (1.0 - lv)
-    gap = (1.0 - n.team_trust) * np.where(denom > 0, lv / np.maximum(denom, 1e-12), 1.0)
-    ties.trust[team] = 1.0 - gap
-
-
 class TieDynamics:
     """Weekly tie change, with the usual state of the place it keeps in balance.
 
@@ -71,14 +37,35 @@ class TieDynamics:
         pop: the practitioners.
         ties: their ties at the start.
         n: network parameters.
+
+    A week is two compiled passes around the draws whose number depends on the first:
+    trust, losses, who looks for a replacement and who makes a new contact; then the
+    partners. Draws, their order and the order of operations are those of the array
+    code this replaced, so results are bit-identical.
     """
 
     def __init__(self, pop: Population, ties: TieTable, n: NetworkParameters) -> None:
         self.pop, self.ties, self.n = pop, ties, n
         self.usual_degree = cross_degree(ties, pop.size)  # a post's usual contacts
         self.spanning = spans(pop)
-        self.usual_activity: np.ndarray | None = None  # [L] share active in week 0
-        self.staff = np.maximum(np.bincount(pop.locality, minlength=len(pop.locality_names)), 1)
+        n_loc = len(pop.locality_names)
+        self.usual_activity = np.zeros(n_loc)  # [L] share active in week 0
+        self.weeks = 0
+        self.staff = np.maximum(np.bincount(pop.locality, minlength=n_loc), 1)
+        self.by_locality = locality_index(pop)  # rows sorted by locality, starts, sizes
+        self.rates = np.array(
+            [
+                n.trust_growth,
+                n.trust_decay,
+                n.tie_loss_trust,
+                n.tie_replacement,
+                n.tie_formation,
+                n.colocation_tie_formation,
+                n.joint_work_tie_formation,
+                n.cross_locality_share,
+            ],
+            dtype=float,
+        )
 
     def step(
         self,
@@ -88,62 +75,133 @@ class TieDynamics:
         replacement_rng: np.random.Generator,
     ) -> None:
         """One week of trust change, tie loss, replacement and new ties (rates per week)."""
-        t, n, pop = self.ties, self.n, self.pop
-        active = performed.any(axis=1)
-        # Teams work together every week; cross-boundary ties interact through joint
-        # work (both performed) or a shared base (both reached). Lost ties stay at 0.
-        cross = t.cross_index()
-        based = primitives.shared_base(exposure)
-        cu, cv = t.u[cross], t.v[cross]
-        grow = t.layer == WITHIN
-        grow[cross] = (active[cu] & active[cv]) | (based[cu] & based[cv])
-        t.trust += np.where(grow, n.trust_growth * (1.0 - t.trust), -n.trust_decay * t.trust)
-        ct = t.trust[cross]
-        t.lose_at(cross[ct < n.tie_loss_trust])
-        ru, rv = self._replace(replacement_rng)
-        # Co-located staff and champions, and joint work above the usual, make new contacts.
-        activity = np.bincount(pop.locality, weights=active, minlength=self.staff.size)
-        activity = activity / self.staff
-        if self.usual_activity is None:
-            self.usual_activity = activity
-        extra = np.maximum(activity - self.usual_activity, 0.0) / np.maximum(activity, 1e-12)
-        rate = (
-            n.tie_formation
-            + n.colocation_tie_formation * primitives.brokering(exposure)
-            + n.joint_work_tie_formation * active * extra[pop.locality]
+        t, pop = self.ties, self.pop
+        looking = replacement_rng.random(pop.size)
+        forming = rng.random(pop.size)
+        lost, src, pool, formers = _change_and_look(
+            (t.u, t.v, t.trust, t.layer),
+            (performed, primitives.shared_base(exposure), primitives.brokering(exposure)),
+            (self.usual_degree, self.usual_activity, self.weeks == 0, self.staff, pop.locality),
+            self.rates,
+            looking,
+            forming,
         )
-        forms = rng.random(pop.size) < np.minimum(rate, 1.0)
-        u, v = cross_boundary_candidates(pop, forms.astype(np.int64), rng)
+        t.lost_in_place(lost)
+        self.weeks += 1
+        # Replacement: whether each looks away, then home partners, then away partners.
+        partners = replacement_rng.random(2 * src.size) if src.size else looking[:0]
+        u, v = _partners(
+            (src, pool, partners, self.spanning, self.rates[7]),
+            (formers, rng.random(formers.size), *self.by_locality),
+            (pop.locality, pop.organisation, self.staff.size),
+        )
         # One addition for replaced and new contacts: each addition copies the tie arrays.
-        t.add(np.concatenate([ru, u]), np.concatenate([rv, v]), n.initial_trust, CROSS)
+        t.add(u, v, self.n.initial_trust, CROSS)
 
-    def _replace(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Practitioners short of their usual contacts pair up with others who are short;
-        returns the new pairs (u, v), added with the week's other new ties."""
-        pop, n = self.pop, self.n
-        short = np.maximum(self.usual_degree - cross_degree(self.ties, pop.size), 0)
-        looking = rng.random(pop.size) < np.minimum(n.tie_replacement * short, 1.0)
-        src = np.flatnonzero(looking)
-        if src.size == 0:
-            return src, src
-        pool = np.flatnonzero(short > 0)
-        away = self.spanning[src] & (rng.random(src.size) < n.cross_locality_share)
-        # Partners at home: a random short practitioner of the same locality.
-        order = pool[np.argsort(pop.locality[pool], kind="stable")]
-        sizes = np.bincount(pop.locality[order], minlength=self.staff.size)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        home = src[~away]
-        loc = pop.locality[home]
-        pick = starts[loc] + np.floor(rng.random(home.size) * sizes[loc]).astype(np.int64)
-        ok = sizes[loc] > 0
-        hu, hv = home[ok], order[np.minimum(pick[ok], max(order.size - 1, 0))]
-        keep = pop.organisation[hu] != pop.organisation[hv]
-        # Partners away: any short practitioner of another organisation and locality.
-        au = src[away]
-        av = pool[np.floor(rng.random(au.size) * pool.size).astype(np.int64)]
-        keep_away = (pop.locality[au] != pop.locality[av]) & (
-            pop.organisation[au] != pop.organisation[av]
+
+@numba.njit(cache=True)
+def _change_and_look(ties, behaviour, usual, rates, looking, forming):
+    """Trust growth and decay, loss of weak cross-boundary ties (in place; returns how
+    many), then who looks for a replacement contact (rows), the practitioners short of
+    contacts (rows) and who makes a new contact (rows)."""
+    u, v, trust, layer = ties
+    performed, based, brokering = behaviour
+    usual_degree, usual_activity, first, staff, locality = usual
+    growth, decay, loss, replacement = rates[0], rates[1], rates[2], rates[3]
+    n = performed.shape[0]
+    active = np.zeros(n, np.bool_)
+    for i in range(n):
+        for b in range(performed.shape[1]):
+            active[i] = active[i] or performed[i, b]
+    # Teams work together every week; cross-boundary ties interact through joint
+    # work (both performed) or a shared base (both reached). Lost ties stay at 0.
+    degree = np.zeros(n, np.int64)
+    lost = 0
+    for e in range(u.size):
+        a, z = u[e], v[e]
+        grow = layer[e] == WITHIN or (
+            layer[e] == CROSS and ((active[a] and active[z]) or (based[a] and based[z]))
         )
-        u = np.concatenate([hu[keep], au[keep_away]])
-        v = np.concatenate([hv[keep], av[keep_away]])
-        return u, v
+        trust[e] += growth * (1.0 - trust[e]) if grow else -decay * trust[e]
+        if layer[e] == CROSS:
+            if trust[e] < loss:
+                layer[e], trust[e] = LOST, 0.0
+                lost += 1
+            else:
+                degree[a] += 1
+                degree[z] += 1
+    short = np.maximum(usual_degree - degree, 0)
+    src = np.flatnonzero(looking < np.minimum(replacement * short, 1.0))
+    # Co-located staff and champions, and joint work above the usual, make new contacts.
+    activity = np.zeros(staff.size)
+    for i in range(n):
+        activity[locality[i]] += 1.0 if active[i] else 0.0
+    activity = activity / staff
+    if first:
+        usual_activity[:] = activity
+    extra = np.maximum(activity - usual_activity, 0.0) / np.maximum(activity, 1e-12)
+    forms = np.zeros(n, np.bool_)
+    for i in range(n):
+        rate = rates[4] + rates[5] * brokering[i]
+        rate = rate + (rates[6] * (1.0 if active[i] else 0.0)) * extra[locality[i]]
+        forms[i] = forming[i] < min(rate, 1.0)
+    return lost, src, np.flatnonzero(short > 0), np.flatnonzero(forms)
+
+
+@numba.njit(cache=True)
+def _partners(replacing, forming, place):
+    """New cross-boundary pairs (u, v): replacements (home, then away), then new contacts.
+
+    A practitioner short of contacts pairs with another who is short: at home a random
+    one of the same locality, away (staff of spanning organisations, a share
+    ``cross_locality_share``) any, kept when of another organisation (and, away, another
+    locality). A new contact is a random practitioner of the same locality, kept when
+    of another organisation."""
+    src, pool, draws, spanning, away_share = replacing
+    formers, draws_forming, order, starts, sizes = forming
+    locality, organisation, n_loc = place
+    m = src.size
+    away = np.zeros(m, np.bool_)
+    for q in range(m):
+        away[q] = spanning[src[q]] and draws[q] < away_share
+    # Partners at home: a random short practitioner of the same locality.
+    short_order = pool[np.argsort(locality[pool], kind="mergesort")]
+    short_sizes = np.zeros(n_loc, np.int64)
+    for r in short_order:
+        short_sizes[locality[r]] += 1
+    short_starts = np.zeros(n_loc, np.int64)
+    short_starts[1:] = np.cumsum(short_sizes)[:-1]
+    out_u = np.empty(m + formers.size, np.int64)
+    out_v = np.empty(m + formers.size, np.int64)
+    k, d = 0, m
+    for q in range(m):
+        if away[q]:
+            continue
+        a = src[q]
+        size = short_sizes[locality[a]]
+        pick = short_starts[locality[a]] + np.int64(np.floor(draws[d] * size))
+        d += 1
+        if size > 0:
+            z = short_order[min(pick, max(short_order.size - 1, 0))]
+            if organisation[a] != organisation[z]:
+                out_u[k], out_v[k] = a, z
+                k += 1
+    # Partners away: any short practitioner of another organisation and locality.
+    for q in range(m):
+        if not away[q]:
+            continue
+        a = src[q]
+        z = pool[np.int64(np.floor(draws[d] * pool.size))]
+        d += 1
+        if locality[a] != locality[z] and organisation[a] != organisation[z]:
+            out_u[k], out_v[k] = a, z
+            k += 1
+    # New contacts (``network.cross_boundary_candidates``, one each).
+    for q in range(formers.size):
+        a = formers[q]
+        loc = locality[a]
+        z = order[starts[loc] + np.int64(np.floor(draws_forming[q] * sizes[loc]))]
+        if organisation[a] != organisation[z]:
+            out_u[k], out_v[k] = a, z
+            k += 1
+    return out_u[:k], out_v[:k]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from integration_sim.engine.network import CROSS, WITHIN, TieTable
+from integration_sim.engine.network import CROSS, LOST, WITHIN, TieTable
 from integration_sim.engine.state import Population
 
 
@@ -25,20 +26,56 @@ def step_turnover(
     the leavers move to another post that changed hands the same week (another
     organisation or locality) and take their capability and habit with them.
     """
-    leave = rng.random(pop.size) < leave_probability
-    pop.tenure += 1
-    if not leave.any():
+    leave, rows = _leavers(rng.random(pop.size), leave_probability, pop.tenure)
+    if rows.size == 0:
         return leave
     carried = _movers(pop, leave, movers, movers_rng) if movers > 0 and movers_rng else None
-    pop.reset(leave)
+    pop.reset(rows)
     if carried is not None:
         to, capability, habit = carried
         pop.capability[to] = np.maximum(capability, pop.base_capability[to])
         pop.habit[to] = np.where(pop.eligible[to], habit, 0.0)
-    touched = ties.ties_of(np.flatnonzero(leave))
-    ties.trust[touched[ties.layer[touched] == WITHIN]] = team_trust
-    ties.lose_at(touched[ties.layer[touched] == CROSS])
+    indptr, _, perm, u, v, structure = ties.adjacency()
+    lost = _new_colleagues(indptr, perm, u, v, structure, ties.layer, ties.trust, rows, team_trust)
+    ties.lost_in_place(lost)
     return leave
+
+
+@numba.njit(cache=True)
+def _leavers(draws, probability, tenure):
+    """Who leaves this week (bool [N] and rows); everyone's tenure grows by a week."""
+    leave = draws < probability
+    for i in range(tenure.size):
+        tenure[i] += 1
+    return leave, np.flatnonzero(leave)
+
+
+@numba.njit(cache=True)
+def _new_colleagues(indptr, perm, u, v, structure, layer, trust, rows, team_trust):
+    """Team ties of the posts ``rows`` go back to ``team_trust``, their cross-boundary ties
+    are lost (in place: layer ``LOST``, trust 0); returns how many ties were lost."""
+    lost = 0
+    mark = np.zeros(indptr.size - 1, np.bool_)
+    for r in rows:
+        mark[r] = True
+    for r in rows:
+        for s in range(indptr[r], indptr[r + 1]):
+            lost += _join(perm[s], layer, trust, team_trust)
+    for e in range(structure, u.size):
+        if mark[u[e]] or mark[v[e]]:
+            lost += _join(e, layer, trust, team_trust)
+    return lost
+
+
+@numba.njit(cache=True, inline="always")
+def _join(t, layer, trust, team_trust):
+    """Tie ``t`` of a post that changed hands; 1 if it was lost now, else 0."""
+    if layer[t] == WITHIN:
+        trust[t] = team_trust
+    elif layer[t] == CROSS:
+        layer[t], trust[t] = LOST, 0.0
+        return 1
+    return 0
 
 
 def _movers(
