@@ -26,7 +26,6 @@ import platform
 import resource
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests"))
 
+from checkout import harness, timed_compare, unpack  # noqa: E402
 from engine_rate import CORE_ONLY  # noqa: E402
 from oracle import oracle_from_engine  # noqa: E402
 from scaled_place import scaled_scenario  # noqa: E402
@@ -45,35 +45,16 @@ from integration_sim.engine.model import IntegrationModel  # noqa: E402
 
 BASELINE = "366e762"  # main before issue 13's speed-ups (the renovated layout, step 1)
 FLAGSHIP_STRATEGIES = ["pilot_scale_learn", "system_wide"]
-# One process per timing; single-threaded libraries, so a figure is per core.
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def unpack_baseline(folder: Path) -> Path:
     """The baseline commit's ``src`` folder (and its scenario files), unpacked from git."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "--format=tar", BASELINE, "src", "scenarios"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    tar = folder / "baseline.tar"
-    tar.write_bytes(archive)
-    with tarfile.open(tar) as t:
-        t.extractall(folder, filter="data")
-    return folder / "src"
+    return unpack(folder, BASELINE, ["src", "scenarios"])
 
 
 def rate(src: Path, case: str, *options: str) -> dict:
     """One timing from benchmarks/engine_rate.py for the package in ``src``."""
-    out = subprocess.run(
-        [sys.executable, str(HERE / "engine_rate.py"), str(src), case, *options],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        cwd=REPO,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return harness(HERE / "engine_rate.py", str(src), case, *options)
 
 
 def side_by_side(today: Path, base: Path | None, case: str, *options: str) -> dict:
@@ -116,25 +97,7 @@ def compare_time(workers: int) -> dict:
     from integration_sim import load_scenario, run
 
     scenario = load_scenario(REPO / "scenarios" / "pilot_vs_system_wide.yaml")
-    with tempfile.TemporaryDirectory() as tmp:
-        start, cpu = time.perf_counter(), _children_cpu()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "integration_sim",
-                "compare",
-                str(REPO / "scenarios" / "pilot_vs_system_wide.yaml"),
-                "-o",
-                str(Path(tmp) / "out"),
-                "--workers",
-                str(workers),
-            ],
-            check=True,
-            capture_output=True,
-            env=ENV,
-        )
-        total, total_cpu = time.perf_counter() - start, _children_cpu() - cpu
+    total, total_cpu = timed_compare(REPO / "src", workers)
     start, cpu = time.perf_counter(), _children_cpu() + time.process_time()
     run(scenario, workers=workers, progress=False)
     simulate = time.perf_counter() - start

@@ -53,6 +53,24 @@ def digests(case: str) -> dict[str, str]:
     return {"records": table_digest(results.records), "summary": table_digest(summary)}
 
 
+def tallies_digest() -> str:
+    """SHA-256 of the exact bits of a calibration run's tallies (example place, 104 weeks)."""
+    from integration_sim import load_scenario
+    from integration_sim.calibration.abc import run_tallies
+
+    scenario = load_scenario(ROOT / "scenarios/example_place.yaml", {"horizon_weeks": 104})
+    tallies = run_tallies(scenario, "colocation_pilot", seed=11)
+    h = hashlib.sha256()
+    for name, value in sorted(vars(tallies).items()):
+        h.update(name.encode())
+        if isinstance(value, np.ndarray):
+            h.update(str(value.shape).encode() + np.ascontiguousarray(value, np.float64).tobytes())
+        else:
+            h.update("\x1f".join(map(str, value)).encode())
+    return h.hexdigest()
+
+
 if __name__ == "__main__":
     for name in sys.argv[1:] or CASES:
         print(name, digests(name))
+    print("tallies", tallies_digest())

@@ -127,7 +127,8 @@ def test_cli_calibrate_bad_config_exits_2(tmp_path, capsys):
     cfg = write_yaml(tmp_path / "c.yaml", "scenario: s.yaml\nparameterz: {}\n")
     assert main(["calibrate", str(cfg), "--check"]) == 2
     err = capsys.readouterr().err
-    assert f"{cfg}:2: parameterz: unknown key" in err
+    assert f"{cfg}:2: parameterz: unknown key 'parameterz' (did you mean 'parameters'?" in err
+    assert "docs/calibration.md" in err
 
 
 def _yaml_scenario() -> str:

@@ -9,7 +9,7 @@ Print today's digests with ``python tests/golden.py``.
 from __future__ import annotations
 
 import pytest
-from golden import digests
+from golden import digests, tallies_digest
 
 EXPECTED = {
     "example_place": {
@@ -27,3 +27,11 @@ EXPECTED = {
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_results_are_bit_identical_to_the_recorded_digests(case):
     assert digests(case) == EXPECTED[case]
+
+
+# A calibration run's raw tallies (they are not in records or summary).
+EXPECTED_TALLIES = "9cb939100c3a301c2c9684db804e55384745271cc8d62700402a0e339e674f07"
+
+
+def test_tallies_are_bit_identical_to_the_recorded_digest():
+    assert tallies_digest() == EXPECTED_TALLIES

@@ -231,3 +231,28 @@ def test_collate_summarises_by_period_with_a_time_course(tmp_path):
     assert s["measurements"].tolist() == [1, 1, 2, 1, 1, 1]
     html = report_html(c)
     assert "over time" in html and "Pooled by relationship and period" in html
+
+
+def test_a_repeated_column_is_refused_not_silently_won(tmp_path, capsys):
+    # The second 'from' would otherwise replace the first for every row.
+    header = HEADER.replace("from,to,", "from,to,from,")
+    row = GOOD[0].replace(
+        "adult_social_care,acute_trust,", "adult_social_care,acute_trust,housing,"
+    )
+    bad = write(tmp_path, "dup.csv", [row], header=header)
+    assert main(["pinpoint", "collate", str(bad), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: row 1, column 'from': column appears 2 times; keep one" in err
+    assert "Traceback" not in err
+
+
+def test_an_oversized_measurement_file_is_refused_before_reading(tmp_path, capsys, monkeypatch):
+    from integration_sim.calibration import measurements
+
+    path = write(tmp_path, "big.csv", GOOD * 50)
+    monkeypatch.setattr(measurements, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    assert main(["pinpoint", "collate", str(path), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: file is larger than" in err and "is it the right file?" in err
+    monkeypatch.setattr(measurements, "MAX_FILE_BYTES", path.stat().st_size)
+    assert len(read_measurements(path)) == 200  # at the limit it is read

@@ -62,6 +62,32 @@ def test_bad_experiment_exits_2_with_location(tmp_path, capsys, old, new, expect
     assert expected in err
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "samples: 16",
+            "sampels: 16",
+            "bad.yaml:3: sampels: unknown key 'sampels' (did you mean 'samples'?",
+        ),
+        (
+            "{path: x2, bounds: [-3, 3]}",
+            "{path: x2, bound: [-3, 3]}",
+            "bad.yaml:7: parameters.1.bound: unknown key 'bound' (did you mean 'bounds'?",
+        ),
+        (
+            "outputs: [y]",
+            "outputs: [y]\nzzz: 1",
+            "bad.yaml:10: zzz: unknown key 'zzz' (check the spelling;",
+        ),
+    ],
+)
+def test_misspelt_experiment_key_gets_did_you_mean_and_line(tmp_path, capsys, old, new, expected):
+    err = _cli_error(tmp_path, capsys, GOOD.replace(old, new))
+    assert expected in err
+    assert "docs/sensitivity.md" in err and "integration-sim schema" not in err
+
+
 def test_not_yaml_exits_2(tmp_path, capsys):
     assert "bad.yaml:2: not valid YAML" in _cli_error(tmp_path, capsys, "name: t\n  bad: [\n")
 

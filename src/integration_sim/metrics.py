@@ -49,6 +49,10 @@ class RunView:
         horizon: weeks in the run.
         funding_end: week (exclusive) the last paid intervention stops, or None.
         first_localities: localities reached by the strategy's earliest interventions.
+
+    The whole-system and per-locality series are NumPy arrays over the recorded
+    weeks; means and sums skip missing values exactly as pandas does (NaN
+    filled with zero, the sum over the count), so summaries keep their bits.
     """
 
     def __init__(
@@ -58,23 +62,20 @@ class RunView:
         funding_end: int | None,
         first_localities: list[str],
     ) -> None:
-        agg = records[(records["organisation_type"] == ALL) & (records["behaviour"] == ALL)]
-        self.wide = agg.pivot_table(
-            index="week",
-            columns=["metric", "locality"],
-            values="value",
-            observed=True,
-            dropna=False,
+        self.weeks, keys, grid = weekly_values(
+            records, ["metric", "locality"], organisation_type=ALL, behaviour=ALL
         )
+        self.series = {key: grid[:, j] for j, key in enumerate(keys)}
         self.records, self.horizon = records, horizon
         self.funding_end, self.first_localities = funding_end, list(first_localities)
-        self.index = self.wide[("integration_index", ALL)]
-        self.last = self.index.index.max() + 1 if len(self.index) else horizon
-        self.localities = [c for c in self.wide["integration_index"].columns if c != ALL]
+        weeks = pd.Index(self.weeks, name="week")
+        self.index = pd.Series(self.series[("integration_index", ALL)], index=weeks)
+        self.last = self.weeks.max() + 1 if len(self.weeks) else horizon
+        self.localities = [n for m, n in keys if m == "integration_index" and n != ALL]
 
     def window(self, metric: str, start: int, stop: int, locality: str = ALL) -> float:
         """Mean of a weekly metric over weeks [start, stop) (NaN when none were recorded)."""
-        return _window_mean(self.wide[(metric, locality)], start, stop)
+        return _window_mean(self.weeks, self.series[(metric, locality)], start, stop)
 
     def final(self, metric: str = "integration_index", locality: str = ALL) -> float:
         """Mean over the last ``SUMMARY_WINDOW`` recorded weeks."""
@@ -88,28 +89,103 @@ class RunView:
         """
         if sorted(localities) == sorted(self.localities):
             return self.window("integration_index", start, stop)
-        cases = self.wide["cases"][localities].sum(axis=1)
-        integrated = self.wide["integrated_cases"][localities].sum(axis=1)
-        return _window_mean(integrated / cases.where(cases > 0), start, stop)
+        cases = _row_sum([self.series[("cases", n)] for n in localities], len(self.weeks))
+        integrated = _row_sum(
+            [self.series[("integrated_cases", n)] for n in localities], len(self.weeks)
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            index = integrated / np.where(cases > 0, cases, np.nan)
+        return _window_mean(self.weeks, index, start, stop)
 
     def total(self, metric: str) -> float:
         """Sum over every recorded week, whole system."""
-        return float(self.wide[(metric, ALL)].sum())
+        return float(_skip_missing(self.series[(metric, ALL)]).sum())
 
     def behaviour_finals(self) -> dict[str, float]:
         """Final performance rate of each practitioner behaviour, whole system."""
-        r = self.records
-        perf = r[
-            (r["metric"] == "performance_rate")
-            & (r["locality"] == ALL)
-            & (r["organisation_type"] == ALL)
-        ]
+        weeks, names, rates = weekly_values(
+            self.records,
+            ["behaviour"],
+            metric="performance_rate",
+            locality=ALL,
+            organisation_type=ALL,
+        )
+        start = self.last - SUMMARY_WINDOW
         return {
-            PER_BEHAVIOUR.format(behaviour=b): _window_mean(
-                group.set_index("week")["value"], self.last - SUMMARY_WINDOW, self.last
-            )
-            for b, group in perf.groupby("behaviour", observed=True)
+            PER_BEHAVIOUR.format(behaviour=b): _window_mean(weeks, rates[:, j], start, self.last)
+            for j, b in enumerate(names)
         }
+
+
+def weekly_values(
+    records: pd.DataFrame, columns: list[str], **where: str
+) -> tuple[np.ndarray, list, np.ndarray]:
+    """Values by week and by combination of ``columns``, of the records whose labels are ``where``.
+
+    Returns the weeks [W] (ascending), the combinations seen (tuples, or labels
+    for one column; in category order) and the values [W, K], NaN where a week
+    has none: what ``pivot_table(index="week", columns=columns, values="value",
+    observed=True, dropna=False)`` gives when each cell has one record, as
+    records do, built from the label codes (pandas' generic grouping was most of
+    the cost of a small run's summary). Repeated cells (which ``pivot_table``
+    averages) and missing labels fall back to ``pivot_table``.
+    """
+    keep = np.ones(len(records), dtype=bool)
+    for name, label in where.items():
+        codes, names = _label_codes(records[name])
+        keep &= codes == (names.get_loc(label) if label in names else -2)
+    weeks, row = np.unique(records["week"].to_numpy()[keep], return_inverse=True)
+    key = np.zeros(len(row), dtype=np.int64)
+    labels = []
+    for name in columns:
+        codes, names = _label_codes(records[name])
+        key = key * len(names) + codes[keep]
+        labels.append(names)
+    combos, col = np.unique(key, return_inverse=True)
+    cell = row * len(combos) + col
+    if (len(cell) and np.bincount(cell).max() > 1) or (key < 0).any():
+        wide = records[keep].pivot_table(
+            index="week", columns=columns, values="value", observed=True, dropna=False
+        )
+        return wide.index.to_numpy(), list(wide.columns), wide.to_numpy(dtype=float)
+    grid = np.full((len(weeks), len(combos)), np.nan)
+    grid.ravel()[cell] = records["value"].to_numpy(dtype=float)[keep]
+    parts = []
+    for names in reversed(labels):
+        parts.insert(0, names[combos % len(names)])
+        combos = combos // len(names)
+    keys = list(zip(*parts, strict=True)) if len(parts) > 1 else list(parts[0])
+    return weeks, keys, grid
+
+
+def _label_codes(labels: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a label column and the labels they stand for, in category order."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return labels.cat.codes.to_numpy(dtype=np.int64), labels.cat.categories
+    codes, names = pd.factorize(labels, sort=True)
+    return codes.astype(np.int64), pd.Index(names)
+
+
+def _skip_missing(values: np.ndarray) -> np.ndarray:
+    """``values`` with NaN as zero, as pandas' sums and means skip them."""
+    missing = np.isnan(values)
+    return np.where(missing, 0.0, values) if missing.any() else values
+
+
+def _window_mean(weeks: np.ndarray, values: np.ndarray, start: int, stop: int) -> float:
+    """Mean over weeks [start, stop), skipping NaN (as ``Series.mean``); NaN if none."""
+    part = values[(weeks >= start) & (weeks < stop)]
+    count = len(part) - np.isnan(part).sum()
+    return float(_skip_missing(part).sum() / np.float64(count)) if count else float("nan")
+
+
+def _row_sum(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """Each week's sum over columns, added column by column, NaN as zero (as
+    ``DataFrame.sum(axis=1)`` adds them)."""
+    total = np.zeros(n) if not columns else _skip_missing(columns[0]).copy()
+    for col in columns[1:]:
+        total = total + _skip_missing(col)
+    return total
 
 
 @dataclass(frozen=True)
@@ -158,11 +234,6 @@ class Metric:
     def is_ratio(self) -> bool:
         """True for ratios of paired effects' medians."""
         return isinstance(self.compute, Ratio)
-
-
-def _window_mean(series: pd.Series, start: int, stop: int) -> float:
-    part = series[(series.index >= start) & (series.index < stop)]
-    return float(part.mean()) if len(part) else float("nan")
 
 
 def _equity(run: RunView) -> float:

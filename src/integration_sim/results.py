@@ -19,11 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from integration_sim import __version__
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.strategies import Intervention
-from integration_sim.engine.recorder import Tallies
+from integration_sim.engine.tallies import Tallies
 from integration_sim.errors import InputError
 from integration_sim.files import atomic_path, write_json, write_table
 
@@ -167,13 +168,36 @@ def _read_networks(path: Path) -> dict[str, NetworkSnapshot]:
     return out
 
 
+LABEL_COLUMNS = ("strategy", "locality", "organisation_type", "behaviour", "metric")
+
+
+def stack_records(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Runs' records one after another, label columns categorical with sorted categories.
+
+    Column by column: the label columns' codes are merged (categories sorted)
+    rather than concatenated as strings and converted back to categories.
+    """
+    if not frames:
+        return pd.concat(frames)  # raises, as concatenating nothing always has
+    out = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if col in LABEL_COLUMNS:
+            labels = [
+                p if isinstance(p.dtype, pd.CategoricalDtype) else p.astype("category")
+                for p in parts
+            ]
+            out[col] = union_categoricals(labels, sort_categories=True)
+        else:
+            out[col] = np.concatenate([p.to_numpy() for p in parts])
+    return pd.DataFrame(out)
+
+
 def collect(
     scenario: Scenario, results: list[RunResult], n_rep: int, started: datetime, workers: int
 ) -> Results:
     """One ``Results`` from finished runs (in order), with the job's provenance."""
-    records = pd.concat([r.records for r in results], ignore_index=True)
-    for col in ("strategy", "locality", "organisation_type", "behaviour", "metric"):
-        records[col] = records[col].astype("category")
+    records = stack_records([r.records for r in results])
     summary = pd.DataFrame(
         [
             {"strategy": r.strategy, "replicate": r.replicate, "seed": r.seed, **r.summary}

@@ -140,7 +140,7 @@ class SimulationModel:
 def run_tallies(scenario: Scenario, strategy: str | None, seed: int):
     """One run's tallies, skipping the weekly records and summary calibration does not use."""
     strategy = strategy or next(iter(scenario.strategies))
-    model = IntegrationModel(scenario, strategy, seed, tallies=True)
+    model = IntegrationModel(scenario, strategy, seed, tallies=True, records=False)
     try:
         model.run()
         return model.recorder.tallies.build()

@@ -7,6 +7,13 @@ behaviour, relationship, locality, kind and scale) over overlapping periods and
 their estimates are statistically incompatible: a two-sided test of equal
 proportions, rates or means gives p below :data:`CONFLICT_P`. Both are flagged,
 never silently dropped: deciding which to keep is the programme's call.
+
+In a large group (more than :data:`PAIRWISE_ROWS` rows measuring one thing)
+testing pairs stops being useful or affordable: hundreds of rows each conflict
+with hundreds of others. There each row is instead tested against the pooled
+estimate of every other locator's row over overlapping periods (the same rows
+the pairwise test would compare it with), which flags the rows that disagree
+with the rest, in time that grows with the rows (:mod:`.pooled_conflicts`).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from integration_sim.calibration.pooled_conflicts import against_pooled
 from integration_sim.files import write_table
 
 CONFLICT_P = 0.01
@@ -44,7 +52,8 @@ class Collated:
 
     @property
     def n_conflicts(self) -> int:
-        """Rows in conflict with at least one other locator's row."""
+        """Rows in conflict with at least one other locator's row (in a large group: with
+        the other locators' pooled estimate)."""
         return int((self.measurements["conflicts_with"] != "").sum())
 
     def write(self, out_dir: str | Path) -> list[Path]:
@@ -80,6 +89,10 @@ SCREEN = 1.0
 MAX_LISTED = 20
 """Conflicting rows listed per row at most; a row with more says "and more"."""
 
+PAIRWISE_ROWS = 60
+"""Groups of rows measuring one thing up to this size are tested pair by pair; larger
+groups row by row against the other locators' pooled estimate (module docstring)."""
+
 
 def _conflicts(df: pd.DataFrame) -> list[str]:
     """Each row's conflicting rows from other locators, in near-linear time.
@@ -91,18 +104,24 @@ def _conflicts(df: pd.DataFrame) -> list[str]:
     SCREEN x (se_a + se_b) <= sqrt(2) x SCREEN x sqrt(se_a^2 + se_b^2): a z of at
     most 1.41 (p >= 0.16), far from CONFLICT_P, so no conflict the exact tests would
     find is screened out (tests/test_collate_scale.py checks this against testing
-    every pair, small samples included). Each row
-    tests its candidates from the farthest estimate inwards and stops once it has
-    more than MAX_LISTED conflicts, so work grows with the rows, not the pairs.
-    Whether a row is in conflict at all is exact; only long lists are cut.
+    every pair, small samples included). Each row tests its candidates from the
+    farthest estimate inwards and stops once it has more than MAX_LISTED conflicts.
+    Whether a row is in conflict at all is exact; only long lists are cut. A row
+    that conflicts with nothing still tests every candidate, so the work can grow
+    with the square of a group's size: groups over PAIRWISE_ROWS rows are tested
+    against pooled estimates instead (:mod:`.pooled_conflicts`), in near-linear time.
     """
-    rows = df.to_dict("records")
+    rows = _Rows(df)
     se = standard_errors(df)
     est = df["estimate"].to_numpy(dtype=float)
     tested: dict[tuple[int, int], float] = {}
     out = [""] * len(df)
     for _, group in df[df["estimate"].notna()].groupby(KEY, dropna=False, sort=False):
         index = group.index.to_numpy()
+        if len(index) > PAIRWISE_ROWS:
+            for a, text in against_pooled(df.loc[index], CONFLICT_P).items():
+                out[a] = text
+            continue
         for a, candidates in _screened(index, est, se):
             found: list[tuple[int, str]] = []
             for b in candidates:
@@ -115,7 +134,19 @@ def _conflicts(df: pd.DataFrame) -> list[str]:
     return out
 
 
-def _pair_p(rows: list[dict], a: int, b: int, tested: dict[tuple[int, int], float]) -> float:
+class _Rows:
+    """Rows as dicts, made on first use: a large group never needs them."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.df, self.cache = df, {}
+
+    def __getitem__(self, i: int) -> dict:
+        if i not in self.cache:
+            self.cache[i] = self.df.loc[i].to_dict()
+        return self.cache[i]
+
+
+def _pair_p(rows: _Rows, a: int, b: int, tested: dict[tuple[int, int], float]) -> float:
     """p-value of a pair (1 when not comparable: same locator or periods apart), once."""
     key = (min(a, b), max(a, b))
     if key not in tested:

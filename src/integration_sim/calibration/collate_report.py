@@ -14,7 +14,13 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from integration_sim.calibration.collate import PERIOD, Collated, row_interval
+from integration_sim.calibration.collate import (
+    CONFLICT_P,
+    PAIRWISE_ROWS,
+    PERIOD,
+    Collated,
+    row_interval,
+)
 from integration_sim.calibration.format import WRITTEN_COLUMNS
 from integration_sim.calibration.html import esc, img, page, png_bytes, table
 from integration_sim.files import write_text
@@ -42,11 +48,19 @@ def report_html(collated: Collated, title: str = "Pinpoint collated measurements
             "<h2>Duplicates and conflicts</h2><p>Flagged rows are kept in the dataset; "
             "duplicates are left out of pooled estimates. A conflict means two locators' "
             "estimates of the same thing over overlapping periods differ more than chance "
-            "allows (p &lt; 0.01).</p>"
+            f"allows (p &lt; {CONFLICT_P:g}). Where more than {PAIRWISE_ROWS} rows measure "
+            "one thing, each row is instead compared with the other locators' rows over "
+            "overlapping periods, pooled, and the farthest of them are named.</p>"
         )
+        if len(flagged) > MAX_TABLE_ROWS:
+            parts.append(
+                f"<p>{len(flagged)} rows are flagged; the first {MAX_TABLE_ROWS} are shown. "
+                "Every row, with its duplicate_of and conflicts_with, is in "
+                "measurements.csv.</p>"
+            )
         parts.append(
             table(
-                flagged[
+                flagged.head(MAX_TABLE_ROWS)[
                     [
                         "measurement_id",
                         "locator",

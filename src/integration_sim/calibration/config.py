@@ -202,7 +202,8 @@ def load_config(path: str | Path, overrides: dict | None = None) -> Loaded:
     try:
         config = CalibrationConfig.model_validate(data)
     except ValidationError as exc:
-        raise validation_errors(exc, path, lines) from None
+        keys = "docs/calibration.md, The calibration config, lists every key"
+        raise validation_errors(exc, path, lines, CalibrationConfig, keys) from None
     scenario_path = _relative(path, config.scenario)
     scenario = load_scenario(scenario_path, overrides)
     check_target(scenario, scenario_path)  # a network target this place cannot reach

@@ -66,8 +66,19 @@ def read_measurements(
     return df
 
 
+MAX_FILE_BYTES = 50_000_000
+"""Largest measurement file read (about 500,000 rows, 2 GB of memory to collate); a
+programme's files are thousands of rows, so a larger one is most likely the wrong file."""
+
+
 def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[InputError]]:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB "
+                f"({path.stat().st_size / 1e6:,.0f} MB); is it the right file?",
+                file=path,
+            )
         text = path.read_text(encoding="utf-8-sig")  # tolerate Excel's byte-order mark
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
@@ -78,22 +89,7 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[Input
     if not header:
         raise MeasurementError("the file is empty; expected a header row", file=path, line=1)
     header = [h.strip() for h in header]
-    problems: list[InputError] = []
-    for col in header:
-        if col not in COLUMNS:
-            problems.append(
-                MeasurementError(
-                    f"unknown column (known columns: {', '.join(COLUMNS)})",
-                    file=path,
-                    line=1,
-                    field=col,
-                )
-            )
-    for col in REQUIRED:
-        if col not in header:
-            problems.append(
-                MeasurementError("required column is missing", file=path, line=1, field=col)
-            )
+    problems = _header_problems(path, header)
     if problems:
         raise InputErrors(problems)
     rows = []
@@ -116,6 +112,33 @@ def _read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[Input
             MeasurementError("no measurements: the file has only a header", file=path, line=1)
         )
     return rows, problems
+
+
+def _header_problems(path: Path, header: list[str]) -> list[InputError]:
+    """Unknown, repeated and missing columns of a measurement file's header."""
+    problems: list[InputError] = []
+    for col in header:
+        if col not in COLUMNS:
+            problems.append(
+                MeasurementError(
+                    f"unknown column (known columns: {', '.join(COLUMNS)})",
+                    file=path,
+                    line=1,
+                    field=col,
+                )
+            )
+    for col in sorted({c for c in header if header.count(c) > 1}):
+        problems.append(
+            MeasurementError(
+                f"column appears {header.count(col)} times; keep one", file=path, line=1, field=col
+            )
+        )
+    for col in REQUIRED:
+        if col not in header:
+            problems.append(
+                MeasurementError("required column is missing", file=path, line=1, field=col)
+            )
+    return problems
 
 
 def _cell(value: str) -> str:

@@ -190,15 +190,21 @@ def read_yaml(path: str | Path) -> tuple[dict[str, Any], str]:
     return data, text
 
 
+SCENARIO_KEYS = "`integration-sim schema` lists every key"
+"""Where a scenario file's keys are listed (other files name their own page)."""
+
+
 def validation_errors(
     exc: ValidationError,
     path: str | Path | None,
     lines: dict[tuple[str, ...], int],
     model: type[BaseModel] | None = None,
+    keys_listed_in: str = SCENARIO_KEYS,
 ) -> InputErrors:
     """Turn a pydantic ValidationError into InputErrors naming file, field and line, in
     plain words, echoing the bad value, with "did you mean" for a misspelt key
-    (``model``'s field names are the vocabulary)."""
+    (``model``'s field names are the vocabulary) and where the file's keys are listed
+    (``keys_listed_in``)."""
     vocabulary = field_names(model) if model is not None else set()
     errors = []
     for err in exc.errors():
@@ -217,18 +223,20 @@ def validation_errors(
         # Tagged-union errors put the tag in the location; drop it for the user.
         loc = tuple(p for p in loc if not p.startswith("function-") and p not in _STRATEGY_TAGS)
         field = ".".join(loc) if loc else None
-        msg = plain_message(err, loc[-1] if loc else "", vocabulary)
+        msg = plain_message(err, loc[-1] if loc else "", vocabulary, keys_listed_in)
         errors.append(InputError(msg, file=path, field=field, line=_nearest_line(loc, lines)))
     return InputErrors(errors)
 
 
-def plain_message(err: dict[str, Any], key: str, vocabulary: set[str]) -> str:
+def plain_message(
+    err: dict[str, Any], key: str, vocabulary: set[str], keys_listed_in: str = SCENARIO_KEYS
+) -> str:
     """One pydantic error in an analyst's words, with the value that was given."""
     kind, msg, given = err["type"], err["msg"], err.get("input")
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(key, sorted(vocabulary), n=1, cutoff=0.75)
-        hint = f"did you mean {close[0]!r}?" if close else "check the spelling"
-        return f"unknown key {key!r} ({hint} `integration-sim schema` lists every key)"
+        hint = f"did you mean {close[0]!r}?" if close else "check the spelling;"
+        return f"unknown key {key!r} ({hint} {keys_listed_in})"
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_not_found":

@@ -43,6 +43,7 @@ class IntegrationModel(mesa.Model):
         strategy: name of the strategy to apply (default: the first).
         seed: run seed; split into independent named streams.
         tallies: also keep raw counts for observation models (calibration).
+        records: keep the weekly records (a run that needs only its tallies skips them).
 
     The validated scenario is ``self.spec``: from mesa 3.5 on, ``mesa.Model.scenario`` is
     mesa's own experiment description (its setter writes ``scenario.model``), so this model
@@ -50,7 +51,12 @@ class IntegrationModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Scenario, strategy: str | None = None, seed: int = 0, tallies: bool = False
+        self,
+        scenario: Scenario,
+        strategy: str | None = None,
+        seed: int = 0,
+        tallies: bool = False,
+        records: bool = True,
     ) -> None:
         self.streams = Streams(seed)
         self._weekly_streams: dict[str, np.random.Generator] | None = None
@@ -96,6 +102,7 @@ class IntegrationModel(mesa.Model):
             self.ties,
             organisations.pooling_rule(scenario),
             self.streams.rng("observation") if tallies else None,
+            weekly=records,
         )
 
     @property

@@ -1,19 +1,20 @@
-"""Weekly records (tidy) and raw tallies for observation models.
+"""Weekly records (tidy): what each recorded week is worth keeping, for summaries and charts.
 
 Each weekly series is declared once (:class:`WeeklySeries`: its metric name,
-its keys and how its values are read); the layout of keys (locality,
-organisation type, behaviour, metric) and each recorded week's vector of
-values both come from those declarations. The tidy DataFrame is built once at
-the end.
+its keys and where its values are in the week's state vector); the layout of
+keys (locality, organisation type, behaviour, metric) and each recorded week's
+row of values both come from those declarations. A week's sums over
+practitioners and ties are one compiled pass (:func:`_week_sums`), its rows
+go into one preallocated array, and the tidy DataFrame is built once at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -21,6 +22,9 @@ from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import Behaviour
 from integration_sim.engine.network import CROSS, TieTable
 from integration_sim.engine.state import Population
+from integration_sim.engine.tallies import Tallies, TallyBuilder
+
+__all__ = ["ALL", "RECORD_COLUMNS", "Recorder", "Tallies", "WeeklySeries"]
 
 ALL = "all"
 RECORD_COLUMNS = [
@@ -35,67 +39,114 @@ RECORD_COLUMNS = [
 ]
 
 
-@dataclass
-class Tallies:
-    """Raw counts per recorded week, for observation models (see docs/architecture.md)."""
-
-    weeks: list[int]
-    localities: list[str]
-    organisation_types: list[str]
-    behaviours: list[str]
-    encounters: np.ndarray  # [W, L, B, T, T] int
-    performed: np.ndarray  # [W, L, B, T, T] int
-    practitioners: np.ndarray  # [W, L, T]
-    ties: np.ndarray  # [W, L, T, T] cross-boundary ties, symmetric
-    pairs: np.ndarray  # [W, L, T, T] possible cross-organisation pairs
-    trust_sum: np.ndarray  # [W, L, T, T]
-    habit_sum: np.ndarray  # [W, L, B, T]
-    adopters: np.ndarray  # [W, L, B] practitioners who have ever performed
-    eligible: np.ndarray  # [W, L, B] practitioners who may perform it (type and role)
-
-
 @dataclass(frozen=True)
 class WeeklySeries:
-    """One recorded weekly series: its keys and how its values are read, declared together.
+    """One recorded weekly series: its keys and where its values are, declared together.
 
     ``keys`` are (locality, organisation type, behaviour) triples fixed when the
-    run starts; ``values`` reads this week's values, in the same order, from a
-    :class:`WeekState`. The layout of the records and each week's values both
-    come from the same declarations, so they cannot drift apart.
+    run starts; ``source`` gives, in the same order, each value's position in the
+    week's state vector (see :class:`StateLayout`). The layout of the records
+    and each week's values both come from the same declarations, so they cannot
+    drift apart.
     """
 
     metric: str
     keys: list[tuple[str, str, str]]
-    values: Callable[[WeekState], np.ndarray]
+    source: np.ndarray
+
+    def __post_init__(self) -> None:
+        if len(self.source) != len(self.keys):  # a declaration that disagrees with itself
+            raise AssertionError(
+                f"series {self.metric}: {len(self.source)} values, {len(self.keys)} keys"
+            )
 
 
-@dataclass
-class WeekState:
-    """This week's aggregates, computed once and read by every series."""
+class StateLayout:
+    """Names of the parts of a week's state vector, and where each one is.
 
-    rate_loc: np.ndarray  # [L, B] share of eligible practitioners performing
-    rate_type: np.ndarray  # [T, B]
-    rate_all: np.ndarray  # [B]
-    adopters_loc: np.ndarray  # [L, B] practitioners in post who have ever performed it
-    by_locality: dict[str, tuple[np.ndarray, float]]  # metric -> (per locality [L], whole system)
-    pooling: np.ndarray  # [O] each organisation's pooling state (0/1)
+    Parts are added in the order the week's state is concatenated; ``at(name)``
+    gives the flat positions of a part (or of a slice of it, e.g. one behaviour's
+    column), which series declarations use as their ``source``.
+    """
+
+    def __init__(self, parts: list[tuple[str, tuple[int, ...]]]) -> None:
+        self.names = [name for name, _ in parts]
+        self.offset: dict[str, int] = {}
+        self.shape = dict(parts)
+        self.size_of = {name: int(np.prod(shape)) for name, shape in parts}
+        size = 0
+        for name, _ in parts:
+            self.offset[name] = size
+            size += self.size_of[name]
+        self.size = size
+
+    def fill(self, state: np.ndarray, name: str, values: np.ndarray, total: Any = None) -> None:
+        """Write part ``name`` of ``state``: its values, then its whole-system ``total`` if given."""
+        start, n = self.offset[name], values.size
+        if n + (total is not None) != self.size_of[name]:  # disagrees with the layout
+            raise AssertionError(f"state part {name}: {n} values, shape {self.shape[name]}")
+        state[start : start + n] = values.ravel()
+        if total is not None:
+            state[start + n] = total
+
+    def at(self, name: str, index: Any = ...) -> np.ndarray:
+        """Flat positions of ``part[index]`` in the state vector."""
+        positions = np.arange(int(np.prod(self.shape[name]))).reshape(self.shape[name])
+        return np.atleast_1d(positions[index]).ravel() + self.offset[name]
 
 
-# Weekly series recorded per locality and for the whole system, in record order. Each
-# entry names the series once; the function gives (per locality [L], whole system).
-BY_LOCALITY: dict[str, Callable[[Any], tuple[Any, Any]]] = {
-    "integration_index": lambda w: (w.index, w.index_all),
-    "cases": lambda w: (w.cases.cases, w.cases.cases.sum()),
-    "integrated_cases": lambda w: (w.cases.integrated, w.cases.integrated.sum()),
-    "delay_days": lambda w: (w.cases.delay_days, w.cases.delay_days.sum()),
-    "emergency_admissions": lambda w: (w.cases.admissions, w.cases.admissions.sum()),
-    "care_cost": lambda w: (w.care, w.care.sum()),
-    "spend": lambda w: (w.exposure.spend, w.exposure.spend.sum()),
-    "cross_boundary_density": lambda w: w.density,
-    "mean_trust": lambda w: w.trust,
-    "capability": lambda w: (w.cap_loc, w.pop.capability.mean()),
-    "motivation": lambda w: (w.mot_loc, w.pop.motivation.mean()),
-}
+# Weekly series recorded per locality and for the whole system, in record order: each
+# is the state part of that name, [L] per locality followed by the whole system [1].
+BY_LOCALITY = [
+    "integration_index",
+    "cases",
+    "integrated_cases",
+    "delay_days",
+    "emergency_admissions",
+    "care_cost",
+    "spend",
+    "cross_boundary_density",
+    "mean_trust",
+    "capability",
+    "motivation",
+]
+
+
+@numba.njit(cache=True)
+def _week_sums(
+    locality, org_type, performed, ever, ability, motivation, u, layer, trust, n_loc, n_type
+):  # pragma: no cover - compiled
+    """This week's sums over practitioners (by locality and by type) and over cross ties.
+
+    Each sum adds in practitioner (or tie) order from zero, as the sparse group
+    products and weighted bincounts it replaces did, so the bits are the same.
+    """
+    n, n_beh = performed.shape
+    perf_loc = np.zeros((n_loc, n_beh))
+    perf_type = np.zeros((n_type, n_beh))
+    perf_all = np.zeros(n_beh)
+    ever_loc = np.zeros((n_loc, n_beh))
+    ability_loc = np.zeros(n_loc)
+    motivation_loc = np.zeros(n_loc)
+    for i in range(n):
+        loc, t = locality[i], org_type[i]
+        for b in range(n_beh):
+            if performed[i, b]:
+                perf_loc[loc, b] += 1.0
+                perf_type[t, b] += 1.0
+                perf_all[b] += 1.0
+            if ever[i, b]:
+                ever_loc[loc, b] += 1.0
+        ability_loc[loc] += ability[i]
+        motivation_loc[loc] += motivation[i]
+    ties = np.zeros(n_loc)
+    trust_sum = np.zeros(n_loc)
+    for k in range(layer.shape[0]):
+        if layer[k] == CROSS:
+            loc = locality[u[k]]
+            ties[loc] += 1.0
+            trust_sum[loc] += trust[k]
+    return perf_loc, perf_type, perf_all, ever_loc, ability_loc, motivation_loc, ties, trust_sum
 
 
 class Recorder:
@@ -107,6 +158,8 @@ class Recorder:
         ties: the tie table; read, never changed.
         pooling_rule: the organisation-level behaviour (budget pooling), if any.
         tally_rng: random stream for tallies' partner draws; tallies are kept only if given.
+        weekly: keep the weekly records (a run that needs only its tallies, as a
+            calibration's, skips them).
     """
 
     def __init__(
@@ -116,24 +169,26 @@ class Recorder:
         ties: TieTable,
         pooling_rule: Behaviour | None = None,
         tally_rng: np.random.Generator | None = None,
+        weekly: bool = True,
     ) -> None:
         self.pop, self.ties = pop, ties
         self.costs = scenario.drivers.costs
         self.every = scenario.record_every
         self.horizon = scenario.horizon_weeks
+        self.weekly = weekly
         self.locs, self.types, self.behs = pop.locality_names, pop.type_names, pop.behaviour_names
         L, T = len(self.locs), len(self.types)
-        self.g_loc = pop.group_matrix(pop.locality, L)
-        self.g_type = pop.group_matrix(pop.organisation_type, T)
+        # Group of each practitioner as the run starts (posts keep their place and type).
+        self.locality = pop.locality.astype(np.int64)
+        self.org_type = pop.organisation_type.astype(np.int64)
         elig = pop.eligible.astype(float)
-        self.elig_loc, self.elig_type, self.elig_all = (
-            self.g_loc @ elig,
-            self.g_type @ elig,
-            elig.sum(axis=0),
-        )
+        self.elig_loc = pop.group_matrix(pop.locality, L) @ elig
+        self.elig_type = pop.group_matrix(pop.organisation_type, T) @ elig
+        self.elig_all = elig.sum(axis=0)
         self.staff_loc = np.bincount(pop.locality, minlength=L).astype(float)
         self.cross_pairs = self._cross_pairs()
         self.org_types = np.array([pop.type_names.index(o.type) for o in pop.organisations])
+        self.orgs_of_type = np.bincount(self.org_types, minlength=T).astype(float)
         self.pooling_types = [
             t
             for t in range(T)
@@ -141,11 +196,20 @@ class Recorder:
             and self.types[t] in pooling_rule.performers
             and (self.org_types == t).any()
         ]
+        self.layout = self._layout()
         self.series = self._declare()
         self.keys = [(*key, s.metric) for s in self.series for key in s.keys]
+        self.gather = np.concatenate([s.source for s in self.series]).astype(np.int64)
         self.weeks: list[int] = []
-        self.values: list[np.ndarray] = []
-        self.tallies = _TallyBuilder(scenario, pop, ties, tally_rng) if tally_rng else None
+        self.rows = np.zeros((self._weeks_recorded(), len(self.keys)))
+        self.tallies = TallyBuilder(scenario, pop, ties, tally_rng) if tally_rng else None
+
+    def _weeks_recorded(self) -> int:
+        """Recorded weeks in a run to the horizon (the array grows if a run goes on)."""
+        return sum(1 for w in range(self.horizon) if self._recorded(w))
+
+    def _recorded(self, week: int) -> bool:
+        return week % self.every == 0 or week == self.horizon - 1
 
     def _cross_pairs(self) -> np.ndarray:
         """Possible cross-organisation pairs per locality [L]."""
@@ -156,20 +220,28 @@ class Recorder:
         same = (per_unit.astype(float) ** 2).sum(axis=0)
         return (self.staff_loc**2 - same) / 2.0
 
+    def _layout(self) -> StateLayout:
+        """The parts of a week's state vector, in the order :meth:`_week_state` joins them."""
+        L, T, B = len(self.locs), len(self.types), len(self.behs)
+        parts = [("rate_loc", (L, B)), ("rate_type", (T, B)), ("rate_all", (B,))]
+        parts += [("adopters_loc", (L, B)), ("adopters_all", (B,))]
+        parts += [(metric, (L + 1,)) for metric in BY_LOCALITY]
+        parts.append(("pooling", (len(self.pooling_types),)))
+        return StateLayout(parts)
+
     def _declare(self) -> list[WeeklySeries]:
         """Every weekly series of this run, in record order."""
-        out = []
+        at, out = self.layout.at, []
         for b, name in enumerate(self.behs):
             eligible = self.elig_type[:, b] > 0
             keys = [(loc, ALL, name) for loc in self.locs]
             keys += [(ALL, t, name) for t, ok in zip(self.types, eligible, strict=True) if ok]
+            source = [at("rate_loc", (slice(None), b)), at("rate_type", (eligible, b))]
             out.append(
                 WeeklySeries(
                     "performance_rate",
                     [*keys, (ALL, ALL, name)],
-                    lambda w, b=b, ok=eligible: np.concatenate(
-                        [w.rate_loc[:, b], w.rate_type[ok, b], [w.rate_all[b]]]
-                    ),
+                    np.concatenate([*source, at("rate_all", b)]),
                 )
             )
         for b, name in enumerate(self.behs):
@@ -178,23 +250,17 @@ class Recorder:
                 WeeklySeries(
                     "adopters",
                     [*((loc, ALL, name) for loc in self.locs), (ALL, ALL, name)],
-                    lambda w, b=b: np.append(w.adopters_loc[:, b], w.adopters_loc[:, b].sum()),
+                    np.concatenate([at("adopters_loc", (slice(None), b)), at("adopters_all", b)]),
                 )
             )
         for metric in BY_LOCALITY:
             out.append(
-                WeeklySeries(
-                    metric,
-                    [(loc, ALL, ALL) for loc in [*self.locs, ALL]],
-                    lambda w, m=metric: np.append(*w.by_locality[m]),
-                )
+                WeeklySeries(metric, [(loc, ALL, ALL) for loc in [*self.locs, ALL]], at(metric))
             )
-        for t in self.pooling_types:
+        for i, t in enumerate(self.pooling_types):
             out.append(
                 WeeklySeries(
-                    "budget_pooling",
-                    [(ALL, self.types[t], "budget_pooling")],
-                    lambda w, t=t: np.array([w.pooling[self.org_types == t].mean()]),
+                    "budget_pooling", [(ALL, self.types[t], "budget_pooling")], at("pooling", i)
                 )
             )
         return out
@@ -215,197 +281,94 @@ class Recorder:
         """
         if self.tallies is not None:
             self.tallies.add_encounters(encountered, performed)
-        if week % self.every and week != self.horizon - 1:
+        if not self._recorded(week):
             return
-        state = self._week_state(performed, cases, exposure, pooling)
-        parts = []
-        for s in self.series:
-            values = np.asarray(s.values(state), dtype=float)
-            if values.shape != (len(s.keys),):  # a declaration that disagrees with itself
-                raise AssertionError(
-                    f"series {s.metric}: {values.shape} values, {len(s.keys)} keys"
-                )
-            parts.append(values)
-        self.weeks.append(week)
-        self.values.append(np.concatenate(parts))
+        if self.weekly:
+            if len(self.weeks) == len(self.rows):
+                self.rows = np.concatenate([self.rows, np.zeros_like(self.rows[:1])])
+            state = self._week_state(performed, cases, exposure, pooling)
+            self.rows[len(self.weeks)] = state[self.gather]
+            self.weeks.append(week)
         if self.tallies is not None:
             self.tallies.add_state(week)
 
-    def _week_state(self, performed: np.ndarray, cases, exposure, pooling) -> WeekState:
-        pop = self.pop
-        perf = performed.astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate_loc = (self.g_loc @ perf) / self.elig_loc
-            rate_type = (self.g_type @ perf) / self.elig_type
-            rate_all = perf.sum(axis=0) / self.elig_all
-            index = cases.integrated / cases.cases
-            index_all = cases.integrated.sum() / cases.cases.sum() if cases.cases.sum() else np.nan
+    def _week_state(self, performed: np.ndarray, cases, exposure, pooling) -> np.ndarray:
+        """This week's state vector (parts in the order of :meth:`_layout`)."""
+        pop, ties = self.pop, self.ties
+        perf_loc, perf_type, perf_all, ever_loc, cap_sum, mot_sum, count, tsum = _week_sums(
+            self.locality,
+            self.org_type,
+            performed,
+            pop.ever,
+            pop.capability.mean(axis=1),
+            pop.motivation,
+            ties.u,
+            ties.layer,
+            ties.trust,
+            len(self.locs),
+            len(self.types),
+        )
         costs = self.costs
-        density, trust = self._tie_stats()
-        parts = SimpleNamespace(
-            pop=pop,
-            cases=cases,
-            exposure=exposure,
-            index=index,
-            index_all=index_all,
-            care=cases.delay_days * costs.delay_day + cases.admissions * costs.emergency_admission,
-            density=density,
-            trust=trust,
-            cap_loc=(self.g_loc @ pop.capability.mean(axis=1)) / self.staff_loc,
-            mot_loc=(self.g_loc @ pop.motivation) / self.staff_loc,
-        )
-        by_locality = {metric: read(parts) for metric, read in BY_LOCALITY.items()}
-        adopters_loc = self.g_loc @ pop.ever.astype(float)
-        return WeekState(
-            rate_loc, rate_type, rate_all, adopters_loc, by_locality, np.asarray(pooling, float)
-        )
-
-    def _tie_stats(self) -> tuple[tuple[np.ndarray, float], tuple[np.ndarray, float]]:
-        ties, pop = self.ties, self.pop
-        cross = ties.layer == CROSS
-        loc = pop.locality[ties.u[cross]]
-        L = len(self.locs)
-        count = np.bincount(loc, minlength=L).astype(float)
-        tsum = np.bincount(loc, weights=ties.trust[cross], minlength=L)
+        care = cases.delay_days * costs.delay_day + cases.admissions * costs.emergency_admission
+        state = np.empty(self.layout.size)
+        fill = functools.partial(self.layout.fill, state)
         with np.errstate(invalid="ignore", divide="ignore"):
-            density = (count / self.cross_pairs, count.sum() / self.cross_pairs.sum())
-            trust = (tsum / count, tsum.sum() / count.sum() if count.sum() else np.nan)
-        return density, trust
+            fill("rate_loc", perf_loc / self.elig_loc)
+            fill("rate_type", perf_type / self.elig_type)
+            fill("rate_all", perf_all / self.elig_all)
+            fill("adopters_loc", ever_loc)
+            fill("adopters_all", ever_loc.sum(axis=0))
+            n_cases, n_cross = cases.cases.sum(), count.sum()
+            all_index = cases.integrated.sum() / n_cases if n_cases else np.nan
+            fill("integration_index", cases.integrated / cases.cases, all_index)
+            for name, part in _summed_parts(cases, care, exposure).items():
+                fill(name, part, part.sum())
+            fill(
+                "cross_boundary_density", count / self.cross_pairs, n_cross / self.cross_pairs.sum()
+            )
+            fill("mean_trust", tsum / count, tsum.sum() / n_cross if n_cross else np.nan)
+            fill("capability", cap_sum / self.staff_loc, pop.capability.mean())
+            fill("motivation", mot_sum / self.staff_loc, pop.motivation.mean())
+        # Share of each pooling type's organisations pooling: sums of 0/1 are exact, so this
+        # is each type's mean to the bit.
+        pooled = np.bincount(self.org_types, np.asarray(pooling, float), len(self.types))
+        fill("pooling", pooled[self.pooling_types] / self.orgs_of_type[self.pooling_types])
+        return state
 
     def frame(self, replicate: int, strategy: str) -> pd.DataFrame:
-        """All recorded weeks as a tidy DataFrame (see RECORD_COLUMNS)."""
-        values = np.vstack(self.values) if self.values else np.zeros((0, len(self.keys)))
-        n_weeks, n_keys = values.shape
-        keys = np.array(self.keys, dtype=object).reshape(n_keys, 4)
-        cat = pd.CategoricalDtype
-        df = pd.DataFrame(
-            {
-                "week": np.repeat(np.array(self.weeks, dtype=np.int32), n_keys),
-                "replicate": np.full(n_weeks * n_keys, replicate, dtype=np.int32),
-                "strategy": strategy,
-                "locality": np.tile(keys[:, 0], n_weeks),
-                "organisation_type": np.tile(keys[:, 1], n_weeks),
-                "behaviour": np.tile(keys[:, 2], n_weeks),
-                "metric": np.tile(keys[:, 3], n_weeks),
-                "value": values.ravel(),
-            }
-        )
-        for col in ("locality", "organisation_type", "behaviour", "metric"):
-            df[col] = df[col].astype(cat(sorted(set(df[col]))))
-        return df
+        """All recorded weeks as a tidy DataFrame (see RECORD_COLUMNS).
 
-
-class _TallyBuilder:
-    """Accumulates raw counts by locality, behaviour and the pair of organisation types."""
-
-    def __init__(
-        self, scenario: Scenario, pop: Population, ties: TieTable, rng: np.random.Generator
-    ) -> None:
-        self.pop, self.ties, self.rng = pop, ties, rng
-        L, B, T = len(pop.locality_names), len(pop.behaviour_names), len(pop.type_names)
-        self.shape = (L, B, T, T)
-        staff = np.zeros((L, T))
-        np.add.at(staff, (pop.locality, pop.organisation_type), 1)
-        self.staff = staff
-        self.pairs = self._pairs(pop, staff)
-        # Partner type drawn in proportion to partner-type staff in the locality.
-        weight = np.zeros((L, B, T))
-        for b, name in enumerate(pop.behaviour_names):
-            partners = [pop.type_names.index(t) for t in scenario.behaviours[name].partners]
-            weight[:, b, partners] = staff[:, partners]
-        self.cum = np.cumsum(weight, axis=2)
-        self.enc = np.zeros(self.shape, dtype=np.int64)
-        self.perf = np.zeros(self.shape, dtype=np.int64)
-        self.out: dict[str, list[np.ndarray]] = {
-            k: []
-            for k in (
-                "encounters",
-                "performed",
-                "practitioners",
-                "ties",
-                "pairs",
-                "trust_sum",
-                "habit_sum",
-                "adopters",
-                "eligible",
-            )
-        }
-        self.weeks: list[int] = []
-
-    @staticmethod
-    def _pairs(pop, staff: np.ndarray) -> np.ndarray:
-        """Possible cross-organisation pairs [L, T, T], each pair counted once.
-
-        Different types: n_a * n_c. Same type: pairs of practitioners of that
-        type in different organisations, (n_a^2 - sum over its organisations of n^2) / 2.
+        Label columns are categorical (categories sorted), built from each key's
+        codes: converting strings to categories row by row was most of the cost.
         """
-        L, T = staff.shape
-        pairs = staff[:, :, None] * staff[:, None, :]
-        per_org = np.zeros((L, len(pop.organisations)))
-        np.add.at(per_org, (pop.locality, pop.organisation), 1)
-        org_type = np.array([pop.type_names.index(o.type) for o in pop.organisations])
-        same_org = np.zeros((L, T))
-        np.add.at(same_org, (slice(None), org_type), per_org**2)
-        idx = np.arange(T)
-        pairs[:, idx, idx] = (staff**2 - same_org) / 2.0
-        return pairs
+        values = self.rows[: len(self.weeks)]
+        n_weeks, n_keys = values.shape
+        columns: dict[str, Any] = {
+            "week": np.repeat(np.array(self.weeks, dtype=np.int32), n_keys),
+            "replicate": np.full(n_weeks * n_keys, replicate, dtype=np.int32),
+            "strategy": _labels(np.zeros(n_weeks * n_keys, dtype=np.int64), [strategy]),
+        }
+        for j, col in enumerate(("locality", "organisation_type", "behaviour", "metric")):
+            names = sorted({key[j] for key in self.keys}) if n_weeks else []
+            code = {name: i for i, name in enumerate(names)}
+            codes = np.array([code[key[j]] for key in self.keys], dtype=np.int64)
+            columns[col] = _labels(np.tile(codes, n_weeks), names)
+        columns["value"] = values.ravel()
+        return pd.DataFrame(columns)
 
-    def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
-        pop = self.pop
-        rows, beh = np.nonzero(encountered)
-        loc = pop.locality[rows]
-        total = self.cum[loc, beh, -1]
-        u = self.rng.random(rows.size) * total
-        partner = (u[:, None] >= self.cum[loc, beh, :]).sum(axis=1)
-        ok = total > 0
-        L, B, T, _ = self.shape
-        flat = ((loc * B + beh) * T + pop.organisation_type[rows]) * T + np.minimum(partner, T - 1)
-        size = L * B * T * T
-        self.enc += np.bincount(flat[ok], minlength=size).reshape(self.shape)
-        self.perf += (
-            np.bincount(flat[ok], weights=performed[rows, beh][ok], minlength=size)
-            .astype(np.int64)
-            .reshape(self.shape)
-        )
 
-    def add_state(self, week: int) -> None:
-        pop, ties = self.pop, self.ties
-        L, B, T, _ = self.shape
-        self.out["encounters"].append(self.enc)
-        self.out["performed"].append(self.perf)
-        self.enc, self.perf = np.zeros(self.shape, np.int64), np.zeros(self.shape, np.int64)
-        self.out["practitioners"].append(self.staff.copy())
-        cross = ties.layer == CROSS
-        a, c = pop.organisation_type[ties.u[cross]], pop.organisation_type[ties.v[cross]]
-        loc = pop.locality[ties.u[cross]]
-        tie = np.zeros((L, T, T))
-        tr = np.zeros((L, T, T))
-        np.add.at(tie, (loc, a, c), 1)
-        np.add.at(tr, (loc, a, c), ties.trust[cross])
-        sym = lambda x: x + np.transpose(x, (0, 2, 1)) - x * np.eye(T)[None]  # noqa: E731
-        self.out["ties"].append(sym(tie))
-        self.out["trust_sum"].append(sym(tr))
-        self.out["pairs"].append(self.pairs)
-        hab = np.zeros((L, B, T))
-        for b in range(B):
-            np.add.at(hab[:, b, :], (pop.locality, pop.organisation_type), pop.habit[:, b])
-        self.out["habit_sum"].append(hab)
-        ever = np.zeros((L, B))
-        for b in range(B):
-            ever[:, b] = np.bincount(pop.locality, weights=pop.ever[:, b], minlength=L)
-        self.out["adopters"].append(ever)
-        elig = np.zeros((L, B))
-        np.add.at(elig, pop.locality, pop.eligible)
-        self.out["eligible"].append(elig)
-        self.weeks.append(week)
+def _labels(codes: np.ndarray, names: list[str]) -> pd.Categorical:
+    """A categorical column from codes into ``names`` (categories as pandas infers them)."""
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(names)))
 
-    def build(self) -> Tallies:
-        pop = self.pop
-        stack = {k: np.stack(v) if v else np.zeros((0,)) for k, v in self.out.items()}
-        return Tallies(
-            weeks=list(self.weeks),
-            localities=list(pop.locality_names),
-            organisation_types=list(pop.type_names),
-            behaviours=list(pop.behaviour_names),
-            **stack,
-        )
+
+def _summed_parts(cases, care: np.ndarray, exposure) -> dict[str, np.ndarray]:
+    """Per-locality series whose whole-system value is their sum, by metric."""
+    return {
+        "cases": cases.cases,
+        "integrated_cases": cases.integrated,
+        "delay_days": cases.delay_days,
+        "emergency_admissions": cases.admissions,
+        "care_cost": care,
+        "spend": exposure.spend,
+    }

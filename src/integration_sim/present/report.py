@@ -196,7 +196,7 @@ def network_chart(results: Any, strategies: list[str], labels: Mapping[str, str]
     every strategy, so one "before" panel serves them all. A strategy without a
     kept network is named in the caption rather than silently left out.
     """
-    from integration_sim.analysis.network import snapshot_graphs
+    from integration_sim.analysis.network import snapshot_graph
     from integration_sim.present.charts.network import network_before_after
 
     before, after, missing = None, {}, []
@@ -205,9 +205,9 @@ def network_chart(results: Any, strategies: list[str], labels: Mapping[str, str]
         if snapshot is None:
             missing.append(labels.get(name, name))
             continue
-        start, end = snapshot_graphs(snapshot)
-        before = before or start
-        after[f"After: {labels.get(name, name)}"] = end
+        # Common random numbers: one starting network serves every strategy, built once.
+        before = before or snapshot_graph(snapshot, "before")
+        after[f"After: {labels.get(name, name)}"] = snapshot_graph(snapshot, "after")
     if before is None:
         return None
     chart = network_before_after(

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from integration_sim.config.base import Finite, Positive, Strict
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
-from integration_sim.errors import FieldProblems, InputError, InputErrors
+from integration_sim.errors import FieldProblems, InputError
 from integration_sim.files import content_hash
 
 # A sweep larger than this would not finish on any machine this tool targets, and its
@@ -263,11 +263,8 @@ def parse_experiment(
     try:
         return Experiment.model_validate(data)
     except ValidationError as exc:
-        errors = validation_errors(exc, path, key_lines(text))
-        for err in errors.errors:
-            if err.message.startswith("unknown key"):
-                err.message = "unknown key (check the spelling; see docs/sensitivity.md)"
-        raise InputErrors(errors.errors) from None
+        keys = "docs/sensitivity.md, Experiment files, lists every key"
+        raise validation_errors(exc, path, key_lines(text), Experiment, keys) from None
 
 
 def load_experiment(path: str | Path) -> tuple[Experiment, str]:

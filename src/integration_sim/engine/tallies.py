@@ -1,0 +1,192 @@
+"""Raw tallies of a run for observation models: counts by locality, behaviour and type pair.
+
+Calibration compares these counts with field measurements (see
+docs/architecture.md); they are kept only when a run asks for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from integration_sim.config.scenario import Scenario
+from integration_sim.engine.network import CROSS, TieTable
+from integration_sim.engine.state import Population
+
+
+@dataclass
+class Tallies:
+    """Raw counts per recorded week, for observation models (see docs/architecture.md)."""
+
+    weeks: list[int]
+    localities: list[str]
+    organisation_types: list[str]
+    behaviours: list[str]
+    encounters: np.ndarray  # [W, L, B, T, T] int
+    performed: np.ndarray  # [W, L, B, T, T] int
+    practitioners: np.ndarray  # [W, L, T]
+    ties: np.ndarray  # [W, L, T, T] cross-boundary ties, symmetric
+    pairs: np.ndarray  # [W, L, T, T] possible cross-organisation pairs
+    trust_sum: np.ndarray  # [W, L, T, T]
+    habit_sum: np.ndarray  # [W, L, B, T]
+    adopters: np.ndarray  # [W, L, B] practitioners who have ever performed
+    eligible: np.ndarray  # [W, L, B] practitioners who may perform it (type and role)
+
+
+class TallyBuilder:
+    """Accumulates raw counts by locality, behaviour and the pair of organisation types."""
+
+    def __init__(
+        self, scenario: Scenario, pop: Population, ties: TieTable, rng: np.random.Generator
+    ) -> None:
+        self.pop, self.ties, self.rng = pop, ties, rng
+        L, B, T = len(pop.locality_names), len(pop.behaviour_names), len(pop.type_names)
+        self.shape = (L, B, T, T)
+        staff = np.zeros((L, T))
+        np.add.at(staff, (pop.locality, pop.organisation_type), 1)
+        self.staff = staff
+        self.pairs = self._pairs(pop, staff)
+        # Partner type drawn in proportion to partner-type staff in the locality.
+        weight = np.zeros((L, B, T))
+        for b, name in enumerate(pop.behaviour_names):
+            partners = [pop.type_names.index(t) for t in scenario.behaviours[name].partners]
+            weight[:, b, partners] = staff[:, partners]
+        self.cum = np.cumsum(weight, axis=2)
+        self.enc = np.zeros(self.shape, dtype=np.int64)
+        self.perf = np.zeros(self.shape, dtype=np.int64)
+        self.out: dict[str, list[np.ndarray]] = {
+            k: []
+            for k in (
+                "encounters",
+                "performed",
+                "practitioners",
+                "ties",
+                "pairs",
+                "trust_sum",
+                "habit_sum",
+                "adopters",
+                "eligible",
+            )
+        }
+        self.weeks: list[int] = []
+
+    @staticmethod
+    def _pairs(pop, staff: np.ndarray) -> np.ndarray:
+        """Possible cross-organisation pairs [L, T, T], each pair counted once.
+
+        Different types: n_a * n_c. Same type: pairs of practitioners of that
+        type in different organisations, (n_a^2 - sum over its organisations of n^2) / 2.
+        """
+        L, T = staff.shape
+        pairs = staff[:, :, None] * staff[:, None, :]
+        per_org = np.zeros((L, len(pop.organisations)))
+        np.add.at(per_org, (pop.locality, pop.organisation), 1)
+        org_type = np.array([pop.type_names.index(o.type) for o in pop.organisations])
+        same_org = np.zeros((L, T))
+        np.add.at(same_org, (slice(None), org_type), per_org**2)
+        idx = np.arange(T)
+        pairs[:, idx, idx] = (staff**2 - same_org) / 2.0
+        return pairs
+
+    def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
+        """Count this week's encounters and performances by the partner type drawn for each."""
+        rows, beh = np.nonzero(encountered)
+        draws = self.rng.random(rows.size)
+        _count_encounters(
+            rows, beh, draws, self.pop.locality, self.pop.organisation_type, performed, self.cum,
+            self.enc, self.perf,
+        )  # fmt: skip
+
+    def add_state(self, week: int) -> None:
+        """Close this recorded week: its counts, and the state of ties, habits and adoption."""
+        pop, ties = self.pop, self.ties
+        L, B, T, _ = self.shape
+        self.out["encounters"].append(self.enc)
+        self.out["performed"].append(self.perf)
+        self.enc, self.perf = np.zeros(self.shape, np.int64), np.zeros(self.shape, np.int64)
+        self.out["practitioners"].append(self.staff.copy())
+        tie, tr, hab, ever, elig = _state_sums(
+            pop.locality, pop.organisation_type, pop.habit, pop.ever, pop.eligible,
+            ties.u, ties.v, ties.layer, ties.trust, L, T,
+        )  # fmt: skip
+        sym = lambda x: x + np.transpose(x, (0, 2, 1)) - x * np.eye(T)[None]  # noqa: E731
+        self.out["ties"].append(sym(tie))
+        self.out["trust_sum"].append(sym(tr))
+        self.out["pairs"].append(self.pairs)
+        self.out["habit_sum"].append(hab)
+        self.out["adopters"].append(ever)
+        self.out["eligible"].append(elig)
+        self.weeks.append(week)
+
+    def build(self) -> Tallies:
+        pop = self.pop
+        stack = {k: np.stack(v) if v else np.zeros((0,)) for k, v in self.out.items()}
+        return Tallies(
+            weeks=list(self.weeks),
+            localities=list(pop.locality_names),
+            organisation_types=list(pop.type_names),
+            behaviours=list(pop.behaviour_names),
+            **stack,
+        )
+
+
+@numba.njit(cache=True)
+def _count_encounters(
+    rows, beh, draws, locality, org_type, performed, cum, enc, perf
+):  # pragma: no cover - compiled
+    """Add each encounter (and performance) to its (locality, behaviour, type, partner type).
+
+    The partner type is the first whose cumulative weight exceeds the draw times
+    the total (counting, as the array code did, the weights at or below it);
+    encounters with no possible partner are not counted.
+    """
+    n_types = cum.shape[2]
+    for k in range(rows.shape[0]):
+        r, b = rows[k], beh[k]
+        loc = locality[r]
+        total = cum[loc, b, n_types - 1]
+        if not total > 0:
+            continue
+        u = draws[k] * total
+        partner = 0
+        for t in range(n_types):
+            if u >= cum[loc, b, t]:
+                partner += 1
+        partner = min(partner, n_types - 1)
+        enc[loc, b, org_type[r], partner] += 1
+        if performed[r, b]:
+            perf[loc, b, org_type[r], partner] += 1
+
+
+@numba.njit(cache=True)
+def _state_sums(
+    locality, org_type, habit, ever, eligible, u, v, layer, trust, n_loc, n_type
+):  # pragma: no cover - compiled
+    """Cross ties and their trust by (locality, type, type), one way round; habit by
+    (locality, behaviour, type); adopters and eligible practitioners by (locality, behaviour).
+
+    Each sum adds in tie (or practitioner) order from zero, as the unbuffered
+    ``np.add.at`` and ``np.bincount`` calls it replaces did, so the bits are the same.
+    """
+    n, n_beh = habit.shape
+    ties = np.zeros((n_loc, n_type, n_type))
+    trust_sum = np.zeros((n_loc, n_type, n_type))
+    for k in range(layer.shape[0]):
+        if layer[k] == CROSS:
+            loc, a, c = locality[u[k]], org_type[u[k]], org_type[v[k]]
+            ties[loc, a, c] += 1.0
+            trust_sum[loc, a, c] += trust[k]
+    habit_sum = np.zeros((n_loc, n_beh, n_type))
+    adopters = np.zeros((n_loc, n_beh))
+    elig = np.zeros((n_loc, n_beh))
+    for i in range(n):
+        loc, t = locality[i], org_type[i]
+        for b in range(n_beh):
+            habit_sum[loc, b, t] += habit[i, b]
+            if ever[i, b]:
+                adopters[loc, b] += 1.0
+            if eligible[i, b]:
+                elig[loc, b] += 1.0
+    return ties, trust_sum, habit_sum, adopters, elig
