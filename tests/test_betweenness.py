@@ -9,12 +9,6 @@ import pytest
 from integration_sim.analysis import network as na
 from integration_sim.engine import betweenness as brandes
 
-pytestmark = pytest.mark.skipif(
-    tuple(int(x) for x in nx.__version__.split(".")[:2]) < (3, 5),
-    reason="networkx before 3.5 normalised sampled betweenness differently",
-)
-
-
 def _graphs() -> list[nx.Graph]:
     """Small graphs with ties of equal length (many shortest paths), pieces apart, a leaf,
     a self-loop and string node names."""
