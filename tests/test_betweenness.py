@@ -9,6 +9,7 @@ import pytest
 from integration_sim.analysis import network as na
 from integration_sim.engine import betweenness as brandes
 
+
 def _graphs() -> list[nx.Graph]:
     """Small graphs with ties of equal length (many shortest paths), pieces apart, a leaf,
     a self-loop and string node names."""
