@@ -250,13 +250,7 @@ def build_abc(model: SimulationModel, priors: dict, population_size: int, sample
         kernel,
         population_size=population_size,
         eps=pyabc.Temperature(),
-        # The normalising constant c: the largest likelihood found so far, divided by
-        # up to 10 once acceptance falls below 10%. The pooled likelihood of a small
-        # place is a noisy estimate, and its largest value among thousands is an
-        # outlier: with c at that value, acceptance near T = 1 fell below 0.2% and runs
-        # stopped short of it. Candidates above c are accepted with importance weight
-        # L / c, so the target is unchanged (Schälte & Hasenauer 2020).
-        acceptor=pyabc.StochasticAcceptor(pdf_norm_method=pyabc.acceptor.ScaledPDFNorm()),
+        acceptor=pyabc.StochasticAcceptor(),
         sampler=sampler,
     )
 
