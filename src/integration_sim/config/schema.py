@@ -13,8 +13,6 @@ from pydantic import Field, model_validator
 from integration_sim.config.base import NonNegative, Positive, Share, Strict
 from integration_sim.config.strategies import PRIMITIVES
 
-FiniteShare = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-
 # --------------------------------------------------------------------------- system
 
 
@@ -155,10 +153,10 @@ class NetworkTarget(Strict):
     """A measured network's summary for the generated network to match on average."""
 
     mean_degree: Positive = Field(description="mean number of ties per practitioner")
-    clustering: FiniteShare = Field(
+    clustering: Share = Field(
         description="average local clustering (practitioners with fewer than two ties count as 0)"
     )
-    cross_share: FiniteShare | None = Field(
+    cross_share: Share | None = Field(
         None,
         description="optional: share of ties that cross an organisational boundary (if not "
         "given, random ties are split as within_organisation_ties : cross_boundary_ties)",
