@@ -20,7 +20,7 @@ LAYERS = [
     ("config",),
     ("engine",),
     ("metrics",),
-    ("runs", "results", "checkpoints"),
+    ("runs", "results", "checkpoints", "warmup"),
     ("analysis",),
     ("present",),
     ("sensitivity", "calibration"),

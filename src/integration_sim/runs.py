@@ -31,6 +31,10 @@ from integration_sim.results import (  # noqa: F401 - part of this module's API
     read_results,
 )
 
+# What a local worker imports before its first task: the model, with its compiled
+# kernels loaded once by the fork server (integration_sim.warmup imports this module).
+WORKER_PRELOAD = ["integration_sim.warmup"]
+
 
 def posterior_draw(scenario: Scenario, seed: int) -> dict[str, float]:
     """One weighted draw from the scenario's posterior file (empty without one).
@@ -163,7 +167,8 @@ def run(
     workers = _workers_that_fit(scenario, max(1, min(workers or default_workers(), len(tasks))))
     started = datetime.now(UTC)
     bar = Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results))
-    with Pool(workers, context=scenario, preload=["integration_sim.runs"]) as pool, bar:
+    pool = Pool(workers, context=scenario, preload=WORKER_PRELOAD, prestart=len(tasks) > 1)
+    with pool, bar:
         for _, result in pool.imap(_one, tasks):
             if store:
                 store.save(result)

@@ -79,7 +79,10 @@ def write_and_print(results, out: Path, args: argparse.Namespace) -> Path:
 
     found = analyse(results, args.baseline, args.primary)
     csv = getattr(args, "csv", False)
-    report = write_report(results, out, found=found, network=not args.no_network, csv=csv)
+    workers = getattr(args, "workers", None)  # `report` has no --workers: all cores
+    report = write_report(
+        results, out, found=found, network=not args.no_network, csv=csv, workers=workers
+    )
     labels = {n: s.label or n for n, s in results.scenario.strategies.items()}
     if found.decision is not None:
         print(decision_text(found.decision, labels))

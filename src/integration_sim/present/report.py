@@ -26,6 +26,7 @@ from integration_sim.analysis.decision import Decision, check_primary, decide
 from integration_sim.errors import InputError
 from integration_sim.files import write_table, write_text
 from integration_sim.metrics import headline
+from integration_sim.parallel import Pool
 from integration_sim.present import charts
 from integration_sim.present.charts import Chart
 from integration_sim.present.decision import decision_html
@@ -49,7 +50,7 @@ def _png_data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _figure(chart: Chart, uri: str) -> str:
+def _figure(chart: Chart | DrawnChart, uri: str) -> str:
     title = chart.title.rstrip()
     stop = "" if title[-1:] in ".?!" else "."
     return (
@@ -133,7 +134,7 @@ def render_html(
     description: str,
     summary: pd.DataFrame,
     found: Comparison,
-    figures: list[tuple[Chart, str]],
+    figures: list[tuple[Chart | DrawnChart, str]],
     interventions: Mapping[str, list[Any]],
     labels: Mapping[str, str],
     manifest: Mapping[str, Any],
@@ -218,26 +219,94 @@ def network_chart(results: Any, strategies: list[str], labels: Mapping[str, str]
     return chart
 
 
-def _charts(
-    results: Any, found: Comparison, labels: Mapping[str, str], network: bool
-) -> list[Chart]:
+NETWORK_CHART = "network_before_after"
+# Drawing order across processes: longest first (CPU seconds measured on the
+# flagship), so that the last chart to finish is a short one.
+DRAW_FIRST = (
+    "paired_differences",
+    "locality_heatmap",
+    "pilot_vs_rest",
+    NETWORK_CHART,
+    "integration_over_time",
+    "acceptability_curve",
+)
+
+
+@dataclass
+class ChartInputs:
+    """What the report's charts are drawn from; sent once to each process that draws some."""
+
+    records: pd.DataFrame
+    summary: pd.DataFrame
+    interventions: Mapping[str, list[Any]]
+    options: dict[str, Any]  # keyword arguments of charts.comparison_chart
+    networks: Mapping[str, Any] | None  # replicate 0's networks, by strategy
+    labels: Mapping[str, str]
+    directory: Path  # where the PNG files go
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart already written as PNG: what the page says about it, and where it is."""
+
+    name: str
+    title: str
+    caption: str
+    path: Path
+
+
+def _draw(inputs: ChartInputs, name: str) -> DrawnChart | None:
+    """Draw one chart of the report and write its PNG (in whichever process runs it)."""
+    if name == NETWORK_CHART:
+        strategies = list(dict.fromkeys(inputs.summary["strategy"].astype(str)))
+        chart = network_chart(inputs, strategies, inputs.labels)
+    else:
+        chart = charts.comparison_chart(
+            name, inputs.records, inputs.summary, inputs.interventions, **inputs.options
+        )
+    if chart is None:
+        return None
+    path = charts.save_png(chart, inputs.directory / f"{chart.name}.png")
+    return DrawnChart(chart.name, chart.title, chart.caption, path)
+
+
+def _draw_charts(
+    results: Any,
+    found: Comparison,
+    labels: Mapping[str, str],
+    network: bool,
+    out: Path,
+    workers: int,
+) -> list[DrawnChart]:
+    """Draw the report's charts (in reading order), on up to ``workers`` processes."""
     scenario = getattr(results, "scenario", None)
-    chart_list = charts.comparison_charts(
+    options = {
+        "baseline": found.baseline,
+        "labels": labels,
+        "localities": getattr(scenario, "locality_names", None),
+        "horizon": getattr(scenario, "horizon_weeks", None),
+        "differences": found.table,
+        "effects": found.effects,
+        "willingness_to_pay": found.willingness_to_pay,
+    }
+    inputs = ChartInputs(
         results.records,
         results.summary,
         getattr(results, "interventions", None) or {},
-        baseline=found.baseline,
-        labels=labels,
-        localities=getattr(scenario, "locality_names", None),
-        horizon=getattr(scenario, "horizon_weeks", None),
-        differences=found.table,
-        effects=found.effects,
-        willingness_to_pay=found.willingness_to_pay,
+        options,
+        getattr(results, "networks", None),
+        labels,
+        out / "charts",
     )
+    names = list(charts.COMPARISON_CHARTS)
     if network and hasattr(scenario, "system"):
-        strategies = list(dict.fromkeys(results.summary["strategy"].astype(str)))
-        chart_list.append(network_chart(results, strategies, labels))
-    return [c for c in chart_list if c is not None]
+        names.append(NETWORK_CHART)
+    order = sorted(names, key=lambda n: DRAW_FIRST.index(n) if n in DRAW_FIRST else len(names))
+    drawn: dict[str, DrawnChart | None] = {}
+    with Pool(workers, context=inputs, preload=[__name__]) as pool:
+        for i, chart in pool.imap(_draw, order):
+            drawn[order[i]] = chart
+    return [c for c in (drawn[n] for n in names) if c is not None]
 
 
 def write_report(
@@ -250,6 +319,7 @@ def write_report(
     network: bool = True,
     csv: bool = False,
     found: Comparison | None = None,
+    workers: int | None = 1,
 ) -> Path:
     """Write ``report.html``, ``charts/*.png``, ``differences`` and ``effects`` tables to ``out_dir``.
 
@@ -266,6 +336,9 @@ def write_report(
         csv: also write CSV copies of the tables.
         found: the comparison already computed by :func:`analyse` (then
             ``baseline`` and ``primary`` are not used).
+        workers: processes the charts are drawn on (this one included); a
+            worker process starts only if the charts are worth it (see
+            :mod:`integration_sim.parallel`). The files are the same either way.
 
     Returns:
         The path of ``report.html``.
@@ -275,8 +348,10 @@ def write_report(
     labels = _labels(results)
     write_table(found.table, out / "differences", csv=csv)
     write_table(found.effects, out / "effects", csv=csv)
-    chart_list = _charts(results, found, labels, network) + list(extra_charts or [])
-    paths = charts.write_charts(chart_list, out / "charts")
+    drawn = _draw_charts(results, found, labels, network, out, workers)
+    for chart in extra_charts or []:
+        path = charts.save_png(chart, out / "charts" / f"{chart.name}.png")
+        drawn.append(DrawnChart(chart.name, chart.title, chart.caption, path))
     scenario = getattr(results, "scenario", None)
     manifest = dict(getattr(results, "manifest", None) or {})
     name = getattr(scenario, "name", None) or manifest.get("scenario") or "scenario"
@@ -285,7 +360,7 @@ def write_report(
         description=getattr(scenario, "description", "") or "",
         summary=results.summary,
         found=found,
-        figures=[(c, _png_data_uri(p)) for c, p in zip(chart_list, paths, strict=True)],
+        figures=[(c, _png_data_uri(c.path)) for c in drawn],
         interventions=getattr(results, "interventions", None) or {},
         labels=labels,
         manifest=manifest,

@@ -90,7 +90,9 @@ def sweep(
     spec = bind(exp, path, text)
     store = Store(out_dir)
     fingerprint = _fingerprint(exp, spec)
-    with Pool(workers, scheduler, context=spec, preload=preload(spec)) as pool:
+    # A model sweep will almost surely use its workers: start their server now.
+    prestart = spec.kind == "scenario"
+    with Pool(workers, scheduler, context=spec, preload=preload(spec), prestart=prestart) as pool:
         values, per_run = _prepare(store, exp, spec, text, fingerprint, resume, pool, batch_size)
         manifest = store.read_manifest()
         size = int(manifest["batch_size"])

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from integration_sim.parallel import Pool
+from integration_sim.runs import WORKER_PRELOAD
 from integration_sim.sensitivity.models import (
     ATTEMPTS,
     RunSpec,
@@ -50,7 +51,7 @@ def failed_columns(spec: RunSpec, batch: Batch, error: str) -> dict[str, list]:
 def preload(spec: RunSpec) -> list[str]:
     """Modules a local worker needs for this spec (imported once for all workers)."""
     mods = ["integration_sim.sensitivity.models"]
-    return [*mods, "integration_sim.runs"] if spec.kind == "scenario" else mods
+    return [*mods, *WORKER_PRELOAD] if spec.kind == "scenario" else mods
 
 
 def _batch_task(spec: RunSpec, batch: Batch) -> dict[str, list]:

@@ -34,9 +34,11 @@ from integration_sim.present.charts.time_series import (
 from integration_sim.present.style import Chart, save_png
 
 __all__ = [
+    "COMPARISON_CHARTS",
     "Chart",
     "acceptability_curve",
     "behaviour_performance",
+    "comparison_chart",
     "comparison_charts",
     "cost_effectiveness",
     "integration_over_time",
@@ -50,7 +52,26 @@ __all__ = [
 ]
 
 
-def comparison_charts(
+# The comparison report's charts, in reading order.
+COMPARISON_CHARTS = (
+    "integration_over_time",
+    "pilot_vs_rest",
+    "sustainability",
+    "paired_differences",
+    "cost_effectiveness",
+    "acceptability_curve",
+    "locality_heatmap",
+)
+PAIRED_CHARTS = {
+    "sustainability": sustainability,
+    "paired_differences": paired_difference_distributions,
+    "cost_effectiveness": cost_effectiveness,
+    "acceptability_curve": acceptability_curve,
+}
+
+
+def comparison_chart(
+    name: str,
     records: pd.DataFrame,
     summary: pd.DataFrame,
     interventions: Mapping[str, list[Intervention]],
@@ -62,31 +83,45 @@ def comparison_charts(
     differences: pd.DataFrame | None = None,
     effects: pd.DataFrame | None = None,
     willingness_to_pay: float = 500_000.0,
-) -> list[Chart]:
-    """The comparison report's charts, in reading order (skipping any that do not apply).
-
-    ``effects`` and ``differences`` are the paired effects and differences
-    against ``baseline`` (see :mod:`integration_sim.analysis.comparison`).
-    """
+) -> Chart | None:
+    """One of :data:`COMPARISON_CHARTS` (None if it does not apply), as :func:`comparison_charts`."""
     strategies = list(dict.fromkeys(summary["strategy"].astype(str)))
     baseline = baseline or strategies[0]
     common: dict[str, Any] = {"strategies": strategies, "labels": labels, "horizon": horizon}
+    if name == "integration_over_time":
+        return integration_over_time(records, interventions, **common)
+    if name == "pilot_vs_rest":
+        return pilot_vs_rest(records, interventions, **common)
+    if name == "locality_heatmap":
+        return locality_heatmap(
+            records, interventions, baseline=baseline, localities=localities, **common
+        )
+    if len(strategies) < 2 or effects is None or not len(effects):
+        return None  # the paired charts need a baseline and another strategy
+    paired: dict[str, Any] = {"baseline": baseline, "strategies": strategies, "labels": labels}
+    if name == "paired_differences":
+        return paired_difference_distributions(effects, differences, **paired)
+    if name in ("cost_effectiveness", "acceptability_curve"):
+        paired["willingness_to_pay"] = willingness_to_pay
+    return PAIRED_CHARTS[name](effects, **paired)
+
+
+def comparison_charts(
+    records: pd.DataFrame,
+    summary: pd.DataFrame,
+    interventions: Mapping[str, list[Intervention]],
+    **options: Any,
+) -> list[Chart]:
+    """The comparison report's charts, in reading order (skipping any that do not apply).
+
+    ``options`` are those of :func:`comparison_chart`: ``effects`` and
+    ``differences`` are the paired effects and differences against
+    ``baseline`` (see :mod:`integration_sim.analysis.comparison`).
+    """
     charts = [
-        integration_over_time(records, interventions, **common),
-        pilot_vs_rest(records, interventions, **common),
+        comparison_chart(name, records, summary, interventions, **options)
+        for name in COMPARISON_CHARTS
     ]
-    if len(strategies) > 1 and effects is not None and len(effects):
-        paired: dict[str, Any] = {"baseline": baseline, "strategies": strategies, "labels": labels}
-        money = {**paired, "willingness_to_pay": willingness_to_pay}
-        charts += [
-            sustainability(effects, **paired),
-            paired_difference_distributions(effects, differences, **paired),
-            cost_effectiveness(effects, **money),
-            acceptability_curve(effects, **money),
-        ]
-    charts.append(
-        locality_heatmap(records, interventions, baseline=baseline, localities=localities, **common)
-    )
     return [c for c in charts if c is not None]
 
 
