@@ -28,6 +28,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from collections import deque
@@ -326,20 +327,57 @@ class _LocalWorkers:
         yield from self._share(fn, tasks, todo, died)
 
     def _share(self, fn: Fn, tasks: list, todo: deque[int], died: Died) -> Iterator[tuple]:
+        """This process runs tasks from ``todo`` while a feeder thread keeps the workers busy.
+
+        The feeder hands a worker its next task as soon as the previous one ends,
+        even while this process is in the middle of a task of its own; results
+        come back through ``done`` as ``(kind, index, value)``.
+        """
+        count = len(todo)  # before the feeder starts taking from it
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        stop = threading.Event()
+        feeder = threading.Thread(
+            target=self._feed, args=(fn, tasks, todo, done, stop), name="feed-workers"
+        )
+        feeder.start()
+        try:
+            for _ in range(count):
+                kind, i, value = self._next(fn, tasks, todo, done)
+                if kind == "error":
+                    raise value
+                yield i, died(tasks[i], value) if kind == "died" else value
+        finally:
+            stop.set()
+            feeder.join()
+
+    def _next(self, fn: Fn, tasks: list, todo: deque[int], done: queue.SimpleQueue) -> tuple:
+        """The next finished task: a worker's if one is waiting, else one run here."""
+        with contextlib.suppress(queue.Empty):
+            return done.get_nowait()
+        if self.parent_works:
+            with contextlib.suppress(IndexError):  # the feeder may have taken the last one
+                i = todo.popleft()
+                return "ok", i, fn(self.context, tasks[i])
+        return done.get()
+
+    def _feed(
+        self, fn: Fn, tasks: list, todo: deque[int], done: queue.SimpleQueue, stop: threading.Event
+    ) -> None:
         # Tasks in flight when a worker died are suspects: each is run again alone,
         # so a task that kills its worker is found without blaming its neighbours.
         suspects: deque[int] = deque()
-        pending: dict[cf.Future, int] = {}
-        while todo or pending or suspects:
-            self._submit(fn, tasks, todo, suspects, pending)
-            if todo and self.parent_works and not any(f.done() for f in pending):
-                i = todo.popleft()  # nothing to collect: work here meanwhile
-                yield i, fn(self.context, tasks[i])
-            elif not pending:
-                time.sleep(0.02)  # the worker processes are still starting
-            else:
-                finished, _ = cf.wait(pending, timeout=0.05, return_when=cf.FIRST_COMPLETED)
-                yield from self._collect(finished, pending, tasks, suspects, died)
+        pending: dict[cf.Future, tuple[int, bool]] = {}
+        try:
+            while not stop.is_set() and (todo or pending or suspects):
+                self._submit(fn, tasks, todo, suspects, pending)
+                if not pending:
+                    time.sleep(0.02)  # the worker processes are still starting
+                    continue
+                finished, _ = cf.wait(pending, timeout=0.1, return_when=cf.FIRST_COMPLETED)
+                for item in self._collect(finished, pending, suspects):
+                    done.put(item)
+        except BaseException as exc:  # e.g. the workers could not start: the caller raises it
+            done.put(("error", -1, exc))
 
     def _submit(self, fn: Fn, tasks: list, todo: deque, suspects: deque, pending: dict) -> None:
         if not self.ready():
@@ -349,11 +387,17 @@ class _LocalWorkers:
                 i = suspects.popleft()
                 pending[self._pool.submit(_worker_call, fn, tasks[i])] = (i, True)
             return
-        while todo and len(pending) < self.processes * IN_FLIGHT_PER_WORKER:
-            i = todo.popleft()
+        cap = self.processes * IN_FLIGHT_PER_WORKER
+        if self.parent_works and len(todo) < cap:
+            cap = self.processes  # the last tasks: none waits in a worker's queue while we idle
+        while len(pending) < cap:
+            try:
+                i = todo.popleft()
+            except IndexError:  # none left (this process may have taken the last)
+                return
             pending[self._pool.submit(_worker_call, fn, tasks[i])] = (i, False)
 
-    def _collect(self, finished, pending, tasks, suspects, died) -> Iterator[tuple]:
+    def _collect(self, finished, pending, suspects) -> Iterator[tuple]:
         broken = False
         for fut in finished:
             try:
@@ -361,14 +405,17 @@ class _LocalWorkers:
             except cf.process.BrokenProcessPool:
                 broken = True  # handled with the rest of the broken pool below
                 continue
-            yield pending.pop(fut)[0], result
+            except Exception as exc:  # raised by the task itself: the caller raises it
+                yield "error", pending.pop(fut)[0], exc
+                continue
+            yield "ok", pending.pop(fut)[0], result
         if not broken:
             return
         # A dead worker breaks the whole pool: start a new one and run the suspects again.
         for fut, (i, alone) in pending.items():
             fut.cancel()
             if alone:  # it died a second time, alone: it is the culprit
-                yield i, died(tasks[i], "worker process died (twice)")
+                yield "died", i, "worker process died (twice)"
             else:
                 suspects.append(i)
         pending.clear()
