@@ -3,27 +3,35 @@
     python benchmarks/bench_sweep.py            # -> benchmarks/results/sweep.json
     python benchmarks/bench_sweep.py --quick    # leaves out the flagship compare
 
-Every case runs the same work on 1 worker (in this process) and on 2 local
-workers, one after the other in this one process, so the ratios compare like
-with like on this machine at this moment. Speed-up is time(1) / time(2);
-parallel efficiency is speed-up / 2 (target: at least 0.9 for the built-in
-model, and never below 0.5, i.e. never slower on 2 workers than on 1). Times
-include starting the worker processes; the Dask cluster is started before
-timing, as it would already be running.
+Every case runs the same work on 1 worker and on 2 local workers, one after
+the other, so the ratios compare like with like on this machine at this
+moment. Speed-up is time(1) / time(2); parallel efficiency is speed-up / 2
+(target: at least 0.9 for the built-in model, and never below 0.5, i.e.
+never slower on 2 workers than on 1). Times include starting the worker
+processes. Each case also reports the CPU seconds of every process it used
+(this one, the fork server, the workers; sampled from the process table),
+so that a low efficiency on a busy machine can be told apart from work the
+parallel run added: ``cpu ratio`` is CPU(1 worker) / CPU(2 workers), 1.0 when
+the second worker costs nothing beyond the tasks it runs.
 
 Cases:
 
 - ``ishigami``: a sweep of an analytic function (microseconds per run): the
   machinery's own cost, where 2 workers must not be slower than 1;
 - ``busy``: a sweep of a CPU-bound function of about a millisecond per run;
-- ``model sweep``: the built-in model, ``benchmarks/model_lhs.yaml`` (also on
-  a Dask ``LocalCluster`` of 2 single-threaded workers);
+- ``model sweep``: the built-in model, ``benchmarks/model_lhs.yaml``, called
+  from Python in this process (the fork server then starts inside the timed
+  call, as in a notebook's first sweep); also on a Dask ``LocalCluster`` of 2
+  single-threaded workers, started before timing as it would already be
+  running (its workers import the model during the timed call);
+- ``model sweep command``: the same experiment as ``integration-sim sweep``,
+  a fresh process for each timing, whole command (imports, the sweep and its
+  analysis) and, separately, the part running the runs (the command prints it);
 - ``run``: ``runs.run`` of ``scenarios/example_place.yaml`` (2 strategies x 8
   replicates);
-- ``calibrate``: the whole example calibration (``calibration/example``, its
-  six generations and posterior predictive check; capping it at two
-  generations made pyabc jump to temperature 1 in the second, where nearly
-  every candidate was rejected until the minimum acceptance rate stopped it);
+- ``calibrate``: ``integration-sim calibrate`` of the whole example
+  calibration (``calibration/example``: its generations and posterior
+  predictive check), a fresh process for each timing;
 - ``flagship compare``: ``integration-sim compare scenarios/pilot_vs_system_wide.yaml``
   on 2 workers: seconds and the size of everything it leaves in the output
   folder (hidden files included), with the default options.
@@ -37,17 +45,94 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import pandas as pd
+import psutil
 import yaml
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SMALL = REPO / "experiments" / "small_test.yaml"
+ENV = {**os.environ, "INTEGRATION_SIM_NO_PROGRESS": "1"}
+
+
+class ProcessCPU:
+    """CPU seconds used by a process and all its descendants between start and stop.
+
+    Descendants are sampled every 50 ms (a process that lives less than that
+    may be missed); processes already running at the start (a fork server or
+    a Dask worker from an earlier case) count only what they use after it.
+    """
+
+    def __init__(self, pid: int | None = None) -> None:
+        self.root = psutil.Process(pid)
+        self.start_cpu: dict[int, float] = {}
+        self.last: dict[int, tuple[float, int, float]] = {}  # pid -> (cpu, parent, created)
+        self.t0 = time.time()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> ProcessCPU:
+        self.t0 = time.time()
+        self._poll()
+        self.start_cpu = {pid: cpu for pid, (cpu, _, _) in self.last.items()}
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._poll()
+
+    def _poll(self) -> None:
+        try:
+            procs = [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return
+        for proc in procs:
+            try:
+                cpu = proc.cpu_times()
+                self.last[proc.pid] = (cpu.user + cpu.system, proc.ppid(), proc.create_time())
+            except psutil.Error:
+                continue
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self._poll()
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds by role: this process, its other descendants, and the total."""
+        by_pid = {p: cpu - self.start_cpu.get(p, 0.0) for p, (cpu, _, _) in self.last.items()}
+        root = by_pid.pop(self.root.pid, 0.0)
+        started = [c - self.t0 for p, (_, _, c) in self.last.items() if p in by_pid and c > self.t0]
+        return {
+            "cpu": round(root + sum(by_pid.values()), 2),
+            "cpu_main": round(root, 2),
+            "cpu_others": round(sum(by_pid.values()), 2),
+            "processes_started": len(started),
+        }
+
+
+def _command(args: list[str], workers: int) -> tuple[float, dict, str]:
+    """Run ``integration-sim ARGS --workers N`` in a fresh process: (seconds, CPU, stdout)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "integration_sim", *args, "--workers", str(workers)],
+        env=ENV, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    with ProcessCPU(proc.pid) as cpu:
+        t0 = time.perf_counter()
+        out, _ = proc.communicate()
+        seconds = time.perf_counter() - t0
+    if proc.returncode:
+        raise RuntimeError(f"integration-sim {args[0]} failed with status {proc.returncode}")
+    return seconds, cpu.used(), out
 
 
 def _function_experiment(function: str, samples: int):
@@ -63,28 +148,40 @@ def _function_experiment(function: str, samples: int):
     )
 
 
-def _sweep_seconds(exp, **kwargs) -> tuple[float, int]:
+def _sweep_seconds(exp, **kwargs) -> tuple[float, int, dict]:
     from integration_sim.sensitivity import sweep
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ProcessCPU() as cpu:
         t0 = time.perf_counter()
         res = sweep(exp, Path(tmp) / "out", progress=False, analyse_results=False, **kwargs)
-        return time.perf_counter() - t0, res.runs_total
+        seconds = time.perf_counter() - t0
+    return seconds, res.runs_total, cpu.used()
 
 
-def _run_seconds(workers: int) -> tuple[float, int]:
+def _sweep_command(workers: int) -> tuple[float, int, dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        seconds, cpu, text = _command(
+            ["sweep", str(HERE / "model_lhs.yaml"), "-o", str(out)], workers
+        )
+    found = re.search(r"(\d+) of \d+ runs done in [\d.]+ s \(running them ([\d.]+) s", text)
+    cpu["runs_seconds"] = float(found.group(2))
+    return seconds, int(found.group(1)), cpu
+
+
+def _run_seconds(workers: int) -> tuple[float, int, dict]:
     from integration_sim.config.load import load_scenario
     from integration_sim.runs import run
 
     scenario = load_scenario(REPO / "scenarios" / "example_place.yaml")
-    t0 = time.perf_counter()
-    res = run(scenario, replicates=8, workers=workers, progress=False)
-    return time.perf_counter() - t0, len(res.summary)
+    with ProcessCPU() as cpu:
+        t0 = time.perf_counter()
+        res = run(scenario, replicates=8, workers=workers, progress=False)
+        seconds = time.perf_counter() - t0
+    return seconds, len(res.summary), cpu.used()
 
 
-def _calibrate_seconds(workers: int) -> tuple[float, int]:
-    from integration_sim.calibration.workflow import calibrate
-
+def _calibrate_seconds(workers: int) -> tuple[float, int, dict]:
     example = REPO / "calibration" / "example"
     config = yaml.safe_load((example / "config.yaml").read_text())
     with tempfile.TemporaryDirectory() as tmp:  # outside the repository, so a kill leaves nothing
@@ -92,23 +189,17 @@ def _calibrate_seconds(workers: int) -> tuple[float, int]:
         config["scenario"] = str(example / "scenario.yaml")
         config["measurements"] = [str(example / "measurements" / "*.csv")]
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
-        t0 = time.perf_counter()
-        res = calibrate(path, Path(tmp) / "out", workers=workers, log=lambda *_: None)
-        return time.perf_counter() - t0, int(res.generations["simulations"].sum())
+        out = Path(tmp) / "out"
+        seconds, cpu, _ = _command(["calibrate", str(path), "-o", str(out)], workers)
+        simulations = int(pd.read_csv(out / "generations.csv")["simulations"].sum())
+    return seconds, simulations, cpu
 
 
 def _flagship() -> dict:
-    env = {**os.environ, "INTEGRATION_SIM_NO_PROGRESS": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "flagship"
-        t0 = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "integration_sim", "compare",
-             str(REPO / "scenarios" / "pilot_vs_system_wide.yaml"), "-o", str(out),
-             "--workers", "2"],
-            check=True, env=env, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        seconds = time.perf_counter() - t0
+        scenario = str(REPO / "scenarios" / "pilot_vs_system_wide.yaml")
+        seconds, cpu, _ = _command(["compare", scenario, "-o", str(out)], 2)
         files = [p for p in out.rglob("*") if p.is_file()]
         hidden = [
             p for p in files if any(part.startswith(".") for part in p.relative_to(out).parts)
@@ -116,6 +207,7 @@ def _flagship() -> dict:
         return {
             "case": "flagship compare, 2 workers",
             "seconds": round(seconds, 1),
+            **cpu,
             "output_mb": round(sum(p.stat().st_size for p in files) / 1e6, 1),
             "hidden_mb": round(sum(p.stat().st_size for p in hidden) / 1e6, 1),
             "largest": sorted(
@@ -129,21 +221,48 @@ def _pair(name: str, measure, extra: dict | None = None) -> list[dict]:
     """Time ``measure(workers)`` on 1 and 2 workers; rows with speed-up and efficiency."""
     rows = []
     for label, kwargs in (("1 worker", 1), ("2 workers", 2), *(extra or {}).items()):
-        seconds, units = measure(kwargs)
-        rows.append({"case": f"{name}, {label}", "units": units, "seconds": round(seconds, 3)})
-        print(f"  {rows[-1]['case']}: {seconds:.2f} s", file=sys.stderr, flush=True)
-    one = rows[0]["seconds"]
+        seconds, units, cpu = measure(kwargs)
+        rows.append(
+            {"case": f"{name}, {label}", "units": units, "seconds": round(seconds, 3), **cpu}
+        )
+        print(f"  {rows[-1]}", file=sys.stderr, flush=True)
+    one = rows[0]
     for row in rows[1:]:
-        row["speedup"] = round(one / row["seconds"], 3)
-        row["efficiency"] = round(one / row["seconds"] / 2, 3)
+        row["speedup"] = round(one["seconds"] / row["seconds"], 3)
+        row["efficiency"] = round(one["seconds"] / row["seconds"] / 2, 3)
+        row["cpu_ratio"] = round(one["cpu"] / row["cpu"], 3)
+        if "runs_seconds" in row:
+            row["runs_efficiency"] = round(one["runs_seconds"] / row["runs_seconds"] / 2, 3)
     return rows
+
+
+def _print(rows: list[dict]) -> None:
+    head = f"{'case':<36}{'units':>7}{'seconds':>9}{'cpu s':>8}{'speed-up':>10}{'efficiency':>12}"
+    print(head + f"{'cpu ratio':>11}")
+    for r in rows:
+        if "units" not in r:
+            continue
+        line = f"{r['case']:<36}{r['units']:>7}{r['seconds']:>9.2f}{r['cpu']:>8.2f}"
+        if "speedup" in r:
+            line += f"{r['speedup']:>10.2f}{r['efficiency']:>12.2f}{r['cpu_ratio']:>11.2f}"
+        print(line)
+        if "runs_seconds" in r:
+            eff = f", efficiency {r['runs_efficiency']:.2f}" if "runs_efficiency" in r else ""
+            print(f"{'  of which running the runs':<36}{'':>7}{r['runs_seconds']:>9.2f}{eff}")
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="leave out the flagship compare")
     p.add_argument("--out", type=Path, default=HERE / "results" / "sweep.json")
+    p.add_argument(
+        "--only", nargs="+", metavar="CASE", help="run only these cases (e.g. calibrate command)"
+    )
     args = p.parse_args()
+
+    def wanted(name: str) -> bool:
+        return not args.only or any(word in name for word in args.only)
+
     from distributed import LocalCluster
 
     load_before = os.getloadavg()[0]
@@ -153,18 +272,25 @@ def main() -> int:
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
-        rows += _pair("ishigami sweep", lambda w: _sweep_seconds(small, workers=w))
-        rows += _pair("busy sweep", lambda w: _sweep_seconds(busy, workers=w))
-        rows += _pair(
-            "model sweep",
-            lambda w: _sweep_seconds(
-                model, **({"scheduler": w} if w == cluster else {"workers": w})
-            ),
-            {"dask 2 workers": cluster},
-        )
-    rows += _pair("run", _run_seconds)
-    rows += _pair("calibrate", _calibrate_seconds)
-    if not args.quick:
+        if wanted("ishigami"):
+            rows += _pair("ishigami sweep", lambda w: _sweep_seconds(small, workers=w))
+        if wanted("busy"):
+            rows += _pair("busy sweep", lambda w: _sweep_seconds(busy, workers=w))
+        if wanted("model sweep"):
+            rows += _pair(
+                "model sweep",
+                lambda w: _sweep_seconds(
+                    model, **({"scheduler": w} if w == cluster else {"workers": w})
+                ),
+                {"dask 2 workers": cluster},
+            )
+    if wanted("model sweep command"):
+        rows += _pair("model sweep command", _sweep_command)
+    if wanted("run"):
+        rows += _pair("run", _run_seconds)
+    if wanted("calibrate"):
+        rows += _pair("calibrate", _calibrate_seconds)
+    if not args.quick and wanted("flagship"):
         rows.append(_flagship())
     result = {
         "rows": rows,
@@ -172,12 +298,7 @@ def main() -> int:
         "cores": os.cpu_count(),
         "python": sys.version.split()[0],
     }
-    print(f"{'case':<34}{'units':>7}{'seconds':>10}{'speed-up':>10}{'efficiency':>12}")
-    for r in rows:
-        if "units" not in r:
-            continue
-        up = f"{r['speedup']:>10.2f}{r['efficiency']:>12.2f}" if "speedup" in r else ""
-        print(f"{r['case']:<34}{r['units']:>7}{r['seconds']:>10.2f}{up}")
+    _print(rows)
     for r in rows:
         if "output_mb" in r:
             print(

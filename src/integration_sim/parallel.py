@@ -318,10 +318,11 @@ class _LocalWorkers:
             self.start()
         if self._starter is None and task_seconds is None and todo:
             # Time one task here: start processes only if the rest is worth their start-up.
-            t0 = time.perf_counter()
+            # CPU time, not wall: on a busy machine waiting for a core would inflate it.
+            t0 = time.thread_time()
             i = todo.popleft()
             yield i, fn(self.context, tasks[i])
-            task_seconds = time.perf_counter() - t0
+            task_seconds = time.thread_time() - t0
         if self._starter is None and (task_seconds or 0) * len(tasks) >= START_WORTH_SECONDS:
             self.start()
         yield from self._share(fn, tasks, todo, died)

@@ -63,10 +63,12 @@ def handle(args: argparse.Namespace) -> int:
             resume=args.resume,
             batch_size=args.batch_size,
         )
-    rate = result.runs_this_call / result.seconds if result.seconds > 0 else float("nan")
+    running = result.execute_seconds
+    rate = result.runs_this_call / running if running > 0 else float("nan")
     print(
         f"{result.runs_this_call} of {result.runs_total} runs done in {result.seconds:.1f} s "
-        f"({rate:.1f} runs/s, {result.batch_size} per task); results in {out}"
+        f"(running them {running:.1f} s: {rate:.1f} runs/s, {result.batch_size} per task); "
+        f"results in {out}"
     )
     index = TOTAL_INDEX[result.experiment.method]
     for output in result.experiment.output_names:
