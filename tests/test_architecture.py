@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "integration_sim"
 
 # Lowest layer first. A module may import from its own layer or any layer below.
 LAYERS = [
-    ("errors", "files", "progress", "parallel"),
+    ("errors", "files", "progress", "workers", "parallel"),
     ("config",),
     ("engine",),
     ("metrics",),

@@ -227,3 +227,32 @@ def test_format_helpers():
     assert fmt_effect(float("nan"), 0, 0, "cost_per_point", "undefined: gain may be zero") == (
         "undefined (gain may be zero)"
     )
+
+
+def test_charts_drawn_on_worker_processes_are_the_same_files(tmp_path):
+    from dataclasses import replace
+
+    from integration_sim.parallel import Pool
+
+    results = synthetic_results(replicates=3, horizon=60)
+    found = report.analyse(results)
+    inputs, names = report.chart_inputs(results, found, {}, tmp_path / "here")
+    here = [report.draw_chart(inputs, name) for name in names]
+    away = replace(inputs, directory=tmp_path / "away")  # the charts folder itself
+    with Pool(2, context=away, parent_works=False, preload=["integration_sim.present.report"]) as p:
+        there = dict(p.imap(report.draw_chart, names))
+    assert len(here) == len(there) == len(CHARTS)  # SimpleNamespace results: no network chart
+    for i, chart in enumerate(here):
+        assert there[i].path.parent == tmp_path / "away"
+        assert (there[i].name, there[i].title, there[i].caption) == (
+            chart.name,
+            chart.title,
+            chart.caption,
+        )
+        assert there[i].path.read_bytes() == chart.path.read_bytes(), chart.name
+
+
+def test_the_workers_warm_up_place_runs():
+    from integration_sim import warmup
+
+    warmup.warm_up()  # the fork server ignores a failure; here it must not fail

@@ -14,11 +14,14 @@ and ABC calibration. Its properties, whatever the backend:
 - local workers exit when the process that started them dies.
 
 On a local pool this process is one of the workers: it runs tasks itself while
-the worker processes start (about a second: they import the model), and
-hands tasks to them only once they are ready. A job smaller than the start-up
-cost is therefore done here before any worker is used, and N workers are never
-slower than one. Results never depend on where a task ran: each task carries
-everything (seed included) its result depends on.
+the worker processes start, and hands tasks to them only once they are ready;
+a feeder thread then gives each worker its next task as soon as one ends. A
+job smaller than the start-up cost is done here before any worker is used,
+and N workers are never slower than one. Workers are forked from a fork
+server that has imported the model once and loaded its compiled kernels
+(``preload``); :func:`~integration_sim.workers.start_server` starts it early, so that this costs a
+spare core, not the job. Results never depend on where a task ran: each task
+carries everything (seed included) its result depends on.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from integration_sim.errors import InputError
+from integration_sim.workers import (
+    process_context,
+    ready_probe,
+    start_server,
+    start_worker,
+    worker_call,
+)
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: one running, one ready to start
 CHUNKS_PER_SLOT = 4  # ordered maps split their tasks in this many chunks per worker slot
@@ -44,7 +54,6 @@ CHUNKS_PER_SLOT = 4  # ordered maps split their tasks in this many chunks per wo
 # the cores the job runs on: 2 workers finish a job of T seconds in about
 # (T + S) / 2, so they are slower than 1 when T < S; 2.5 S leaves room for noise.
 START_WORTH_SECONDS = 5.0
-WORKER_DIED_EXIT = 70  # exit status of a worker that saw its parent die
 
 Task = Any
 Fn = Callable[[Any, Task], Any]
@@ -191,71 +200,6 @@ def _raise_died(task: Task, error: str) -> Any:
 
 # ---------------------------------------------------------------------- local workers
 
-_CONTEXT: Any = None  # in a worker process: the pool's context, set once by _start_worker
-
-
-def _start_worker(context: Any, parent_alive: Any) -> None:
-    """Worker initialisation: keep the context, and exit when the parent process dies."""
-    global _CONTEXT
-    _CONTEXT = context
-    exit_with_parent(parent_alive)
-
-
-def exit_with_parent(parent_alive: Any) -> None:
-    """Exit this process as soon as ``parent_alive`` (a pipe end) reaches end of file.
-
-    The parent holds the only writing end and never writes: when it dies, for
-    whatever reason (kill -9 included), the pipe closes and this process exits
-    at once, even in the middle of a task. A pipe works under every start method
-    (fork, spawn, forkserver, whose workers are not the parent's children).
-    """
-
-    def watch() -> None:
-        with contextlib.suppress(EOFError, OSError):
-            parent_alive.recv_bytes()
-        os._exit(WORKER_DIED_EXIT)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-def _worker_call(fn: Fn, task: Task) -> Any:
-    return fn(_CONTEXT, task)
-
-
-def _ready() -> int:
-    return os.getpid()
-
-
-def process_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
-    """Forkserver where available (else spawn); ``preload`` is imported once by its server.
-
-    Not fork: forking a process that holds threads (Dask, BLAS, the progress
-    bar's terminal) can deadlock, and Python 3.12+ warns about it.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["integration_sim.parallel", *preload])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
-def start_server(preload: Sequence[str] = ()) -> None:
-    """Start the fork server that local workers are forked from, without waiting for it.
-
-    The server imports ``preload`` once (about 2 s for the model), and every
-    worker forked from it starts with those modules (and whatever their import
-    loaded, such as compiled kernels) already in memory. Starting it early lets
-    that import run on another core while this process does its own set-up. A
-    process has one fork server, started with the preload of its first caller
-    and kept until the process exits; later calls return at once. Does
-    nothing where there is no fork server (workers are then spawned).
-    """
-    ctx = process_context(preload)
-    if ctx.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
 
 class _LocalWorkers:
     """Worker processes (started once, in the background) plus this process, which works too."""
@@ -287,11 +231,11 @@ class _LocalWorkers:
         pool = cf.ProcessPoolExecutor(
             self.processes,
             mp_context=process_context(self.preload),
-            initializer=_start_worker,
+            initializer=start_worker,
             initargs=(self.context, self._alive_read),
         )
         # One probe per process: real tasks are handed over only once a worker is up.
-        self._probes = [pool.submit(_ready) for _ in range(self.processes)]
+        self._probes = [pool.submit(ready_probe) for _ in range(self.processes)]
         return pool
 
     def ready(self) -> bool:
@@ -386,7 +330,7 @@ class _LocalWorkers:
         if suspects:  # one at a time, nothing else in flight
             if not pending:
                 i = suspects.popleft()
-                pending[self._pool.submit(_worker_call, fn, tasks[i])] = (i, True)
+                pending[self._pool.submit(worker_call, fn, tasks[i])] = (i, True)
             return
         cap = self.processes * IN_FLIGHT_PER_WORKER
         if self.parent_works and len(todo) < cap:
@@ -396,7 +340,7 @@ class _LocalWorkers:
                 i = todo.popleft()
             except IndexError:  # none left (this process may have taken the last)
                 return
-            pending[self._pool.submit(_worker_call, fn, tasks[i])] = (i, False)
+            pending[self._pool.submit(worker_call, fn, tasks[i])] = (i, False)
 
     def _collect(self, finished, pending, suspects) -> Iterator[tuple]:
         broken = False

@@ -3,7 +3,7 @@
 The model's kernels are compiled by numba and cached on disk; a process loads
 them from the cache the first time it calls each one (about 0.3 s of CPU for
 a whole run's set). Worker processes are forked from the fork server
-(:func:`integration_sim.parallel.start_server`), so a server that has loaded
+(:func:`integration_sim.workers.start_server`), so a server that has loaded
 them once hands every worker a copy already loaded: a worker's first task
 then costs what any other does. Importing this module runs one short
 simulation of a small built-in place (about 0.5 s) for that reason, and

@@ -15,7 +15,8 @@ import sys
 
 from integration_sim import __version__
 from integration_sim.errors import InputError
-from integration_sim.parallel import default_workers, start_server
+from integration_sim.parallel import default_workers
+from integration_sim.workers import start_server
 
 # Errors of the storage, not of the program: disk full, quota exceeded, read-only.
 _STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}

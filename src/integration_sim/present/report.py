@@ -255,7 +255,7 @@ class DrawnChart:
     path: Path
 
 
-def _draw(inputs: ChartInputs, name: str) -> DrawnChart | None:
+def draw_chart(inputs: ChartInputs, name: str) -> DrawnChart | None:
     """Draw one chart of the report and write its PNG (in whichever process runs it)."""
     if name == NETWORK_CHART:
         strategies = list(dict.fromkeys(inputs.summary["strategy"].astype(str)))
@@ -270,15 +270,10 @@ def _draw(inputs: ChartInputs, name: str) -> DrawnChart | None:
     return DrawnChart(chart.name, chart.title, chart.caption, path)
 
 
-def _draw_charts(
-    results: Any,
-    found: Comparison,
-    labels: Mapping[str, str],
-    network: bool,
-    out: Path,
-    workers: int,
-) -> list[DrawnChart]:
-    """Draw the report's charts (in reading order), on up to ``workers`` processes."""
+def chart_inputs(
+    results: Any, found: Comparison, labels: Mapping[str, str], out: Path, network: bool = True
+) -> tuple[ChartInputs, list[str]]:
+    """What the report's charts are drawn from, and the names of those to draw (reading order)."""
     scenario = getattr(results, "scenario", None)
     options = {
         "baseline": found.baseline,
@@ -301,10 +296,15 @@ def _draw_charts(
     names = list(charts.COMPARISON_CHARTS)
     if network and hasattr(scenario, "system"):
         names.append(NETWORK_CHART)
+    return inputs, names
+
+
+def _draw_charts(inputs: ChartInputs, names: list[str], workers: int | None) -> list[DrawnChart]:
+    """Draw the report's charts (returned in reading order) on up to ``workers`` processes."""
     order = sorted(names, key=lambda n: DRAW_FIRST.index(n) if n in DRAW_FIRST else len(names))
     drawn: dict[str, DrawnChart | None] = {}
     with Pool(workers, context=inputs, preload=[__name__]) as pool:
-        for i, chart in pool.imap(_draw, order):
+        for i, chart in pool.imap(draw_chart, order):
             drawn[order[i]] = chart
     return [c for c in (drawn[n] for n in names) if c is not None]
 
@@ -348,7 +348,7 @@ def write_report(
     labels = _labels(results)
     write_table(found.table, out / "differences", csv=csv)
     write_table(found.effects, out / "effects", csv=csv)
-    drawn = _draw_charts(results, found, labels, network, out, workers)
+    drawn = _draw_charts(*chart_inputs(results, found, labels, out, network), workers)
     for chart in extra_charts or []:
         path = charts.save_png(chart, out / "charts" / f"{chart.name}.png")
         drawn.append(DrawnChart(chart.name, chart.title, chart.caption, path))

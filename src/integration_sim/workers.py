@@ -1,0 +1,84 @@
+"""Local worker processes: how they start (a fork server, with modules preloaded), what they
+hold (the pool's context) and how they end (with the process that started them).
+
+Used by :class:`integration_sim.parallel.Pool`; a worker process runs
+:func:`start_worker` once, then :func:`worker_call` for each task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+WORKER_DIED_EXIT = 70  # exit status of a worker that saw its parent die
+
+_CONTEXT: Any = None  # in a worker process: the pool's context, set once by start_worker
+
+
+def start_worker(context: Any, parent_alive: Any) -> None:
+    """Worker initialisation: keep the context, and exit when the parent process dies."""
+    global _CONTEXT
+    _CONTEXT = context
+    exit_with_parent(parent_alive)
+
+
+def exit_with_parent(parent_alive: Any) -> None:
+    """Exit this process as soon as ``parent_alive`` (a pipe end) reaches end of file.
+
+    The parent holds the only writing end and never writes: when it dies, for
+    whatever reason (kill -9 included), the pipe closes and this process exits
+    at once, even in the middle of a task. A pipe works under every start method
+    (fork, spawn, forkserver, whose workers are not the parent's children).
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            parent_alive.recv_bytes()
+        os._exit(WORKER_DIED_EXIT)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def worker_call(fn: Callable[[Any, Any], Any], task: Any) -> Any:
+    """Run one task in a worker process, with the context it received at start."""
+    return fn(_CONTEXT, task)
+
+
+def ready_probe() -> int:
+    """A first task that answers once the worker process is up."""
+    return os.getpid()
+
+
+def process_context(preload: Sequence[str] = ()) -> multiprocessing.context.BaseContext:
+    """Forkserver where available (else spawn); ``preload`` is imported once by its server.
+
+    Not fork: forking a process that holds threads (Dask, BLAS, the progress
+    bar's terminal) can deadlock, and Python 3.12+ warns about it.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__, *preload])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def start_server(preload: Sequence[str] = ()) -> None:
+    """Start the fork server that local workers are forked from, without waiting for it.
+
+    The server imports ``preload`` once (about 2 s for the model), and every
+    worker forked from it starts with those modules (and whatever their import
+    loaded, such as compiled kernels) already in memory. Starting it early lets
+    that import run on another core while this process does its own set-up. A
+    process has one fork server, started with the preload of its first caller
+    and kept until the process exits; later calls return at once. Does
+    nothing where there is no fork server (workers are then spawned).
+    """
+    ctx = process_context(preload)
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
