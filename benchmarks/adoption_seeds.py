@@ -8,7 +8,9 @@ computes the posterior of the intercept on a grid (the calibration's
 likelihood, overdispersion integrated over its prior; benchmarks/sbc_likelihood.py)
 under several seed sets, and compares the spread of the posterior means across
 seed sets with the posterior's own sd. If the ratio is r, a nominal 90%
-interval covers about P(|Z| < 1.645 / sqrt(1 + r^2)) of the time.
+interval covers about P(|Z| < 1.645 / sqrt(1 + r^2)) of the time. It also
+prints how noisy the log-likelihood is without common seeds: its sd over
+those seed sets at one parameter value (the posterior mean, overdispersion 0.02).
 
     python benchmarks/adoption_seeds.py [--replicates 2 8 32] [--sets 8]
 """
@@ -68,13 +70,25 @@ def main() -> None:
             w /= w.sum()
             means.append(float((w * GRID).sum()))
             sds.append(float(np.sqrt((w * (GRID - means[-1]) ** 2).sum())))
+        at_mean = {PARAM: float(np.mean(means))}
+        noise = np.std(
+            [
+                obs.log_likelihood(*model.pooled(at_mean, seed=0), 0.02, 0.0)
+                for model in (
+                    SimulationModel(scenario, [PARAM], obs, None, r, common_seeds=seeds)
+                    for seeds in (side_seeds(s, "calibration_runs", r) for s in range(1, 21))
+                )
+            ],
+            ddof=1,
+        )
         between, within = np.std(means, ddof=1), np.mean(sds)
         ratio = between / within
         cover = 2 * stats.norm.cdf(1.645 / np.sqrt(1 + ratio**2)) - 1
         print(
             f"{r} runs pooled: posterior mean {np.mean(means):+.3f} (sd across {args.sets} seed "
             f"sets {between:.3f}), posterior sd {within:.3f}, ratio {ratio:.2f}, "
-            f"nominal 90% interval covers about {cover:.0%} ({time.process_time() - t0:.0f} s CPU)"
+            f"nominal 90% interval covers about {cover:.0%}; log-likelihood sd over 20 seed "
+            f"sets {noise:.2f} ({time.process_time() - t0:.0f} s CPU)"
         )
 
 
