@@ -167,8 +167,7 @@ def run(
     workers = _workers_that_fit(scenario, max(1, min(workers or default_workers(), len(tasks))))
     started = datetime.now(UTC)
     bar = Progress(len(tasks) + len(results), "runs", enabled=progress, done=len(results))
-    pool = Pool(workers, context=scenario, preload=WORKER_PRELOAD, prestart=len(tasks) > 1)
-    with pool, bar:
+    with Pool(workers, context=scenario, preload=WORKER_PRELOAD) as pool, bar:
         for _, result in pool.imap(_one, tasks):
             if store:
                 store.save(result)

@@ -22,10 +22,11 @@ from integration_sim.workers import start_server
 _STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 # What each command's local workers import before their first task. Their fork server
-# is started as soon as the command line is parsed, so that its imports (about 2 s) run
-# on another core while this process imports the model and reads its inputs.
+# is started as soon as the command line is parsed, so that its imports (about 3 s of
+# CPU) run on another core while this process imports the model and reads its inputs.
+# Only for commands that nearly always run long enough to use their workers: `run` of a
+# small place is done before the server would be ready, and would only pay for it.
 WORKER_PRELOAD = {
-    "run": ["integration_sim.warmup"],
     "compare": ["integration_sim.warmup", "integration_sim.present.report"],
     "sweep": ["integration_sim.sensitivity.models", "integration_sim.warmup"],
     "calibrate": ["integration_sim.calibration.abc", "integration_sim.warmup"],
