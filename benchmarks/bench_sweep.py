@@ -64,25 +64,32 @@ ENV = {**os.environ, "INTEGRATION_SIM_NO_PROGRESS": "1"}
 
 
 class ProcessCPU:
-    """CPU seconds used by a process and all its descendants between start and stop.
+    """CPU seconds of a process and all its descendants between start and stop, and how
+    each slot (this process, and each worker forked from a fork server) spent its time.
 
     Descendants are sampled every 50 ms (a process that lives less than that
     may be missed); processes already running at the start (a fork server or
     a Dask worker from an earlier case) count only what they use after it.
+    A slot's main thread is, at any moment, running, waiting for a core held
+    by another job (the kernel's run-queue wait, ``/proc/PID/schedstat``), or
+    idle (blocked: waiting for work or for a result); a slot whose worker does
+    not exist yet is counted as not started.
     """
 
     def __init__(self, pid: int | None = None) -> None:
         self.root = psutil.Process(pid)
-        self.start_cpu: dict[int, float] = {}
-        self.last: dict[int, tuple[float, int, float]] = {}  # pid -> (cpu, parent, created)
-        self.t0 = time.time()
+        self.first: dict[int, tuple[float, float, float]] = {}  # pid -> (cpu, run, wait) at start
+        self.last: dict[int, tuple[float, float, float]] = {}
+        self.info: dict[int, tuple[int, float, float]] = {}  # pid -> (parent, created, last seen)
+        self.servers: set[int] = set()  # fork servers (and their forks)
+        self.t0 = self.t1 = time.time()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> ProcessCPU:
         self.t0 = time.time()
         self._poll()
-        self.start_cpu = {pid: cpu for pid, (cpu, _, _) in self.last.items()}
+        self.first = dict(self.last)
         self._thread.start()
         return self
 
@@ -90,6 +97,7 @@ class ProcessCPU:
         self._stop.set()
         self._thread.join()
         self._poll()
+        self.t1 = time.time()
 
     def _poll(self) -> None:
         try:
@@ -99,25 +107,61 @@ class ProcessCPU:
         for proc in procs:
             try:
                 cpu = proc.cpu_times()
-                self.last[proc.pid] = (cpu.user + cpu.system, proc.ppid(), proc.create_time())
-            except psutil.Error:
+                parent, created = proc.ppid(), proc.create_time()
+                if proc.pid not in self.info and "forkserver" in " ".join(proc.cmdline()):
+                    self.servers.add(proc.pid)  # its children (the workers) also match
+                run, wait = _schedstat(proc.pid)
+            except (psutil.Error, OSError):
                 continue
+            self.last[proc.pid] = (cpu.user + cpu.system, run, wait)
+            self.info[proc.pid] = (parent, created, time.time())
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
             self._poll()
 
     def used(self) -> dict[str, float]:
-        """CPU seconds by role: this process, its other descendants, and the total."""
-        by_pid = {p: cpu - self.start_cpu.get(p, 0.0) for p, (cpu, _, _) in self.last.items()}
-        root = by_pid.pop(self.root.pid, 0.0)
-        started = [c - self.t0 for p, (_, _, c) in self.last.items() if p in by_pid and c > self.t0]
-        return {
-            "cpu": round(root + sum(by_pid.values()), 2),
-            "cpu_main": round(root, 2),
-            "cpu_others": round(sum(by_pid.values()), 2),
-            "processes_started": len(started),
+        """CPU seconds by role, and the slots' seconds running, waiting, idle, not started."""
+        zero = (0.0, 0.0, 0.0)
+        delta = {
+            pid: [b - a for a, b in zip(self.first.get(pid, zero), last, strict=True)]
+            for pid, last in self.last.items()
         }
+        root = self.root.pid
+        others = sum(d[0] for pid, d in delta.items() if pid != root)
+        workers = [pid for pid, (parent, _, _) in self.info.items() if parent in self.servers]
+        out = {
+            "cpu": round(delta[root][0] + others, 2),
+            "cpu_main": round(delta[root][0], 2),
+            "cpu_others": round(others, 2),
+            "processes_started": sum(1 for _, c, _ in self.info.values() if c > self.t0),
+        }
+        slots = [root, *workers]
+        lives = {p: min(self.info[p][2], self.t1) - max(self.info[p][1], self.t0) for p in slots}
+        running = sum(delta[p][1] for p in slots)
+        waiting = sum(delta[p][2] for p in slots)
+        out["slot_running"] = round(running, 2)
+        out["slot_waiting"] = round(waiting, 2)
+        out["slot_idle"] = round(sum(lives.values()) - running - waiting, 2)
+        out["workers"] = len(workers)
+        return out
+
+
+def _schedstat(pid: int) -> tuple[float, float]:
+    """Seconds a process's main thread has run on a core and waited for one (Linux)."""
+    try:
+        run, wait, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    except FileNotFoundError:
+        return 0.0, 0.0
+    return int(run) / 1e9, int(wait) / 1e9
+
+
+def _slots(row: dict, slots: int) -> None:
+    """Add the seconds of ``slots`` x wall time that no slot's process existed for."""
+    if "slot_running" in row:
+        total = slots * row["seconds"]
+        used = row["slot_running"] + row["slot_waiting"] + row["slot_idle"]
+        row["slot_not_started"] = round(max(total - used, 0.0), 2)
 
 
 def _command(args: list[str], workers: int) -> tuple[float, dict, str]:
@@ -225,6 +269,8 @@ def _pair(name: str, measure, extra: dict | None = None) -> list[dict]:
         rows.append(
             {"case": f"{name}, {label}", "units": units, "seconds": round(seconds, 3), **cpu}
         )
+        if isinstance(kwargs, int):  # local workers: slots are this process and its workers
+            _slots(rows[-1], kwargs)
         print(f"  {rows[-1]}", file=sys.stderr, flush=True)
     one = rows[0]
     for row in rows[1:]:
@@ -246,6 +292,11 @@ def _print(rows: list[dict]) -> None:
         if "speedup" in r:
             line += f"{r['speedup']:>10.2f}{r['efficiency']:>12.2f}{r['cpu_ratio']:>11.2f}"
         print(line)
+        if "slot_not_started" in r:
+            print(
+                f"{'  slots (s): running/waiting/idle/not started':<52}{r['slot_running']:>7.2f}"
+                f"{r['slot_waiting']:>8.2f}{r['slot_idle']:>8.2f}{r['slot_not_started']:>8.2f}"
+            )
         if "runs_seconds" in r:
             eff = f", efficiency {r['runs_efficiency']:.2f}" if "runs_efficiency" in r else ""
             print(f"{'  of which running the runs':<36}{'':>7}{r['runs_seconds']:>9.2f}{eff}")

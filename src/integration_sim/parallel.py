@@ -267,7 +267,8 @@ class _LocalWorkers:
             i = todo.popleft()
             yield i, fn(self.context, tasks[i])
             task_seconds = time.thread_time() - t0
-        if self._starter is None and (task_seconds or 0) * len(tasks) >= START_WORTH_SECONDS:
+        # Worth starting for the work still to do (a timed first task is already done).
+        if self._starter is None and (task_seconds or 0) * len(todo) >= START_WORTH_SECONDS:
             self.start()
         yield from self._share(fn, tasks, todo, died)
 
