@@ -49,11 +49,12 @@ from integration_sim.workers import (
 
 IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker: one running, one ready to start
 CHUNKS_PER_SLOT = 4  # ordered maps split their tasks in this many chunks per worker slot
-# Start worker processes only for at least this much work (s). Starting them costs
-# about S = 2 s of CPU (each imports mesa, pandas, scipy and the model), taken from
-# the cores the job runs on: 2 workers finish a job of T seconds in about
-# (T + S) / 2, so they are slower than 1 when T < S; 2.5 S leaves room for noise.
-START_WORTH_SECONDS = 5.0
+# Start worker processes only for at least this much work (CPU s). Their fork server
+# costs about S = 3 s of CPU (it imports mesa, pandas, scipy and the model, then runs a
+# small place to load the compiled kernels), taken from the cores the job runs on when
+# the machine is busy: 2 workers finish a job of T seconds in about (T + S) / 2, so they
+# are slower than 1 when T < S; 2.5 S leaves room for noise.
+START_WORTH_SECONDS = 8.0
 
 Task = Any
 Fn = Callable[[Any, Task], Any]
