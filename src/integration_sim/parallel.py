@@ -55,6 +55,10 @@ CHUNKS_PER_SLOT = 4  # ordered maps split their tasks in this many chunks per wo
 # the machine is busy: 2 workers finish a job of T seconds in about (T + S) / 2, so they
 # are slower than 1 when T < S; 2.5 S leaves room for noise.
 START_WORTH_SECONDS = 8.0
+# Once a worker has come up, the fork server is ready (it lives as long as this process):
+# a new worker then costs a fork and its context (a few tenths of a second), not S.
+WARM_START_WORTH_SECONDS = 1.0
+_server_ready = False  # set when a worker of any pool of this process first answered
 
 Task = Any
 Fn = Callable[[Any, Task], Any]
@@ -241,9 +245,12 @@ class _LocalWorkers:
 
     def ready(self) -> bool:
         """True once at least one worker process is up."""
+        global _server_ready
         if self._error is not None:
             raise self._error
-        return self._pool is not None and any(p.done() for p in self._probes)
+        up = self._pool is not None and any(p.done() for p in self._probes)
+        _server_ready = _server_ready or up
+        return up
 
     def close(self) -> None:
         """Stop the workers (waiting for them, so none outlives the pool)."""
@@ -269,7 +276,8 @@ class _LocalWorkers:
             yield i, fn(self.context, tasks[i])
             task_seconds = time.thread_time() - t0
         # Worth starting for the work still to do (a timed first task is already done).
-        if self._starter is None and (task_seconds or 0) * len(todo) >= START_WORTH_SECONDS:
+        worth = WARM_START_WORTH_SECONDS if _server_ready else START_WORTH_SECONDS
+        if self._starter is None and (task_seconds or 0) * len(todo) >= worth:
             self.start()
         yield from self._share(fn, tasks, todo, died)
 
