@@ -42,7 +42,9 @@ from integration_sim.engine.seeds import run_seed
 from integration_sim.errors import InputError
 from integration_sim.parallel import Pool
 
-PRELOAD = ["integration_sim.calibration.abc"]  # what a local worker imports once
+# What a local worker imports once; the warm-up runs a small place so forked
+# workers start with the compiled kernels loaded.
+PRELOAD = ["integration_sim.calibration.abc", "integration_sim.warmup"]
 
 OBSERVATION_PARAMETERS = {
     "observation.overdispersion": (0.0, 1.0),
@@ -292,7 +294,7 @@ def run_abc(
     _quiet_pyabc(verbose)
     with contextlib.ExitStack() as stack:
         if pool is None:
-            pool = stack.enter_context(Pool(workers, scheduler, preload=PRELOAD))
+            pool = stack.enter_context(Pool(workers, scheduler, preload=PRELOAD, prestart=True))
         sampler = SeededMappingSampler(PoolMap(pool))
         abc = build_abc(model, priors, settings.population_size, sampler)
         remaining, history = _open_history(abc, model, settings, db_path, resume)

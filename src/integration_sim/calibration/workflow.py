@@ -118,7 +118,7 @@ def calibrate(
     )
     t0 = time.monotonic()
     # One pool for the whole calibration: workers start once, and hold the model.
-    with Pool(workers, scheduler, context=model, preload=PRELOAD) as pool:
+    with Pool(workers, scheduler, context=model, preload=PRELOAD, prestart=True) as pool:
         history = run_abc(
             model,
             cfg.parameters,

@@ -29,7 +29,7 @@ _STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.
 WORKER_PRELOAD = {
     "compare": ["integration_sim.warmup", "integration_sim.present.report"],
     "sweep": ["integration_sim.sensitivity.models", "integration_sim.warmup"],
-    "calibrate": ["integration_sim.calibration.abc", "integration_sim.warmup"],
+    "calibrate": ["integration_sim.calibration.abc", "integration_sim.warmup"],  # = abc.PRELOAD
 }
 
 # Order here is the order in `integration-sim --help`.
