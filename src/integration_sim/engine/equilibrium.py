@@ -93,13 +93,15 @@ def stationary_habit(
     ``degree`` neighbours perform (binomial with the mean weekly chance).
     """
     habit = np.zeros_like(capability)
-    share = np.zeros_like(capability)
+    share_b = np.zeros(capability.shape[1])  # the social share is the same for everyone
     threshold = rule.contagion == rules.THRESHOLD
+    classes = np.unique(degree, return_inverse=True) if degree is not None else None
     for _ in range(iterations):
+        share = np.broadcast_to(share_b, capability.shape)
         p = rules.perform_probability(
             rule, capability, opportunity, motivation, habit, share, None, noise
         )
-        if degree is not None and threshold.any():
+        if classes is not None and threshold.any():
             reinforced = rules.perform_probability(
                 rule,
                 capability,
@@ -110,7 +112,7 @@ def stationary_habit(
                 np.full_like(share, np.inf),
                 noise,
             )
-            chance = stats.binom.sf(rule.threshold - 1, degree[:, None], share)
+            chance = _at_least_chance(rule.threshold, *classes, share_b)
             p = np.where(threshold, chance * reinforced + (1 - chance) * p, p)
         q = np.where(eligible, rule.encounter_rate * p, 0.0)
         # With weekly leaving chance l a post's habit also resets to 0:
@@ -119,9 +121,18 @@ def stationary_habit(
         habit = (
             stay * q * gain / np.maximum((1 - stay) + stay * (q * gain + (1.0 - q) * decay), 1e-12)
         )
-        mean_q = q.sum(axis=0) / np.maximum(eligible.sum(axis=0), 1)
-        share = np.broadcast_to(mean_q, q.shape)
+        share_b = q.sum(axis=0) / np.maximum(eligible.sum(axis=0), 1)
     return np.where(eligible, habit, 0.0), q
+
+
+def _at_least_chance(
+    threshold: np.ndarray, degrees: np.ndarray, degree_class: np.ndarray, share: np.ndarray
+) -> np.ndarray:
+    """Chance [N, B] that at least ``threshold`` [B] of a practitioner's neighbours perform,
+    each with chance ``share`` [B]. ``degrees`` are the distinct degrees and ``degree_class``
+    [N] each practitioner's index into them: the binomial tail (a slow scipy call) is
+    computed once per distinct degree, the same values it gives per practitioner."""
+    return stats.binom.sf(threshold - 1, degrees[:, None], share)[degree_class]
 
 
 def settle_trust(
