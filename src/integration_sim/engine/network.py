@@ -147,13 +147,7 @@ class TieTable:
         """Both directions of the pending ties, sorted by (row, neighbour) as scipy summed
         them: rows, neighbours and tie positions (kept until ties are added or rebuilt)."""
         if self._pending is None:
-            p = self.size - self.structure
-            rows = np.concatenate((self.u[self.structure :], self.v[self.structure :]))
-            cols = np.concatenate((self.v[self.structure :], self.u[self.structure :]))
-            rows, cols = rows.astype(np.int64), cols.astype(np.int64)
-            order = np.argsort(rows * self.n + cols)  # (row, neighbour) pairs are distinct
-            ties = self.structure + order % max(p, 1)
-            self._pending = (rows[order], cols[order], ties)
+            self._pending = tie_kernels.pending_order(self.u, self.v, self.structure, self.n)
         return self._pending
 
     def degree(self) -> np.ndarray:

@@ -147,6 +147,21 @@ def _signal_sums_wide(indptr, indices, perm, pending, trust, layer, performed, c
 
 
 @numba.njit(cache=True)
+def pending_order(u, v, structure, n):
+    """Both directions of the pending ties (from ``structure`` on), sorted by (row,
+    neighbour) as scipy summed them: rows, neighbours and tie positions. The pairs are
+    distinct, so any sort gives this one order."""
+    p = u.size - structure
+    rows = np.empty(2 * p, np.int64)
+    cols = np.empty(2 * p, np.int64)
+    for q in range(p):
+        rows[q], cols[q] = u[structure + q], v[structure + q]
+        rows[p + q], cols[p + q] = v[structure + q], u[structure + q]
+    order = np.argsort(rows * n + cols)
+    return rows[order], cols[order], structure + order % max(p, 1)
+
+
+@numba.njit(cache=True)
 def new_ties(lo, hi, n, indptr, indices, perm, layer, u, v, structure):
     """Positions in (lo, hi) of the pairs to add, in order of pair key: the first of each
     distinct pair with lo != hi that is neither a live tie in the slots nor pending."""
