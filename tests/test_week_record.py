@@ -13,8 +13,8 @@ from test_week_kernels import BUSY
 
 from integration_sim.engine.model import IntegrationModel
 from integration_sim.engine.network import CROSS
+from integration_sim.engine.numpy_sums import pairwise_sum
 from integration_sim.engine.recorder import BY_LOCALITY, Recorder
-from integration_sim.engine.week_record import pairwise_sum
 
 
 @pytest.mark.parametrize("n", [*range(0, 140), 255, 256, 257, 1000, 2106, 10_530, 100_003])

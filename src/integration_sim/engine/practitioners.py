@@ -13,6 +13,7 @@ from integration_sim.engine import behaviour as rules
 from integration_sim.engine import primitives
 from integration_sim.engine.cases import WeekOfCases
 from integration_sim.engine.network import TieTable
+from integration_sim.engine.numpy_sums import row_mean
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Population
 
@@ -90,32 +91,6 @@ def step_behaviour(
         (np.array([pp.leadership_weight, pp.peer_weight, pp.benefit_weight]), pp.motivation_rate),
         (pop.performed, pop.ever),
     )
-
-
-@numba.njit(cache=True)
-def row_mean(values, i):
-    """Mean of row ``i`` of ``values`` [N, B], summed as NumPy's ``mean(axis=1)`` sums a
-    row (pairwise: plainly below 8 values, eight running sums up to 128), so it rounds
-    the same; 0 for an empty row."""
-    nb = values.shape[1]
-    if nb == 0:
-        return 0.0
-    if nb < 8:
-        total = 0.0
-        for b in range(nb):
-            total += values[i, b]
-        return total / nb
-    r = values[i, :8].copy()
-    b = 8
-    while b + 8 <= nb:
-        for k in range(8):
-            r[k] += values[i, b + k]
-        b += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while b < nb:
-        total += values[i, b]
-        b += 1
-    return total / nb
 
 
 @numba.njit(cache=True)

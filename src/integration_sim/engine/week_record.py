@@ -14,62 +14,11 @@ import numba
 import numpy as np
 
 from integration_sim.engine.network import CROSS
+from integration_sim.engine.numpy_sums import pairwise_sum, row_mean
 
 # Parts of the state vector before the per-locality metrics and after them.
 HEAD = ("rate_loc", "rate_type", "rate_all", "adopters_loc", "adopters_all")
 TAIL = ("pooling",)
-
-
-@numba.njit(cache=True)
-def _block_sum(a, lo, n):
-    """NumPy's sum of at most 128 values: plainly below 8, else eight running sums."""
-    if n < 8:
-        total = 0.0
-        for i in range(lo, lo + n):
-            total += a[i]
-        return total
-    r = a[lo : lo + 8].copy()
-    i = 8
-    while i < n - n % 8:
-        for k in range(8):
-            r[k] += a[lo + i + k]
-        i += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < n:
-        total += a[lo + i]
-        i += 1
-    return total
-
-
-@numba.njit(cache=True)
-def pairwise_sum(a, lo, n):
-    """Sum of ``a[lo:lo + n]`` rounded as NumPy's ``sum`` of a contiguous float64 array
-    rounds it: blocks of up to 128 values, larger ranges split in two (the first half a
-    multiple of 8) and the halves' sums added. Written with a stack, not recursion:
-    numba cannot load recursive functions from its cache."""
-    if n <= 128:
-        return _block_sum(a, lo, n)
-    todo = np.empty((192, 3), np.int64)  # (start, length, halves done?): depth < 64
-    sums = np.empty(64)
-    top, done = 0, 0
-    todo[0] = (lo, n, 0)
-    while top >= 0:
-        start, size, split = todo[top]
-        top -= 1
-        if size <= 128:
-            sums[done] = _block_sum(a, start, size)
-            done += 1
-        elif split:  # both halves summed: add them, first + second
-            sums[done - 2] = sums[done - 2] + sums[done - 1]
-            done -= 1
-        else:
-            half = size // 2
-            half -= half % 8
-            todo[top + 1] = (start, size, 1)
-            todo[top + 2] = (start + half, size - half, 0)
-            todo[top + 3] = (start, half, 0)  # on top: summed first
-            top += 3
-    return sums[0]
 
 
 @numba.njit(cache=True)
@@ -112,7 +61,7 @@ def _practitioner_sums(groups, performed, ever, capability, motivation):
                 perf_all[b] += 1.0
             if ever[i, b]:
                 ever_loc[loc, b] += 1.0
-        ability_loc[loc] += pairwise_sum(capability[i], 0, n_beh) / n_beh if n_beh else np.nan
+        ability_loc[loc] += row_mean(capability, i) if n_beh else np.nan
         motivation_loc[loc] += motivation[i]
     return perf_loc, perf_type, perf_all, ever_loc, ability_loc, motivation_loc
 
