@@ -139,10 +139,13 @@ def _settle_round(rule, person, settings, habit, share, chance):
         *rule_at, capability, opportunity, motivation, habit, shared, np.zeros((0, 0)), False,
         noise, everyone,
     )  # fmt: skip
-    if chance.size:  # with at least ``threshold`` performing neighbours
+    if chance.size:  # with at least ``threshold`` performing neighbours (those columns only)
+        columns = np.empty((n, nb), np.bool_)
+        for i in range(n):
+            columns[i, :] = contagion == rules.THRESHOLD
         reinforced = rules._perform_probability(
             *rule_at, capability, opportunity, motivation, habit, shared,
-            np.full((n, nb), np.inf), True, noise, everyone,
+            np.full((n, nb), np.inf), True, noise, columns,
         )  # fmt: skip
     q, settled = np.zeros((n, nb)), np.empty((n, nb))
     for i in range(n):
