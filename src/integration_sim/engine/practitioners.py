@@ -139,7 +139,9 @@ def _decide(rows, channels, week, rule, state, social, usual):
 def _act_and_learn(draw, habits, skills, learn, motivate, social, tired, weights, memory):
     """Encounters and performances from the draws, then habit, capability (learning,
     training, fading when idle) and motivation, in place; returns (encountered, performed)
-    and keeps the performances in ``memory`` (last week's behaviour, ever performed)."""
+    and keeps the performances in ``memory`` (last week's behaviour, ever performed).
+    One pass over the practitioners: each cell's steps are those of the array functions
+    in ``behaviour`` (``perform``, ``update_habit``, ...), in the same order."""
     rate, eligible, probability, draws = draw
     gain, decay, habit = habits
     capability, base_capability, training = skills
@@ -149,24 +151,34 @@ def _act_and_learn(draw, habits, skills, learn, motivate, social, tired, weights
     fatigue, fatigue_per_initiative, locality = tired
     w, motivation_rate = weights
     last, ever = memory
-    encountered, performed = rules._perform(rate, eligible, probability, draws[0], draws[1])
-    rules._update_habit(habit, performed, eligible, gain, decay)
-    rules._update_capability(capability, performed, learning, training, training_rate)
     n, nb = eligible.shape
-    lead, peer, seen, tired_by = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    encountered = np.zeros((n, nb), np.bool_)
+    performed = np.zeros((n, nb), np.bool_)
     for i in range(n):
+        trained = training_rate * training[i]
         for b in range(nb):
-            if fade > 0 and not performed[i, b]:  # unused skills fade towards the baseline
-                capability[i, b] -= fade * max(capability[i, b] - base_capability[i, b], 0.0)
-            last[i, b] = performed[i, b]
-            ever[i, b] = ever[i, b] or performed[i, b]
-        lead[i] = leadership_change[organisation[i]]
-        peer[i] = peers[i] - reference[otype[i]]
-        seen[i] = benefit[i] - base_benefit[i]
-        tired_by[i] = fatigue_per_initiative * fatigue[locality[i]]
-    rules._update_motivation(
-        motivation, base_motivation, lead, peer, seen, tired_by, w[0], w[1], w[2], motivation_rate
-    )
+            if eligible[i, b]:
+                met = draws[0, i, b] < rate[b]
+                did = met and draws[1, i, b] < probability[i, b]
+                encountered[i, b], performed[i, b] = met, did
+                habit[i, b] = rules.habit_after(habit[i, b], did, gain, decay)
+            did = performed[i, b]
+            c = rules.capability_after(capability[i, b], did, learning, trained)
+            if fade > 0 and not did:  # unused skills fade towards the baseline
+                c -= fade * max(c - base_capability[i, b], 0.0)
+            capability[i, b] = c
+            last[i, b] = did
+            ever[i, b] = ever[i, b] or did
+        motivation[i] = rules.motivation_after(
+            motivation[i],
+            base_motivation[i],
+            leadership_change[organisation[i]],
+            peers[i] - reference[otype[i]],
+            benefit[i] - base_benefit[i],
+            fatigue_per_initiative * fatigue[locality[i]],
+            (w[0], w[1], w[2]),
+            motivation_rate,
+        )
     return encountered, performed
 
 
