@@ -58,8 +58,9 @@ def step_behaviour(
     capable and motivated (at least 0.9) while active. Motivation responds to change
     from the usual peer behaviour, learned per organisation type over the first
     ``REFERENCE_WEEKS`` weeks. Returns (encountered, performed), both bool [N, B].
-    Two compiled passes over the practitioners, around the week's draws (two uniforms
-    per cell, whatever the state, so streams stay aligned across strategies).
+    Two compiled passes over the practitioners after the week's draws (two uniforms per
+    cell, whatever the state, so streams stay aligned across strategies): the rule's
+    probability is needed only where an encounter happens, so only there is it computed.
     """
     params = scenario.parameters
     bp, pp, o = params.behaviour, params.practitioners, params.opportunity
@@ -70,8 +71,10 @@ def step_behaviour(
     use_counts = counts is not None
     learning = ctx.weeks_seen < REFERENCE_WEEKS
     ctx.weeks_seen += learning
+    draws = rng.random((2, *pop.eligible.shape))  # encounters, then performances
     probability, peers = _decide(
         (exposure.champion, pop.organisation, pop.organisation_type, pop.eligible),
+        (draws[0], rule.encounter_rate),
         (*primitives.opportunity_channels(exposure, o), float(o.base)),
         (float(o.pressure * pressure), pooling),
         (*rule.coefficients(), rule.contagion, rule.threshold, float(bp.noise)),
@@ -79,7 +82,6 @@ def step_behaviour(
         (share, counts if use_counts else np.zeros((0, 0)), use_counts),
         (ctx.peers_sum, ctx.reference_peers, learning, ctx.weeks_seen),
     )
-    draws = rng.random((2, *pop.eligible.shape))  # encounters, then performances
     return _act_and_learn(
         (rule.encounter_rate, pop.eligible, probability, draws),
         (float(bp.habit_gain), float(bp.habit_decay), pop.habit),
@@ -94,10 +96,13 @@ def step_behaviour(
 
 
 @numba.njit(cache=True)
-def _decide(rows, channels, week, rule, state, social, usual):
-    """Champions kept ready, opportunity, the rule's probability [N, B] and the mean peer
-    share [N]; in the first year, the usual peer share per type (in place)."""
+def _decide(rows, meeting, channels, week, rule, state, social, usual):
+    """Champions kept ready, opportunity, the rule's probability [N, B] where an eligible
+    practitioner has an encounter (``meeting``: its uniforms [N, B] and the encounter
+    rates [B]; 0 elsewhere, never read), and the mean peer share [N]; in the first year,
+    the usual peer share per type (in place)."""
     champion, organisation, otype, eligible = rows
+    meet_draws, rate = meeting
     strengths, weights, pools, base = channels
     pressure, pooling = week
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, noise = rule
@@ -107,7 +112,10 @@ def _decide(rows, channels, week, rule, state, social, usual):
     n, nb = capability.shape
     opportunity = np.empty(n)
     peers = np.empty(n)
+    wanted = np.empty((n, nb), np.bool_)
     for i in range(n):
+        for b in range(nb):
+            wanted[i, b] = eligible[i, b] and meet_draws[i, b] < rate[b]
         if champion[i]:
             motivation[i] = max(motivation[i], 0.9)
             for b in range(nb):
@@ -121,7 +129,7 @@ def _decide(rows, channels, week, rule, state, social, usual):
     probability = rules._perform_probability(
         b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
         capability, opportunity, motivation, habit, share, counts, use_counts, noise,
-        eligible,  # the rule matters only where a practitioner may perform the behaviour
+        wanted,  # the rule matters only where a practitioner meets the chance to perform
     )  # fmt: skip
     if learning:  # the mean over each type this week, added up; the reference is their mean
         total = np.zeros(peers_sum.size)
