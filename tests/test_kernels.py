@@ -13,6 +13,7 @@ import pytest
 from scipy import sparse, special, stats
 
 from integration_sim.engine import behaviour as rules
+from integration_sim.engine import tie_kernels
 from integration_sim.engine.cases import poisson_quantile
 from integration_sim.engine.network import CROSS, WITHIN, TieTable
 
@@ -143,3 +144,14 @@ def test_poisson_quantile_matches_scipy_for_small_and_large_means() -> None:
     for mean in (rng.uniform(0, 30, 4000), rng.uniform(600, 3000, 4000)):  # summed; gamma route
         assert np.array_equal(poisson_quantile(u, mean), stats.poisson.ppf(u, mean).astype(int))
     assert np.all(poisson_quantile(u, 0.0) == 0)
+
+
+def test_pending_order_merged_week_by_week_equals_one_sort() -> None:
+    rng = np.random.default_rng(15)
+    table = _random_table(rng)
+    for _ in range(4):  # ties appended after the order was made: merged in
+        table.add(rng.integers(0, table.n, 25), rng.integers(0, table.n, 25), 0.4, CROSS)
+        merged = table._pending_order()
+        fresh = tie_kernels.pending_order(table.u, table.v, table.structure, table.n)
+        assert merged[0].size == 2 * (table.size - table.structure)
+        assert all(np.array_equal(a, b) for a, b in zip(merged, fresh, strict=True))

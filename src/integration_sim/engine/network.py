@@ -146,8 +146,11 @@ class TieTable:
     def _pending_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Both directions of the pending ties, sorted by (row, neighbour) as scipy summed
         them: rows, neighbours and tie positions (kept until ties are added or rebuilt)."""
-        if self._pending is None:
-            self._pending = tie_kernels.pending_order(self.u, self.v, self.structure, self.n)
+        if self._pending is None or self._pending[2].size != 2 * (self.size - self.structure):
+            # Ties appended since the order was made: sort only those, then merge.
+            self._pending = tie_kernels.pending_order(
+                self.u, self.v, self.structure, self.n, *(self._pending or (None,) * 3)
+            )
         return self._pending
 
     def degree(self) -> np.ndarray:
@@ -251,7 +254,6 @@ class TieTable:
         for name, b, c in zip(names, buffers, columns, strict=True):
             b[size : size + extra] = c
             setattr(self, name, b[: size + extra])
-        self._pending = None
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""

@@ -146,19 +146,49 @@ def _signal_sums_wide(indptr, indices, perm, pending, trust, layer, performed, c
     return sums, counts
 
 
-@numba.njit(cache=True)
-def pending_order(u, v, structure, n):
+def pending_order(u, v, structure, n, rows=None, cols=None, ties=None):
     """Both directions of the pending ties (from ``structure`` on), sorted by (row,
-    neighbour) as scipy summed them: rows, neighbours and tie positions. The pairs are
-    distinct, so any sort gives this one order."""
-    p = u.size - structure
-    rows = np.empty(2 * p, np.int64)
-    cols = np.empty(2 * p, np.int64)
+    neighbour) as scipy summed them: rows, neighbours and tie positions. Given the order
+    of the first pending ties (``rows``, ``cols``, ``ties``), only the ties appended since
+    are sorted, then merged in. The pairs are distinct, so any sort gives this one order."""
+    if rows is None:
+        return _merge_pending(u, v, structure, n, *(np.zeros(0, np.int64),) * 3)
+    return _merge_pending(u, v, structure, n, rows, cols, ties)
+
+
+@numba.njit(cache=True)
+def _merge_pending(u, v, structure, n, rows, cols, ties):
+    first = structure + ties.size // 2  # the first tie not yet in the order
+    p = u.size - first
+    new_rows, new_cols, new_ties = (
+        np.empty(2 * p, np.int64),
+        np.empty(2 * p, np.int64),
+        np.empty(2 * p, np.int64),
+    )
     for q in range(p):
-        rows[q], cols[q] = u[structure + q], v[structure + q]
-        rows[p + q], cols[p + q] = v[structure + q], u[structure + q]
-    order = np.argsort(rows * n + cols)
-    return rows[order], cols[order], structure + order % max(p, 1)
+        new_rows[q], new_cols[q] = u[first + q], v[first + q]
+        new_rows[p + q], new_cols[p + q] = v[first + q], u[first + q]
+        new_ties[q] = new_ties[p + q] = first + q
+    order = np.argsort(new_rows * n + new_cols)
+    m = rows.size + 2 * p
+    out_rows, out_cols, out_ties = (
+        np.empty(m, np.int64),
+        np.empty(m, np.int64),
+        np.empty(m, np.int64),
+    )
+    a = b = 0
+    for k in range(m):
+        take_old = b == 2 * p or (
+            a < rows.size and rows[a] * n + cols[a] < new_rows[order[b]] * n + new_cols[order[b]]
+        )
+        if take_old:
+            out_rows[k], out_cols[k], out_ties[k] = rows[a], cols[a], ties[a]
+            a += 1
+        else:
+            q = order[b]
+            out_rows[k], out_cols[k], out_ties[k] = new_rows[q], new_cols[q], new_ties[q]
+            b += 1
+    return out_rows, out_cols, out_ties
 
 
 @numba.njit(cache=True)
