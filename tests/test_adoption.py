@@ -143,3 +143,57 @@ def test_observation_parameters_can_be_fitted_and_are_checked(tmp_path):
     model = SimulationModel(loaded.scenario, ["observation.overdispersion"], None)
     assert model._scenario({"observation.overdispersion": 1.2}) is None
     assert model._scenario({"observation.overdispersion": 0.2}) is not None
+
+
+def test_array_counts_equal_the_row_by_row_definition(tmp_path):
+    # Every adoption row of the small-communities data, plus one over all
+    # localities, against observation.adoption_counts applied row by row.
+    from pathlib import Path
+
+    from integration_sim.calibration.observation import adoption_counts
+    from integration_sim.config.load import load_scenario
+
+    here = Path(__file__).resolve().parents[1] / "calibration" / "small-communities"
+    scenario = load_scenario(here / "scenario.yaml")
+    spec = Adoption(file="adoption.csv", behaviour="joint_assessment", format="cumulative")
+    rows = read_adoption(spec, scenario, here / "adoption.csv")
+    everywhere = rows.iloc[[-1]].assign(locality="all", start_week=0, measurement_id="all")
+    rows = pd.concat([rows, everywhere], ignore_index=True)
+    t = simulate(scenario, tallies=True, seed=5).tallies
+    model = ObservationModel(rows)
+    counts = model.adoption_counts(t)
+    sels = model._index(t)
+    expected = np.array([adoption_counts(sels[i], t) for i in model.adoption_rows])
+    assert counts.tolist() == expected.tolist()
+    assert counts[:, 0].sum() > 0  # some adopted, so the check has something to compare
+    hazards = model.statistics(t)[model.adoption_rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        assert np.allclose(hazards, expected[:, 0] / expected[:, 1], equal_nan=True)
+
+
+def test_common_seeds_make_the_pooled_counts_a_function_of_the_parameters():
+    from pathlib import Path
+
+    from integration_sim.calibration.abc import SimulationModel
+    from integration_sim.config.load import load_scenario
+    from integration_sim.engine.seeds import run_seed, side_seeds
+
+    here = Path(__file__).resolve().parents[1] / "calibration" / "small-communities"
+    scenario = load_scenario(here / "scenario.yaml")
+    spec = Adoption(file="adoption.csv", behaviour="joint_assessment", format="cumulative")
+    obs = ObservationModel(read_adoption(spec, scenario, here / "adoption.csv"))
+    param = "behaviours.joint_assessment.coefficients.intercept"
+    seeds = side_seeds(1, "calibration_runs", 3)
+    # Never a seed that may have simulated the data (scenario replicates use run_seed).
+    assert not set(seeds) & {run_seed(1, r) for r in range(100)}
+    common = SimulationModel(scenario, [param], obs, None, 3, common_seeds=seeds)
+    fresh = SimulationModel(scenario, [param], obs, None, 3)
+    a = common.pooled({param: -5.0}, seed=11)[1]
+    assert a.tolist() == common.pooled({param: -5.0}, seed=12)[1].tolist()
+    assert a[:, 0].sum() > 0
+    assert (
+        fresh.pooled({param: -5.0}, seed=11)[1].tolist()
+        != fresh.pooled({param: -5.0}, seed=12)[1].tolist()
+    )
+    # A higher intercept with the same seeds: more adopters in total.
+    assert common.pooled({param: -4.0}, seed=11)[1][:, 0].sum() > a[:, 0].sum()

@@ -55,7 +55,11 @@ class SimulationModel:
     """pyabc model: parameters -> each measurement's simulated statistic (picklable).
 
     Adoption rows get their counts pooled over ``adoption_replicates`` runs of
-    the same parameters (see :mod:`.adoption_likelihood`).
+    the same parameters (see :mod:`.adoption_likelihood`). With ``common_seeds``
+    those runs use the same seeds for every candidate (common random numbers),
+    so the adoption likelihood is a fixed function of the parameters rather than
+    a noisy one; other measurements still come from a run with the candidate's
+    own seed, as their likelihood expects.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class SimulationModel:
         observation: ObservationModel,
         strategy: str | None = None,
         adoption_replicates: int = 1,
+        common_seeds: list[int] | None = None,
     ) -> None:
         self.scenario, self.names, self.observation, self.strategy = (
             scenario,
@@ -73,6 +78,9 @@ class SimulationModel:
             strategy,
         )
         self.adoption_replicates = adoption_replicates
+        if common_seeds is not None and len(common_seeds) != adoption_replicates:
+            raise ValueError("common_seeds needs one seed per adoption replicate")
+        self.common_seeds = common_seeds
 
     def overrides(self, par: dict) -> dict[str, float]:
         """pyabc's parameter names (p0, p1, ...) -> dotted paths (scenario or observation)."""
@@ -103,13 +111,21 @@ class SimulationModel:
         n_adopt = len(self.observation.adoption_rows)
         if scenario is None:
             return np.full(len(self.observation.keys), np.nan), np.full((n_adopt, 2), np.nan)
-        seeds = [seed] + [run_seed(seed, r) for r in range(1, self.adoption_replicates)]
+        obs = self.observation
+        values = None
+        if self.common_seeds is None:
+            seeds = [seed] + [run_seed(seed, r) for r in range(1, self.adoption_replicates)]
+        else:
+            seeds = self.common_seeds
+            if len(obs.adoption_rows) < len(obs.keys):
+                # Proportions, rates, ... integrate the model's noise through ABC: own seed.
+                values = obs.statistics(run_tallies(scenario, self.strategy, seed))
         counts = np.zeros((n_adopt, 2))
-        for r, s in enumerate(seeds):
+        for s in seeds:
             tallies = run_tallies(scenario, self.strategy, s)
-            if r == 0:
-                values = self.observation.statistics(tallies)
-            counts += self.observation.adoption_counts(tallies)
+            if values is None:
+                values = obs.statistics(tallies)
+            counts += obs.adoption_counts(tallies)
         return values, counts
 
     def predict(self, overrides: dict[str, float], seed: int) -> tuple[np.ndarray, np.ndarray]:

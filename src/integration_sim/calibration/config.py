@@ -129,8 +129,14 @@ class Observation(Strict):
         description="sd (logit scale) of each locality's persistent shift of its adoption "
         "hazards; fit it by naming observation.locality_sd under parameters",
     )
-    adoption_replicates: Annotated[int, Field(ge=1)] = Field(
+    adoption_replicates: Annotated[int, Field(ge=1, le=1000)] = Field(
         8, description="runs per candidate whose adoption counts are pooled into one hazard"
+    )
+    common_seeds: bool = Field(
+        True,
+        description="run every candidate's adoption replicates with the same seeds (common "
+        "random numbers, derived from abc.seed), so the adoption likelihood does not jump "
+        "between candidates and ABC-SMC can reach temperature 1",
     )
 
 

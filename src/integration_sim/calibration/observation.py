@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from integration_sim.calibration.adoption_likelihood import (
     group_log_likelihood,
@@ -202,6 +202,39 @@ def sample(
     return {"numerator": float(rng.binomial(int(row["denominator"]), p))}
 
 
+@dataclass(frozen=True)
+class _AdoptionIndex:
+    """Adoption rows' selectors as arrays, so their counts take a few array operations.
+
+    Counts are whole numbers, so summing them in another order gives the same floats.
+    """
+
+    end: np.ndarray  # [rows] recorded week at the end of the period
+    start: np.ndarray  # [rows] week just before the period (or its first week)
+    has_before: np.ndarray  # [rows] False if no week was recorded before the period
+    cells: np.ndarray  # [rows, L, B] 1.0 at the row's localities and behaviour(s)
+
+    @classmethod
+    def build(cls, selectors: list[Selector], shape: tuple[int, int]) -> _AdoptionIndex:
+        mask = np.zeros((len(selectors), *shape))
+        for k, sel in enumerate(selectors):
+            behaviours = slice(None) if sel.behaviour is None else sel.behaviour
+            mask[k, sel.localities, behaviours] = 1.0
+        return cls(
+            end=np.array([int(s.weeks[-1]) for s in selectors], dtype=np.intp),
+            start=np.array(
+                [int(s.weeks[0]) if s.before is None else s.before for s in selectors],
+                dtype=np.intp,
+            ),
+            has_before=np.array([s.before is not None for s in selectors], dtype=bool),
+            cells=mask,
+        )
+
+    def total(self, tally: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+        """Per row: ``tally`` [W, L, B] at ``weeks`` summed over the row's cells."""
+        return (tally[weeks] * self.cells).sum(axis=(1, 2))
+
+
 class ObservationModel:
     """All measurements of a calibration: selectors built once, statistics and likelihoods per run.
 
@@ -218,6 +251,7 @@ class ObservationModel:
         self.overdispersion = overdispersion
         self.locality_sd = locality_sd
         self._selectors: list[Selector] | None = None
+        self._adoption: _AdoptionIndex | None = None
         self._rows = [row for _, row in self.measurements.iterrows()]
         m = self.measurements
         adoption = (m["kind"] == "adoption").to_numpy()
@@ -240,31 +274,44 @@ class ObservationModel:
 
     def statistics(self, tallies) -> np.ndarray:
         """Each measurement's simulated statistic from one run's tallies."""
-        return np.array(
-            [
-                statistic(r, s, tallies)
-                for r, s in zip(self._rows, self._index(tallies), strict=True)
-            ]
-        )
+        sels = self._index(tallies)
+        out = np.empty(len(self._rows))
+        for i in self._other:
+            out[i] = statistic(self._rows[i], sels[i], tallies)
+        if len(self.adoption_rows):
+            new, at_risk = self.adoption_counts(tallies).T
+            with np.errstate(divide="ignore", invalid="ignore"):
+                hazard = np.clip(new / at_risk, 0.0, 1.0)
+            out[self.adoption_rows] = np.where(at_risk > 0, hazard, np.nan)
+        return out
 
     def adoption_counts(self, tallies) -> np.ndarray:
-        """[adoption rows, 2]: simulated new adopters and practitioners at risk, per adoption row."""
-        sels = self._index(tallies)
-        return np.array([adoption_counts(sels[i], tallies) for i in self.adoption_rows]).reshape(
-            -1, 2
-        )
+        """[adoption rows, 2]: simulated new adopters and practitioners at risk, per adoption row.
+
+        The same counts as :func:`adoption_counts` row by row, in a few array
+        operations: a calibration computes them for every candidate's runs.
+        """
+        ix = self._adoption_index(tallies)
+        adopted_end = ix.total(tallies.adopters, ix.end)
+        adopted_start = np.where(ix.has_before, ix.total(tallies.adopters, ix.start), 0.0)
+        eligible = ix.total(tallies.eligible, ix.start)
+        # Leavers who had adopted can make the count fall: no new adopters (as in the data).
+        new = np.maximum(adopted_end - adopted_start, 0.0)
+        return np.stack([new, np.maximum(eligible - adopted_start, 0.0)], axis=1)
 
     def cumulative_adopters(self, tallies) -> np.ndarray:
         """Simulated practitioners who have adopted by the end of each adoption row's period."""
-        sels = self._index(tallies)
-        return np.array(
-            [
-                _sum(
-                    tallies.adopters, int(sels[i].weeks[-1]), sels[i].localities, sels[i].behaviour
-                )
-                for i in self.adoption_rows
-            ]
-        )
+        ix = self._adoption_index(tallies)
+        return ix.total(tallies.adopters, ix.end)
+
+    def _adoption_index(self, tallies) -> _AdoptionIndex:
+        if self._adoption is None:
+            sels = self._index(tallies)
+            self._adoption = _AdoptionIndex.build(
+                [sels[i] for i in self.adoption_rows],
+                (len(tallies.localities), len(tallies.behaviours)),
+            )
+        return self._adoption
 
     def _selector(self, row: pd.Series, tallies) -> Selector:
         """Index one measurement; a failure names its file, row and column (or its id)."""
@@ -349,8 +396,3 @@ def estimates(df: pd.DataFrame) -> pd.Series:
     score = df["kind"] == "score"
     est[score] = df.loc[score, "mean"]
     return est
-
-
-def logit(p: float) -> float:
-    """Log-odds of a probability (clipped away from 0 and 1)."""
-    return float(special.logit(np.clip(p, _EPS, 1 - _EPS)))

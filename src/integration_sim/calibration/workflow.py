@@ -35,6 +35,7 @@ from integration_sim.calibration.measurements import context_from_scenario, read
 from integration_sim.calibration.observation import ObservationModel
 from integration_sim.calibration.posterior import summarise_posterior, write_posterior
 from integration_sim.calibration.predictive import posterior_predictive
+from integration_sim.engine.seeds import side_seeds
 from integration_sim.files import content_hash, write_json, write_table
 from integration_sim.parallel import Pool
 
@@ -74,6 +75,11 @@ def build_model(loaded: Loaded, measurements: pd.DataFrame) -> SimulationModel:
         observation,
         cfg.strategy,
         adoption_replicates=cfg.observation.adoption_replicates,
+        common_seeds=(
+            side_seeds(cfg.abc.seed, "calibration_runs", cfg.observation.adoption_replicates)
+            if cfg.observation.common_seeds
+            else None
+        ),
     )
     medians = {n: float(p.frozen().median()) for n, p in cfg.parameters.items()}
     model.statistics(

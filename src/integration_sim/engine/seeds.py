@@ -61,7 +61,12 @@ def run_seed(base_seed: int, index: int) -> int:
 
 # Streams outside any run (measurement noise, predictive draws). Each has its own
 # spawn-key tag, so none can collide with ``run_seed``'s one-element keys.
-SIDE_STREAMS = {"observation": 7919, "predictive": 104729, "network_target": 1299709}
+SIDE_STREAMS = {
+    "observation": 7919,
+    "predictive": 104729,
+    "network_target": 1299709,
+    "calibration_runs": 15485863,
+}
 
 
 def side_rng(seed: int, purpose: str, index: int | None = None) -> np.random.Generator:
@@ -69,3 +74,19 @@ def side_rng(seed: int, purpose: str, index: int | None = None) -> np.random.Gen
     tag = SIDE_STREAMS[purpose]
     key = (tag,) if index is None else (int(index), tag)
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=key))
+
+
+def side_seeds(seed: int, purpose: str, n: int) -> list[int]:
+    """``n`` run seeds for ``purpose`` (see SIDE_STREAMS), distinct from every ``run_seed``.
+
+    Calibration runs every candidate with the same seeds (common random
+    numbers); they must not be the seeds that simulated synthetic data.
+    """
+    tag = SIDE_STREAMS[purpose]
+    return [
+        int(
+            np.random.SeedSequence(int(seed), spawn_key=(i, tag)).generate_state(1, np.uint64)[0]
+            >> np.uint64(1)
+        )
+        for i in range(n)
+    ]
