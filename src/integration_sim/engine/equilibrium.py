@@ -121,7 +121,7 @@ def _rows(x, n: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (n,)))
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True)
 def _settle_round(rule, person, settings, habit, share, chance):
     """One round of ``stationary_habit``: the weekly chance of performing q [N, B] at these
     habits and this social share [B], the habits it sustains, and the mean q of the
@@ -142,7 +142,8 @@ def _settle_round(rule, person, settings, habit, share, chance):
     if chance.size:  # with at least ``threshold`` performing neighbours (those columns only)
         columns = np.empty((n, nb), np.bool_)
         for i in range(n):
-            columns[i, :] = contagion == rules.THRESHOLD
+            for b in range(nb):
+                columns[i, b] = contagion[b] == rules.THRESHOLD
         reinforced = rules._perform_probability(
             *rule_at, capability, opportunity, motivation, habit, shared,
             np.full((n, nb), np.inf), True, noise, columns,
@@ -163,7 +164,7 @@ def _settle_round(rule, person, settings, habit, share, chance):
     return settled, q, _eligible_mean(q, eligible)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True)
 def _eligible_mean(q, eligible):
     """Sum of each column of q over the eligible count (at least 1), summed as NumPy sums
     axis 0: row after row, or pairwise when there is one column (a contiguous vector)."""

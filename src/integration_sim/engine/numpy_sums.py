@@ -2,8 +2,8 @@
 
 NumPy sums a contiguous float64 array pairwise: up to 8 values plainly, up to 128
 with eight running sums, larger ranges split in two and the halves added. A kernel
-that sums the same values in the same way gets the same bits. The small helpers are
-inlined into the kernels that use them: a call per row costs more than the sum.
+that sums the same values in the same way gets the same bits. ``row_mean`` is inlined
+into the kernels that use it: for a row of a few values, a call costs more than the sum.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def block_sum(a, lo, n):
     """NumPy's sum of at most 128 values: plainly below 8, else eight running sums."""
     if n < 8:
@@ -76,4 +76,4 @@ def row_mean(values, i):
         for b in range(nb):
             total += values[i, b]
         return total / nb
-    return block_sum(values[i], 0, nb) / nb if nb <= 128 else pairwise_sum(values[i], 0, nb) / nb
+    return pairwise_sum(values[i], 0, nb) / nb
