@@ -135,10 +135,13 @@ def main() -> None:
         "--draws", type=int, default=9, help="posterior draws per truth (ranks 0..draws)"
     )
     p.add_argument("--population", type=int, default=100)
-    p.add_argument("--generations", type=int, default=4)
+    p.add_argument("--generations", type=int, default=6)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument(
-        "--replicates", type=int, default=2, help="adoption case: runs pooled per candidate"
+        "--replicates",
+        type=int,
+        default=8,
+        help="adoption case: runs pooled per candidate (common seeds, as calibrate)",
     )
     p.add_argument("--seed", type=int, default=2018)
     args = p.parse_args()

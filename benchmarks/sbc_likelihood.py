@@ -44,6 +44,22 @@ RHO_NODES = stats.beta(1, 9).ppf((np.arange(8) + 0.5) / 8)  # equal prior weight
 BINS = 10
 
 
+def grid_posterior(model, grid: np.ndarray) -> np.ndarray:
+    """Unnormalised posterior of the intercept on ``grid`` (flat prior), overdispersion integrated.
+
+    ``model`` is a calibration SimulationModel; its pooled counts at each grid
+    point go through the calibration's own likelihood.
+    """
+    obs = model.observation
+    loglik = np.empty((len(grid), len(RHO_NODES)))
+    for i, theta in enumerate(grid):
+        values, counts = model.pooled({PARAM: float(theta)}, seed=0)
+        for j, rho in enumerate(RHO_NODES):
+            loglik[i, j] = obs.log_likelihood(values, counts, float(rho), 0.0)
+    marginal = special.logsumexp(loglik, axis=1)
+    return np.exp(marginal - marginal.max())
+
+
 def grid_posterior_cdf(_context: None, task: tuple[int, float, int]) -> dict:
     """Simulate data at the truth, integrate the posterior on the grid, return u = F(truth)."""
     from integration_sim.calibration.abc import SimulationModel
@@ -67,13 +83,7 @@ def grid_posterior_cdf(_context: None, task: tuple[int, float, int]) -> dict:
     seeds = side_seeds(7 + index, "calibration_runs", replicates)
     model = SimulationModel(scenario, [PARAM], obs, None, replicates, common_seeds=seeds)
     grid = np.arange(LOW, HIGH + STEP / 2, STEP)
-    loglik = np.empty((len(grid), len(RHO_NODES)))
-    for i, theta in enumerate(grid):
-        values, counts = model.pooled({PARAM: float(theta)}, seed=0)
-        for j, rho in enumerate(RHO_NODES):
-            loglik[i, j] = obs.log_likelihood(values, counts, float(rho), 0.0)
-    marginal = special.logsumexp(loglik, axis=1)  # flat prior on the grid
-    density = np.exp(marginal - marginal.max())
+    density = grid_posterior(model, grid)
     cdf = np.concatenate([[0.0], np.cumsum(density)]) / density.sum()
     edges = np.concatenate([grid - STEP / 2, [grid[-1] + STEP / 2]])
     u = float(np.interp(truth, edges, cdf))

@@ -197,3 +197,36 @@ def test_common_seeds_make_the_pooled_counts_a_function_of_the_parameters():
     )
     # A higher intercept with the same seeds: more adopters in total.
     assert common.pooled({param: -4.0}, seed=11)[1][:, 0].sum() > a[:, 0].sum()
+
+
+def test_with_common_seeds_other_measurements_still_use_the_candidates_own_seed():
+    # A proportion's likelihood expects the model's noise from ABC's own draws.
+    from pathlib import Path
+
+    from integration_sim.calibration.abc import SimulationModel
+    from integration_sim.config.load import load_scenario
+    from integration_sim.engine.seeds import side_seeds
+
+    here = Path(__file__).resolve().parents[1] / "calibration" / "small-communities"
+    scenario = load_scenario(here / "scenario.yaml")
+    spec = Adoption(file="adoption.csv", behaviour="joint_assessment", format="cumulative")
+    rows = read_adoption(spec, scenario, here / "adoption.csv")
+    share = rows.iloc[[0]].assign(
+        kind="proportion",
+        locality="all",
+        start_week=0,
+        end_week=51,
+        numerator=5.0,
+        denominator=50.0,
+        from_type="all",
+        to_type="all",
+        measurement_id="share",
+    )
+    obs = ObservationModel(pd.concat([rows, share], ignore_index=True))
+    param = "behaviours.joint_assessment.coefficients.intercept"
+    seeds = side_seeds(1, "calibration_runs", 2)
+    model = SimulationModel(scenario, [param], obs, None, 2, common_seeds=seeds)
+    v11, c11 = model.pooled({param: -4.5}, seed=11)
+    v12, c12 = model.pooled({param: -4.5}, seed=12)
+    assert c11.tolist() == c12.tolist()
+    assert v11[-1] != v12[-1]  # the proportion comes from the candidate's own run
