@@ -21,7 +21,9 @@ population), which the full SBC includes.
 
     python benchmarks/sbc_likelihood.py --truths 100 --replicates 8 --workers 2
 
-Writes benchmarks/results/sbc-likelihood-R<replicates>.json (after every truth;
+``--locality-sd-max S`` also integrates the locality random effect's sd over
+a uniform prior on [0, S]. Writes
+benchmarks/results/sbc-likelihood-R<replicates>[-tau<S>].json (after every truth;
 ``complete`` says whether all ran) and prints the figures docs/calibration.md quotes.
 """
 
@@ -44,23 +46,29 @@ RHO_NODES = stats.beta(1, 9).ppf((np.arange(8) + 0.5) / 8)  # equal prior weight
 BINS = 10
 
 
-def grid_posterior(model, grid: np.ndarray) -> np.ndarray:
+def grid_posterior(model, grid: np.ndarray, locality_sd_max: float = 0.0) -> np.ndarray:
     """Unnormalised posterior of the intercept on ``grid`` (flat prior), overdispersion integrated.
 
     ``model`` is a calibration SimulationModel; its pooled counts at each grid
-    point go through the calibration's own likelihood.
+    point go through the calibration's own likelihood. With ``locality_sd_max``
+    > 0 the locality random effect's sd is integrated too, over a uniform prior
+    on [0, locality_sd_max] (6 equal-probability nodes).
     """
     obs = model.observation
-    loglik = np.empty((len(grid), len(RHO_NODES)))
+    taus = [0.0] if locality_sd_max <= 0 else list((np.arange(6) + 0.5) / 6 * locality_sd_max)
+    loglik = np.empty((len(grid), len(RHO_NODES) * len(taus)))
     for i, theta in enumerate(grid):
         values, counts = model.pooled({PARAM: float(theta)}, seed=0)
-        for j, rho in enumerate(RHO_NODES):
-            loglik[i, j] = obs.log_likelihood(values, counts, float(rho), 0.0)
+        loglik[i] = [
+            obs.log_likelihood(values, counts, float(rho), float(tau))
+            for rho in RHO_NODES
+            for tau in taus
+        ]
     marginal = special.logsumexp(loglik, axis=1)
     return np.exp(marginal - marginal.max())
 
 
-def grid_posterior_cdf(_context: None, task: tuple[int, float, int]) -> dict:
+def grid_posterior_cdf(_context: None, task: tuple[int, float, int, float]) -> dict:
     """Simulate data at the truth, integrate the posterior on the grid, return u = F(truth)."""
     from integration_sim.calibration.abc import SimulationModel
     from integration_sim.calibration.adoption import read_adoption, simulate_adoption
@@ -70,7 +78,7 @@ def grid_posterior_cdf(_context: None, task: tuple[int, float, int]) -> dict:
     from integration_sim.config.overrides import apply_overrides
     from integration_sim.engine.seeds import side_seeds
 
-    index, truth, replicates = task
+    index, truth, replicates, locality_sd_max = task
     scenario = load_scenario(SMALL / "scenario.yaml")
     data = simulate_adoption(
         apply_overrides(scenario, {PARAM: truth}), "joint_assessment", 4, seed=1000 + index
@@ -83,7 +91,7 @@ def grid_posterior_cdf(_context: None, task: tuple[int, float, int]) -> dict:
     seeds = side_seeds(7 + index, "calibration_runs", replicates)
     model = SimulationModel(scenario, [PARAM], obs, None, replicates, common_seeds=seeds)
     grid = np.arange(LOW, HIGH + STEP / 2, STEP)
-    density = grid_posterior(model, grid)
+    density = grid_posterior(model, grid, locality_sd_max)
     cdf = np.concatenate([[0.0], np.cumsum(density)]) / density.sum()
     edges = np.concatenate([grid - STEP / 2, [grid[-1] + STEP / 2]])
     u = float(np.interp(truth, edges, cdf))
@@ -101,6 +109,7 @@ def summarise(results: list[dict], args: argparse.Namespace, seconds: float) -> 
         "complete": len(results) == args.truths,
         "command": "python benchmarks/sbc_likelihood.py " + " ".join(sys.argv[1:]),
         "adoption_replicates": args.replicates,
+        "locality_sd_max": args.locality_sd_max,
         "u_histogram": hist.tolist(),
         "chi2": float(chi2.statistic),
         "chi2_p": float(chi2.pvalue),
@@ -119,12 +128,19 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--truths", type=int, default=100)
     p.add_argument("--replicates", type=int, default=8, help="runs pooled per grid point")
+    p.add_argument(
+        "--locality-sd-max",
+        type=float,
+        default=0.0,
+        help="also integrate the locality random effect's sd over uniform [0, this] (0: not fitted)",
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=2018)
     args = p.parse_args()
     truths = np.random.default_rng(args.seed).uniform(LOW, HIGH, size=args.truths)
-    tasks = [(i, float(t), args.replicates) for i, t in enumerate(truths)]
-    out = HERE / "results" / f"sbc-likelihood-R{args.replicates}.json"
+    tasks = [(i, float(t), args.replicates, args.locality_sd_max) for i, t in enumerate(truths)]
+    tag = f"-tau{args.locality_sd_max:g}" if args.locality_sd_max > 0 else ""
+    out = HERE / "results" / f"sbc-likelihood-R{args.replicates}{tag}.json"
     start, done = time.monotonic(), {}
     with Pool(args.workers, preload=["integration_sim.calibration.abc"]) as pool:
         for i, r in pool.imap(grid_posterior_cdf, tasks):
