@@ -9,9 +9,11 @@ speed-up (see docs/performance.md).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import sparse, special, stats
 
 from integration_sim.engine import behaviour as rules
+from integration_sim.engine import tie_kernels
 from integration_sim.engine.cases import poisson_quantile
 from integration_sim.engine.network import CROSS, WITHIN, TieTable
 
@@ -46,18 +48,23 @@ def _scipy_product(table: TieTable, weights: np.ndarray, x: np.ndarray) -> np.nd
     return np.asarray(out + pending @ x, dtype=float)
 
 
-def test_tie_sums_equal_scipy_sparse_products_bit_for_bit() -> None:
+# (behaviours, counted columns): within one register of lanes (the usual pass), and wider.
+SIGNAL_SHAPES = [(4, [1, 3]), (5, [2]), (5, []), (1, [0]), (6, [1]), (5, [0, 1, 4])]
+
+
+@pytest.mark.parametrize(("behaviours", "columns"), SIGNAL_SHAPES)
+def test_tie_sums_equal_scipy_sparse_products_bit_for_bit(behaviours, columns) -> None:
     rng = np.random.default_rng(11)
     table = _random_table(rng)
     assert table.size > table.structure  # pending ties are exercised
-    performed = rng.random((table.n, 4)) < 0.4
+    performed = rng.random((table.n, behaviours)) < 0.4
     x = np.hstack([performed, np.ones((table.n, 1))]).astype(np.float32)
     assert np.array_equal(table.weighted_sum(x), _scipy_product(table, table.trust, x))
     live = (table.layer >= 0).astype(float)
     assert np.array_equal(table.count_sum(x), _scipy_product(table, live, x))
-    sums, counts = table.signal_sums(performed, np.array([1, 3]))
+    sums, counts = table.signal_sums(performed, np.array(columns, dtype=np.int64))
     assert np.array_equal(sums.astype(float), _scipy_product(table, table.trust, x))
-    assert np.array_equal(counts, _scipy_product(table, live, x)[:, [1, 3]].astype(int))
+    assert np.array_equal(counts, _scipy_product(table, live, x)[:, columns].astype(int))
 
 
 def test_social_signals_equal_share_and_counts_computed_apart() -> None:
@@ -137,3 +144,14 @@ def test_poisson_quantile_matches_scipy_for_small_and_large_means() -> None:
     for mean in (rng.uniform(0, 30, 4000), rng.uniform(600, 3000, 4000)):  # summed; gamma route
         assert np.array_equal(poisson_quantile(u, mean), stats.poisson.ppf(u, mean).astype(int))
     assert np.all(poisson_quantile(u, 0.0) == 0)
+
+
+def test_pending_order_merged_week_by_week_equals_one_sort() -> None:
+    rng = np.random.default_rng(15)
+    table = _random_table(rng)
+    for _ in range(4):  # ties appended after the order was made: merged in
+        table.add(rng.integers(0, table.n, 25), rng.integers(0, table.n, 25), 0.4, CROSS)
+        merged = table._pending_order()
+        fresh = tie_kernels.pending_order(table.u, table.v, table.structure, table.n)
+        assert merged[0].size == 2 * (table.size - table.structure)
+        assert all(np.array_equal(a, b) for a, b in zip(merged, fresh, strict=True))

@@ -270,14 +270,19 @@ def update_habit(
     _update_habit(habit, performed, eligible, float(gain), float(decay))
 
 
+@numba.njit(cache=True, inline="always")
+def habit_after(h, performed, gain, decay):
+    """A habit strength after a week (one cell of ``update_habit``)."""
+    return h + (gain * (1.0 - h) if performed else -decay * h)
+
+
 @numba.njit(cache=True)
 def _update_habit(habit, performed, eligible, gain, decay):
     n, nb = habit.shape
     for i in range(n):
         for b in range(nb):
             if eligible[i, b]:
-                h = habit[i, b]
-                habit[i, b] = h + (gain * (1.0 - h) if performed[i, b] else -decay * h)
+                habit[i, b] = habit_after(habit[i, b], performed[i, b], gain, decay)
 
 
 def update_capability(
@@ -296,15 +301,22 @@ def update_capability(
     _update_capability(capability, performed, float(learning), train, float(training_rate))
 
 
+@numba.njit(cache=True, inline="always")
+def capability_after(c, performed, learning, trained):
+    """A capability after a week's doing and ``trained`` (training rate times strength)."""
+    rate = (learning if performed else 0.0) + trained
+    return c + min(rate, 1.0) * (1.0 - c)
+
+
 @numba.njit(cache=True)
 def _update_capability(capability, performed, learning, training, training_rate):
     n, nb = capability.shape
     for i in range(n):
         trained = training_rate * training[i]
         for b in range(nb):
-            rate = (learning if performed[i, b] else 0.0) + trained
-            c = capability[i, b]
-            capability[i, b] = c + min(rate, 1.0) * (1.0 - c)
+            capability[i, b] = capability_after(
+                capability[i, b], performed[i, b], learning, trained
+            )
 
 
 def update_motivation(
@@ -338,12 +350,21 @@ def update_motivation(
     _update_motivation(motivation, *parts, *(float(w) for w in weights), float(rate))
 
 
+@numba.njit(cache=True, inline="always")
+def motivation_after(m, baseline, lead, peers, benefit, fatigue, weights, rate):
+    """A motivation after a week (one practitioner of ``update_motivation``)."""
+    target = baseline + weights[0] * lead + weights[1] * peers + weights[2] * benefit
+    target -= fatigue
+    target = min(max(target, 0.0), 1.0)
+    return m + rate * (target - m)
+
+
 @numba.njit(cache=True)
 def _update_motivation(
     motivation, baseline, lead, peers, benefit, fatigue, w_lead, w_peer, w_benefit, rate
 ):
+    weights = (w_lead, w_peer, w_benefit)
     for i in range(motivation.shape[0]):
-        target = baseline[i] + w_lead * lead[i] + w_peer * peers[i] + w_benefit * benefit[i]
-        target -= fatigue[i]
-        target = min(max(target, 0.0), 1.0)
-        motivation[i] += rate * (target - motivation[i])
+        motivation[i] = motivation_after(
+            motivation[i], baseline[i], lead[i], peers[i], benefit[i], fatigue[i], weights, rate
+        )

@@ -4,6 +4,7 @@ business as usual keeps them at, so an untouched place does not drift.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy import stats
 
@@ -11,6 +12,7 @@ from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import NetworkParameters
 from integration_sim.engine import behaviour as rules
 from integration_sim.engine.network import WITHIN, TieTable
+from integration_sim.engine.numpy_sums import pairwise_sum
 from integration_sim.engine.state import Population
 
 SETTLING_ROUNDS = 3  # habit and capability solved in turn: each depends on the other
@@ -92,36 +94,105 @@ def stationary_habit(
     averaged over the chance that at least ``threshold`` of a practitioner's
     ``degree`` neighbours perform (binomial with the mean weekly chance).
     """
-    habit = np.zeros_like(capability)
-    share = np.zeros_like(capability)
+    n, nb = capability.shape
+    habit = np.zeros((n, nb))
+    share = np.zeros(nb)  # the social share is the same for everyone
     threshold = rule.contagion == rules.THRESHOLD
+    classes = np.unique(degree, return_inverse=True) if degree is not None else None
+    reinforce = classes is not None and bool(threshold.any())
+    stay = 1.0 - (np.zeros(n) if leave is None else leave)  # chance a post keeps its holder
+    settle = (
+        (*rule.coefficients(), rule.contagion, rule.threshold, rule.encounter_rate),
+        (np.asarray(capability, float), _rows(opportunity, n), _rows(motivation, n)),
+        (eligible, stay, float(gain), float(decay), float(noise)),
+    )
     for _ in range(iterations):
-        p = rules.perform_probability(
-            rule, capability, opportunity, motivation, habit, share, None, noise
+        # Threshold contagion: the chance at least ``threshold`` neighbours perform (scipy's
+        # binomial tail; none needed otherwise).
+        chance = (
+            _at_least_chance(rule.threshold, *classes, share) if reinforce else np.zeros((0, 0))
         )
-        if degree is not None and threshold.any():
-            reinforced = rules.perform_probability(
-                rule,
-                capability,
-                opportunity,
-                motivation,
-                habit,
-                share,
-                np.full_like(share, np.inf),
-                noise,
-            )
-            chance = stats.binom.sf(rule.threshold - 1, degree[:, None], share)
-            p = np.where(threshold, chance * reinforced + (1 - chance) * p, p)
-        q = np.where(eligible, rule.encounter_rate * p, 0.0)
-        # With weekly leaving chance l a post's habit also resets to 0:
-        # H = (1 - l) q g / (l + (1 - l)(q g + (1 - q) d)).
-        stay = 1.0 - (0.0 if leave is None else leave[:, None])
-        habit = (
-            stay * q * gain / np.maximum((1 - stay) + stay * (q * gain + (1.0 - q) * decay), 1e-12)
-        )
-        mean_q = q.sum(axis=0) / np.maximum(eligible.sum(axis=0), 1)
-        share = np.broadcast_to(mean_q, q.shape)
+        habit, q, share = _settle_round(*settle, habit, share, chance)
     return np.where(eligible, habit, 0.0), q
+
+
+def _rows(x, n: int) -> np.ndarray:
+    """``x`` (a scalar or [N]) as a float vector [N]."""
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (n,)))
+
+
+@numba.njit(cache=True)
+def _settle_round(rule, person, settings, habit, share, chance):
+    """One round of ``stationary_habit``: the weekly chance of performing q [N, B] at these
+    habits and this social share [B], the habits it sustains, and the mean q of the
+    eligible as the next share; each value computed as the array code it replaced did."""
+    b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, rate = rule
+    capability, opportunity, motivation = person
+    eligible, stay, gain, decay, noise = settings
+    n, nb = capability.shape
+    shared = np.empty((n, nb))
+    for i in range(n):
+        shared[i, :] = share
+    rule_at = (b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold)
+    everyone = np.ones((n, nb), np.bool_)
+    p = rules._perform_probability(
+        *rule_at, capability, opportunity, motivation, habit, shared, np.zeros((0, 0)), False,
+        noise, everyone,
+    )  # fmt: skip
+    if chance.size:  # with at least ``threshold`` performing neighbours (those columns only)
+        columns = np.empty((n, nb), np.bool_)
+        for i in range(n):
+            for b in range(nb):
+                columns[i, b] = contagion[b] == rules.THRESHOLD
+        reinforced = rules._perform_probability(
+            *rule_at, capability, opportunity, motivation, habit, shared,
+            np.full((n, nb), np.inf), True, noise, columns,
+        )  # fmt: skip
+    q, settled = np.zeros((n, nb)), np.empty((n, nb))
+    for i in range(n):
+        for b in range(nb):
+            pb = p[i, b]
+            if chance.size and contagion[b] == rules.THRESHOLD:
+                pb = chance[i, b] * reinforced[i, b] + (1 - chance[i, b]) * pb
+            if eligible[i, b]:
+                q[i, b] = rate[b] * pb
+            # With weekly leaving chance l a post's habit also resets to 0:
+            # H = (1 - l) q g / (l + (1 - l)(q g + (1 - q) d)).
+            s, qb = stay[i], q[i, b]
+            denom = (1 - s) + s * (qb * gain + (1.0 - qb) * decay)
+            settled[i, b] = s * qb * gain / (denom if not denom < 1e-12 else 1e-12)
+    return settled, q, _eligible_mean(q, eligible)
+
+
+@numba.njit(cache=True)
+def _eligible_mean(q, eligible):
+    """Sum of each column of q over the eligible count (at least 1), summed as NumPy sums
+    axis 0: row after row, or pairwise when there is one column (a contiguous vector)."""
+    n, nb = q.shape
+    total = np.zeros(nb)
+    if nb == 1:
+        total[0] = pairwise_sum(q[:, 0], 0, n)
+    else:
+        for i in range(n):
+            for b in range(nb):
+                total[b] += q[i, b]
+    out = np.empty(nb)
+    for b in range(nb):
+        count = 0
+        for i in range(n):
+            count += eligible[i, b]
+        out[b] = total[b] / max(count, 1)
+    return out
+
+
+def _at_least_chance(
+    threshold: np.ndarray, degrees: np.ndarray, degree_class: np.ndarray, share: np.ndarray
+) -> np.ndarray:
+    """Chance [N, B] that at least ``threshold`` [B] of a practitioner's neighbours perform,
+    each with chance ``share`` [B]. ``degrees`` are the distinct degrees and ``degree_class``
+    [N] each practitioner's index into them: the binomial tail (a slow scipy call) is
+    computed once per distinct degree, the same values it gives per practitioner."""
+    return stats.binom.sf(threshold - 1, degrees[:, None], share)[degree_class]
 
 
 def settle_trust(

@@ -146,14 +146,11 @@ class TieTable:
     def _pending_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Both directions of the pending ties, sorted by (row, neighbour) as scipy summed
         them: rows, neighbours and tie positions (kept until ties are added or rebuilt)."""
-        if self._pending is None:
-            p = self.size - self.structure
-            rows = np.concatenate((self.u[self.structure :], self.v[self.structure :]))
-            cols = np.concatenate((self.v[self.structure :], self.u[self.structure :]))
-            rows, cols = rows.astype(np.int64), cols.astype(np.int64)
-            order = np.argsort(rows * self.n + cols)  # (row, neighbour) pairs are distinct
-            ties = self.structure + order % max(p, 1)
-            self._pending = (rows[order], cols[order], ties)
+        if self._pending is None or self._pending[2].size != 2 * (self.size - self.structure):
+            # Ties appended since the order was made: sort only those, then merge.
+            self._pending = tie_kernels.pending_order(
+                self.u, self.v, self.structure, self.n, *(self._pending or (None,) * 3)
+            )
         return self._pending
 
     def degree(self) -> np.ndarray:
@@ -257,7 +254,6 @@ class TieTable:
         for name, b, c in zip(names, buffers, columns, strict=True):
             b[size : size + extra] = c
             setattr(self, name, b[: size + extra])
-        self._pending = None
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""

@@ -13,6 +13,7 @@ from integration_sim.engine import behaviour as rules
 from integration_sim.engine import primitives
 from integration_sim.engine.cases import WeekOfCases
 from integration_sim.engine.network import TieTable
+from integration_sim.engine.numpy_sums import row_mean
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Population
 
@@ -57,8 +58,9 @@ def step_behaviour(
     capable and motivated (at least 0.9) while active. Motivation responds to change
     from the usual peer behaviour, learned per organisation type over the first
     ``REFERENCE_WEEKS`` weeks. Returns (encountered, performed), both bool [N, B].
-    Two compiled passes over the practitioners, around the week's draws (two uniforms
-    per cell, whatever the state, so streams stay aligned across strategies).
+    Two compiled passes over the practitioners after the week's draws (two uniforms per
+    cell, whatever the state, so streams stay aligned across strategies): the rule's
+    probability is needed only where an encounter happens, so only there is it computed.
     """
     params = scenario.parameters
     bp, pp, o = params.behaviour, params.practitioners, params.opportunity
@@ -69,8 +71,10 @@ def step_behaviour(
     use_counts = counts is not None
     learning = ctx.weeks_seen < REFERENCE_WEEKS
     ctx.weeks_seen += learning
+    draws = rng.random((2, *pop.eligible.shape))  # encounters, then performances
     probability, peers = _decide(
         (exposure.champion, pop.organisation, pop.organisation_type, pop.eligible),
+        (draws[0], rule.encounter_rate),
         (*primitives.opportunity_channels(exposure, o), float(o.base)),
         (float(o.pressure * pressure), pooling),
         (*rule.coefficients(), rule.contagion, rule.threshold, float(bp.noise)),
@@ -78,7 +82,6 @@ def step_behaviour(
         (share, counts if use_counts else np.zeros((0, 0)), use_counts),
         (ctx.peers_sum, ctx.reference_peers, learning, ctx.weeks_seen),
     )
-    draws = rng.random((2, *pop.eligible.shape))  # encounters, then performances
     return _act_and_learn(
         (rule.encounter_rate, pop.eligible, probability, draws),
         (float(bp.habit_gain), float(bp.habit_decay), pop.habit),
@@ -93,36 +96,13 @@ def step_behaviour(
 
 
 @numba.njit(cache=True)
-def row_mean(values, i):
-    """Mean of row ``i`` of ``values`` [N, B], summed as NumPy's ``mean(axis=1)`` sums a
-    row (pairwise: plainly below 8 values, eight running sums up to 128), so it rounds
-    the same; 0 for an empty row."""
-    nb = values.shape[1]
-    if nb == 0:
-        return 0.0
-    if nb < 8:
-        total = 0.0
-        for b in range(nb):
-            total += values[i, b]
-        return total / nb
-    r = values[i, :8].copy()
-    b = 8
-    while b + 8 <= nb:
-        for k in range(8):
-            r[k] += values[i, b + k]
-        b += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while b < nb:
-        total += values[i, b]
-        b += 1
-    return total / nb
-
-
-@numba.njit(cache=True)
-def _decide(rows, channels, week, rule, state, social, usual):
-    """Champions kept ready, opportunity, the rule's probability [N, B] and the mean peer
-    share [N]; in the first year, the usual peer share per type (in place)."""
+def _decide(rows, meeting, channels, week, rule, state, social, usual):
+    """Champions kept ready, opportunity, the rule's probability [N, B] where an eligible
+    practitioner has an encounter (``meeting``: its uniforms [N, B] and the encounter
+    rates [B]; 0 elsewhere, never read), and the mean peer share [N]; in the first year,
+    the usual peer share per type (in place)."""
     champion, organisation, otype, eligible = rows
+    meet_draws, rate = meeting
     strengths, weights, pools, base = channels
     pressure, pooling = week
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, noise = rule
@@ -132,7 +112,10 @@ def _decide(rows, channels, week, rule, state, social, usual):
     n, nb = capability.shape
     opportunity = np.empty(n)
     peers = np.empty(n)
+    wanted = np.empty((n, nb), np.bool_)
     for i in range(n):
+        for b in range(nb):
+            wanted[i, b] = eligible[i, b] and meet_draws[i, b] < rate[b]
         if champion[i]:
             motivation[i] = max(motivation[i], 0.9)
             for b in range(nb):
@@ -146,7 +129,7 @@ def _decide(rows, channels, week, rule, state, social, usual):
     probability = rules._perform_probability(
         b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
         capability, opportunity, motivation, habit, share, counts, use_counts, noise,
-        eligible,  # the rule matters only where a practitioner may perform the behaviour
+        wanted,  # the rule matters only where a practitioner meets the chance to perform
     )  # fmt: skip
     if learning:  # the mean over each type this week, added up; the reference is their mean
         total = np.zeros(peers_sum.size)
@@ -164,7 +147,9 @@ def _decide(rows, channels, week, rule, state, social, usual):
 def _act_and_learn(draw, habits, skills, learn, motivate, social, tired, weights, memory):
     """Encounters and performances from the draws, then habit, capability (learning,
     training, fading when idle) and motivation, in place; returns (encountered, performed)
-    and keeps the performances in ``memory`` (last week's behaviour, ever performed)."""
+    and keeps the performances in ``memory`` (last week's behaviour, ever performed).
+    One pass over the practitioners: each cell's steps are those of the array functions
+    in ``behaviour`` (``perform``, ``update_habit``, ...), in the same order."""
     rate, eligible, probability, draws = draw
     gain, decay, habit = habits
     capability, base_capability, training = skills
@@ -174,24 +159,34 @@ def _act_and_learn(draw, habits, skills, learn, motivate, social, tired, weights
     fatigue, fatigue_per_initiative, locality = tired
     w, motivation_rate = weights
     last, ever = memory
-    encountered, performed = rules._perform(rate, eligible, probability, draws[0], draws[1])
-    rules._update_habit(habit, performed, eligible, gain, decay)
-    rules._update_capability(capability, performed, learning, training, training_rate)
     n, nb = eligible.shape
-    lead, peer, seen, tired_by = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    encountered = np.zeros((n, nb), np.bool_)
+    performed = np.zeros((n, nb), np.bool_)
     for i in range(n):
+        trained = training_rate * training[i]
         for b in range(nb):
-            if fade > 0 and not performed[i, b]:  # unused skills fade towards the baseline
-                capability[i, b] -= fade * max(capability[i, b] - base_capability[i, b], 0.0)
-            last[i, b] = performed[i, b]
-            ever[i, b] = ever[i, b] or performed[i, b]
-        lead[i] = leadership_change[organisation[i]]
-        peer[i] = peers[i] - reference[otype[i]]
-        seen[i] = benefit[i] - base_benefit[i]
-        tired_by[i] = fatigue_per_initiative * fatigue[locality[i]]
-    rules._update_motivation(
-        motivation, base_motivation, lead, peer, seen, tired_by, w[0], w[1], w[2], motivation_rate
-    )
+            if eligible[i, b]:
+                met = draws[0, i, b] < rate[b]
+                did = met and draws[1, i, b] < probability[i, b]
+                encountered[i, b], performed[i, b] = met, did
+                habit[i, b] = rules.habit_after(habit[i, b], did, gain, decay)
+            did = performed[i, b]
+            c = rules.capability_after(capability[i, b], did, learning, trained)
+            if fade > 0 and not did:  # unused skills fade towards the baseline
+                c -= fade * max(c - base_capability[i, b], 0.0)
+            capability[i, b] = c
+            last[i, b] = did
+            ever[i, b] = ever[i, b] or did
+        motivation[i] = rules.motivation_after(
+            motivation[i],
+            base_motivation[i],
+            leadership_change[organisation[i]],
+            peers[i] - reference[otype[i]],
+            benefit[i] - base_benefit[i],
+            fatigue_per_initiative * fatigue[locality[i]],
+            (w[0], w[1], w[2]),
+            motivation_rate,
+        )
     return encountered, performed
 
 

@@ -10,17 +10,16 @@ go into one preallocated array, and the tidy DataFrame is built once at the end.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 import pandas as pd
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import Behaviour
-from integration_sim.engine.network import CROSS, TieTable
+from integration_sim.engine import week_record
+from integration_sim.engine.network import TieTable
 from integration_sim.engine.state import Population
 from integration_sim.engine.tallies import Tallies, TallyBuilder
 
@@ -80,15 +79,6 @@ class StateLayout:
             size += self.size_of[name]
         self.size = size
 
-    def fill(self, state: np.ndarray, name: str, values: np.ndarray, total: Any = None) -> None:
-        """Write part ``name`` of ``state``: its values, then its whole-system ``total`` if given."""
-        start, n = self.offset[name], values.size
-        if n + (total is not None) != self.size_of[name]:  # disagrees with the layout
-            raise AssertionError(f"state part {name}: {n} values, shape {self.shape[name]}")
-        state[start : start + n] = values.ravel()
-        if total is not None:
-            state[start + n] = total
-
     def at(self, name: str, index: Any = ...) -> np.ndarray:
         """Flat positions of ``part[index]`` in the state vector."""
         positions = np.arange(int(np.prod(self.shape[name]))).reshape(self.shape[name])
@@ -110,43 +100,6 @@ BY_LOCALITY = [
     "capability",
     "motivation",
 ]
-
-
-@numba.njit(cache=True)
-def _week_sums(
-    locality, org_type, performed, ever, ability, motivation, u, layer, trust, n_loc, n_type
-):  # pragma: no cover - compiled
-    """This week's sums over practitioners (by locality and by type) and over cross ties.
-
-    Each sum adds in practitioner (or tie) order from zero, as the sparse group
-    products and weighted bincounts it replaces did, so the bits are the same.
-    """
-    n, n_beh = performed.shape
-    perf_loc = np.zeros((n_loc, n_beh))
-    perf_type = np.zeros((n_type, n_beh))
-    perf_all = np.zeros(n_beh)
-    ever_loc = np.zeros((n_loc, n_beh))
-    ability_loc = np.zeros(n_loc)
-    motivation_loc = np.zeros(n_loc)
-    for i in range(n):
-        loc, t = locality[i], org_type[i]
-        for b in range(n_beh):
-            if performed[i, b]:
-                perf_loc[loc, b] += 1.0
-                perf_type[t, b] += 1.0
-                perf_all[b] += 1.0
-            if ever[i, b]:
-                ever_loc[loc, b] += 1.0
-        ability_loc[loc] += ability[i]
-        motivation_loc[loc] += motivation[i]
-    ties = np.zeros(n_loc)
-    trust_sum = np.zeros(n_loc)
-    for k in range(layer.shape[0]):
-        if layer[k] == CROSS:
-            loc = locality[u[k]]
-            ties[loc] += 1.0
-            trust_sum[loc] += trust[k]
-    return perf_loc, perf_type, perf_all, ever_loc, ability_loc, motivation_loc, ties, trust_sum
 
 
 class Recorder:
@@ -196,7 +149,12 @@ class Recorder:
             and self.types[t] in pooling_rule.performers
             and (self.org_types == t).any()
         ]
+        self.pooling_index = np.array(self.pooling_types, dtype=np.int64)
         self.layout = self._layout()
+        # The compiled pass writes the parts in this order: the layout must agree.
+        expected = [*week_record.HEAD, *BY_LOCALITY, *week_record.TAIL]
+        if self.layout.names != expected:  # pragma: no cover - a declaration out of step
+            raise AssertionError(f"state parts {self.layout.names}, pass writes {expected}")
         self.series = self._declare()
         self.keys = [(*key, s.metric) for s in self.series for key in s.keys]
         self.gather = np.concatenate([s.source for s in self.series]).astype(np.int64)
@@ -293,46 +251,26 @@ class Recorder:
             self.tallies.add_state(week)
 
     def _week_state(self, performed: np.ndarray, cases, exposure, pooling) -> np.ndarray:
-        """This week's state vector (parts in the order of :meth:`_layout`)."""
-        pop, ties = self.pop, self.ties
-        perf_loc, perf_type, perf_all, ever_loc, cap_sum, mot_sum, count, tsum = _week_sums(
-            self.locality,
-            self.org_type,
-            performed,
-            pop.ever,
-            pop.capability.mean(axis=1),
-            pop.motivation,
-            ties.u,
-            ties.layer,
-            ties.trust,
-            len(self.locs),
-            len(self.types),
-        )
-        costs = self.costs
-        care = cases.delay_days * costs.delay_day + cases.admissions * costs.emergency_admission
+        """This week's state vector (parts in the order of :meth:`_layout`), one compiled pass."""
+        pop, ties, costs = self.pop, self.ties, self.costs
         state = np.empty(self.layout.size)
-        fill = functools.partial(self.layout.fill, state)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fill("rate_loc", perf_loc / self.elig_loc)
-            fill("rate_type", perf_type / self.elig_type)
-            fill("rate_all", perf_all / self.elig_all)
-            fill("adopters_loc", ever_loc)
-            fill("adopters_all", ever_loc.sum(axis=0))
-            n_cases, n_cross = cases.cases.sum(), count.sum()
-            all_index = cases.integrated.sum() / n_cases if n_cases else np.nan
-            fill("integration_index", cases.integrated / cases.cases, all_index)
-            for name, part in _summed_parts(cases, care, exposure).items():
-                fill(name, part, part.sum())
-            fill(
-                "cross_boundary_density", count / self.cross_pairs, n_cross / self.cross_pairs.sum()
-            )
-            fill("mean_trust", tsum / count, tsum.sum() / n_cross if n_cross else np.nan)
-            fill("capability", cap_sum / self.staff_loc, pop.capability.mean())
-            fill("motivation", mot_sum / self.staff_loc, pop.motivation.mean())
-        # Share of each pooling type's organisations pooling: sums of 0/1 are exact, so this
-        # is each type's mean to the bit.
-        pooled = np.bincount(self.org_types, np.asarray(pooling, float), len(self.types))
-        fill("pooling", pooled[self.pooling_types] / self.orgs_of_type[self.pooling_types])
+        written = week_record.week_state(
+            (self.locality, self.org_type, len(self.locs), len(self.types)),
+            (performed, pop.ever, pop.capability, pop.motivation),
+            (ties.u, ties.layer, ties.trust),
+            (self.elig_loc, self.elig_type, self.elig_all, self.staff_loc, self.cross_pairs),
+            (
+                *(np.asarray(x, float) for x in (cases.cases, cases.integrated)),
+                *(np.asarray(x, float) for x in (cases.delay_days, cases.admissions)),
+                np.asarray(exposure.spend, float),
+                float(costs.delay_day),
+                float(costs.emergency_admission),
+            ),
+            (np.asarray(pooling, float), self.org_types, self.orgs_of_type, self.pooling_index),
+            state,
+        )
+        if written != state.size:  # pragma: no cover - the pass and the layout disagree
+            raise AssertionError(f"week state: {written} values written, layout {state.size}")
         return state
 
     def frame(self, replicate: int, strategy: str) -> pd.DataFrame:
@@ -360,15 +298,3 @@ class Recorder:
 def _labels(codes: np.ndarray, names: list[str]) -> pd.Categorical:
     """A categorical column from codes into ``names`` (categories as pandas infers them)."""
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(names)))
-
-
-def _summed_parts(cases, care: np.ndarray, exposure) -> dict[str, np.ndarray]:
-    """Per-locality series whose whole-system value is their sum, by metric."""
-    return {
-        "cases": cases.cases,
-        "integrated_cases": cases.integrated,
-        "delay_days": cases.delay_days,
-        "emergency_admissions": cases.admissions,
-        "care_cost": care,
-        "spend": exposure.spend,
-    }
