@@ -90,6 +90,22 @@ def test_small_jobs_stay_in_this_process():
     assert {pid for _, (_, pid, _) in got} == {os.getpid()}
 
 
+def test_start_workers_starts_them_for_small_jobs_that_follow():
+    # A calibration's generations may each look too small to start workers for.
+    with Pool(2, context=Context(1)) as pool:
+        pool.start_workers()
+        deadline = time.monotonic() + 60
+        while not pool._local.ready() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool._local.ready()  # started without any job asking for it
+        got = list(pool.imap(draw, range(200)))
+    assert pool._local is None  # closed
+    assert values(got) == [draw(Context(1), t)[0] for t in range(200)]
+    with Pool(1) as single:
+        single.start_workers()  # nothing to start
+        assert single._local is None
+
+
 def die_once(folder: str, task: int) -> int:
     """Kill the worker running task 3 always, and task 5 the first time it runs."""
     if os.getpid() == int(Path(folder, "parent").read_text()):

@@ -170,12 +170,18 @@ class Pool:
             for i, task in enumerate(tasks):
                 yield i, fn(self.context, task)
         else:
-            if self._local is None:
-                processes = self.workers - 1 if self.parent_works else self.workers
-                self._local = _LocalWorkers(
-                    processes, self.context, self.preload, self.parent_works
-                )
-            yield from self._local.imap(fn, tasks, died, task_seconds)
+            yield from self._local_workers().imap(fn, tasks, died, task_seconds)
+
+    def start_workers(self) -> None:
+        """Start local workers now (in the background): many jobs are coming, each perhaps small."""
+        if self._dask is None and self.workers > 1:
+            self._local_workers().start()
+
+    def _local_workers(self) -> _LocalWorkers:
+        if self._local is None:
+            processes = self.workers - 1 if self.parent_works else self.workers
+            self._local = _LocalWorkers(processes, self.context, self.preload, self.parent_works)
+        return self._local
 
     def map(self, fn: Fn, tasks: Iterable[Task], chunk_size: int | None = None) -> list:
         """``[fn(context, t) for t in tasks]``, computed in chunks across the workers.

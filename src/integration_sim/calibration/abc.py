@@ -295,6 +295,9 @@ def run_abc(
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(Pool(workers, scheduler, preload=PRELOAD, prestart=True))
+        # Each generation alone may look too small to start workers for; the
+        # calibration as a whole is not.
+        pool.start_workers()
         sampler = SeededMappingSampler(PoolMap(pool))
         abc = build_abc(model, priors, settings.population_size, sampler)
         remaining, history = _open_history(abc, model, settings, db_path, resume)
