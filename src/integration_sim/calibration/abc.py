@@ -108,7 +108,11 @@ class SimulationModel:
         return self.observation.statistics(run_tallies(scenario, self.strategy, seed))
 
     def pooled(self, overrides: dict[str, float], seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """Statistics of the first run and adoption counts summed over the replicate runs."""
+        """Statistics of one run and adoption counts [rows, 2] summed over the replicate runs.
+
+        The statistics come from the run with the candidate's own ``seed``, or,
+        with common seeds and only adoption rows, from the first common-seed run.
+        """
         scenario = self._scenario(overrides)
         n_adopt = len(self.observation.adoption_rows)
         if scenario is None:
