@@ -30,6 +30,7 @@ benchmarks/results/sbc-likelihood-R<replicates>[-tau<S>].json (after every truth
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -120,6 +121,23 @@ def summarise(results: list[dict], args: argparse.Namespace, seconds: float) -> 
     }
 
 
+def by_truth(results: list[dict]) -> list[str]:
+    """Lines: per range of truths, how far the posterior mean sits from the truth, and coverage."""
+    t = np.array([r["truth"] for r in results])
+    u = np.array([r["u"] for r in results])
+    bias = np.array([r["posterior_mean"] - r["truth"] for r in results])
+    lines = []
+    for lo in np.arange(LOW, HIGH, 1.0):
+        s = (t >= lo) & (t < lo + 1)
+        if s.any():
+            inside = np.mean((u[s] >= 0.05) & (u[s] <= 0.95))
+            lines.append(
+                f"truths {lo:+.0f} to {lo + 1:+.0f}: {s.sum()}, posterior mean minus truth "
+                f"{bias[s].mean():+.3f}, 90% coverage {inside:.2f}"
+            )
+    return lines
+
+
 def main() -> None:
     """Run every truth on a pool; rewrite the JSON after each; print the figures."""
     from integration_sim.files import write_json
@@ -136,7 +154,14 @@ def main() -> None:
     )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=2018)
+    p.add_argument(
+        "--from-json", type=Path, help="only print the figures of a JSON an earlier run wrote"
+    )
     args = p.parse_args()
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text(encoding="utf-8"))
+        print("\n".join(by_truth(saved["results"])))
+        return
     truths = np.random.default_rng(args.seed).uniform(LOW, HIGH, size=args.truths)
     tasks = [(i, float(t), args.replicates, args.locality_sd_max) for i, t in enumerate(truths)]
     tag = f"-tau{args.locality_sd_max:g}" if args.locality_sd_max > 0 else ""
@@ -155,6 +180,7 @@ def main() -> None:
         f"p = {summary['chi2_p']:.3f}\ncoverage: 50% intervals {summary['coverage_50']:.2f}, "
         f"90% intervals {summary['coverage_90']:.2f}"
     )
+    print("\n".join(by_truth(summary["results"])))
 
 
 if __name__ == "__main__":
