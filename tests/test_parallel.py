@@ -78,7 +78,9 @@ def test_workers_start_once_and_receive_their_context_once():
         second = pool.map(draw, range(40))
     pids = {pid for _, (_, pid, _) in first}
     assert os.getpid() not in pids and 1 <= len(pids) <= 2  # one may take all on a busy machine
-    assert {pid for _, pid, _ in second} <= pids  # the same processes, reused
+    # The same two processes reused: a worker that got no task in the first map
+    # (the other took them all while it started) may get some in the second.
+    assert len(pids | {pid for _, pid, _ in second}) <= 2
     # Each worker unpickled the context exactly once, for 80 tasks in two maps.
     assert {n for _, (_, _, n) in first} | {n for _, _, n in second} == {1}
 
