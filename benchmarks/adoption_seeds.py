@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,26 +26,9 @@ import numpy as np
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sbc_likelihood import PARAM, SMALL, grid_posterior  # noqa: E402
+from sbc_likelihood import PARAM, SMALL, grid_posterior, observation_model  # noqa: E402
 
 GRID = np.round(np.arange(-6.8, -4.69, 0.05), 2)
-
-
-def observation_model(scenario, seed: int):
-    """The recovery test's data (truth -5.5, seed ``seed``) as a calibration observation model."""
-    from integration_sim.calibration.adoption import read_adoption, simulate_adoption
-    from integration_sim.calibration.config import Adoption
-    from integration_sim.calibration.observation import ObservationModel
-    from integration_sim.config.overrides import apply_overrides
-
-    data = simulate_adoption(
-        apply_overrides(scenario, {PARAM: -5.5}), "joint_assessment", 4, seed=seed
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "adoption.csv"
-        data.to_csv(path, index=False)
-        spec = Adoption(file=str(path), behaviour="joint_assessment", format="cumulative")
-        return ObservationModel(read_adoption(spec, scenario, path))
 
 
 def main() -> None:
@@ -60,7 +42,7 @@ def main() -> None:
     p.add_argument("--data-seed", type=int, default=21)
     args = p.parse_args()
     scenario = load_scenario(SMALL / "scenario.yaml")
-    obs = observation_model(scenario, args.data_seed)
+    obs = observation_model(scenario, -5.5, args.data_seed)
     for r in args.replicates:
         t0, means, sds = time.process_time(), [], []
         for abc_seed in range(1, args.sets + 1):

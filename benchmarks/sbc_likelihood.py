@@ -69,26 +69,32 @@ def grid_posterior(model, grid: np.ndarray, locality_sd_max: float = 0.0) -> np.
     return np.exp(marginal - marginal.max())
 
 
-def grid_posterior_cdf(_context: None, task: tuple[int, float, int, float]) -> dict:
-    """Simulate data at the truth, integrate the posterior on the grid, return u = F(truth)."""
-    from integration_sim.calibration.abc import SimulationModel
+def observation_model(scenario, truth: float, seed: int):
+    """Census adoption counts simulated at ``truth`` (data seed ``seed``), as calibration reads them."""
     from integration_sim.calibration.adoption import read_adoption, simulate_adoption
     from integration_sim.calibration.config import Adoption
     from integration_sim.calibration.observation import ObservationModel
-    from integration_sim.config.load import load_scenario
     from integration_sim.config.overrides import apply_overrides
-    from integration_sim.engine.seeds import side_seeds
 
-    index, truth, replicates, locality_sd_max = task
-    scenario = load_scenario(SMALL / "scenario.yaml")
     data = simulate_adoption(
-        apply_overrides(scenario, {PARAM: truth}), "joint_assessment", 4, seed=1000 + index
+        apply_overrides(scenario, {PARAM: truth}), "joint_assessment", 4, seed=seed
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "adoption.csv"
         data.to_csv(path, index=False)
         spec = Adoption(file=str(path), behaviour="joint_assessment", format="cumulative")
-        obs = ObservationModel(read_adoption(spec, scenario, path))
+        return ObservationModel(read_adoption(spec, scenario, path))
+
+
+def grid_posterior_cdf(_context: None, task: tuple[int, float, int, float]) -> dict:
+    """Simulate data at the truth, integrate the posterior on the grid, return u = F(truth)."""
+    from integration_sim.calibration.abc import SimulationModel
+    from integration_sim.config.load import load_scenario
+    from integration_sim.engine.seeds import side_seeds
+
+    index, truth, replicates, locality_sd_max = task
+    scenario = load_scenario(SMALL / "scenario.yaml")
+    obs = observation_model(scenario, truth, seed=1000 + index)
     seeds = side_seeds(7 + index, "calibration_runs", replicates)
     model = SimulationModel(scenario, [PARAM], obs, None, replicates, common_seeds=seeds)
     grid = np.arange(LOW, HIGH + STEP / 2, STEP)
