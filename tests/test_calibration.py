@@ -365,3 +365,11 @@ def test_weighted_quantile_is_the_weighted_inverse_cdf():
     assert np.array_equal(
         weighted_quantile(y, np.ones_like(y), q), np.quantile(y, q, method="inverted_cdf")
     )
+
+
+def test_the_calibrate_command_warms_workers_with_the_calibrations_own_preload():
+    # The command names the list itself (importing pyabc at start-up would slow every command).
+    from integration_sim.calibration.abc import PRELOAD
+    from integration_sim.cli import WORKER_PRELOAD
+
+    assert WORKER_PRELOAD["calibrate"] == PRELOAD
