@@ -230,3 +230,31 @@ def test_with_common_seeds_other_measurements_still_use_the_candidates_own_seed(
     v12, c12 = model.pooled({param: -4.5}, seed=12)
     assert c11.tolist() == c12.tolist()
     assert v11[-1] != v12[-1]  # the proportion comes from the candidate's own run
+
+
+def test_check_warns_when_adoption_intervals_would_be_too_narrow(tmp_path, capsys):
+    import yaml
+
+    from integration_sim.cli import main
+
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(DOCTORS_ONLY), encoding="utf-8")
+    (tmp_path / "a.csv").write_text("locality,week,adopters,eligible\nNorth,3,31,31\n")
+    base = (
+        "scenario: s.yaml\nadoption: [{file: a.csv, behaviour: joint_assessment, "
+        "format: cumulative}]\nparameters:\n"
+        "  behaviours.joint_assessment.coefficients.intercept: "
+        "{distribution: uniform, low: -8, high: -4}\n"
+    )
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(base + "observation: {adoption_replicates: 8}\n", encoding="utf-8")
+    assert main(["calibrate", str(cfg), "--check"]) == 0
+    err = capsys.readouterr().err
+    assert "name observation.locality_sd under parameters" in err
+    assert "adoption_replicates is 8" in err
+    # The recommended set-up: locality effect fitted, default 32 runs pooled.
+    cfg.write_text(
+        base + "  observation.locality_sd: {distribution: uniform, low: 0, high: 2}\n",
+        encoding="utf-8",
+    )
+    assert main(["calibrate", str(cfg), "--check"]) == 0
+    assert "warning" not in capsys.readouterr().err

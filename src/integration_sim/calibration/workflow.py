@@ -200,6 +200,36 @@ def load_config_only(
     return loaded, load_measurements(loaded)
 
 
+RECOMMENDED_REPLICATES = 32
+"""Runs pooled per candidate that adoption intervals need (docs/calibration.md, coverage)."""
+
+
+def adoption_advice(loaded: Loaded) -> list[str]:
+    """Warnings for adoption data fitted in a way whose intervals were too narrow in checks.
+
+    ``benchmarks/sbc_likelihood.py`` found 90% intervals covering the truth
+    too rarely with fewer than 32 runs pooled or without the locality random
+    effect fitted (docs/calibration.md, "Coverage over 100 truths").
+    """
+    cfg = loaded.config
+    if not cfg.adoption:
+        return []
+    advice = []
+    if "observation.locality_sd" not in loaded.names and cfg.observation.locality_sd == 0:
+        advice.append(
+            "adoption data without a locality random effect: name observation.locality_sd "
+            "under parameters (e.g. uniform 0-2), or 90% intervals cover the truth less often "
+            "than 90% (docs/calibration.md, 'Coverage over 100 truths')"
+        )
+    if cfg.observation.adoption_replicates < RECOMMENDED_REPLICATES:
+        advice.append(
+            f"observation.adoption_replicates is {cfg.observation.adoption_replicates}: with "
+            f"fewer than {RECOMMENDED_REPLICATES} runs pooled, 90% intervals from adoption data "
+            "cover the truth less often than 90% (docs/calibration.md)"
+        )
+    return advice
+
+
 def check_summary(loaded: Loaded, measurements: pd.DataFrame) -> str:
     """One line saying what a config would fit to what (``calibrate --check``)."""
     adoption = measurements[measurements["kind"] == "adoption"]

@@ -54,6 +54,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     try:
         from integration_sim.calibration.workflow import (
+            adoption_advice,
             calibrate,
             check_summary,
             load_config_only,
@@ -66,6 +67,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         ) from None
 
     loaded, measurements = load_config_only(args.config, scenario_overrides(args))
+    for advice in adoption_advice(loaded):
+        print(f"{args.config}: warning: {advice}", file=sys.stderr)
     if args.check:
         print(f"{args.config}: valid ({check_summary(loaded, measurements)})")
         return 0
