@@ -8,10 +8,13 @@ prior (intercept uniform on [-8, -4], as in sbc.py):
 1. simulate census adoption counts of the four small communities
    (calibration/small-communities/) at the truth, seed 1000 + index;
 2. compute the posterior on a grid of intercepts (step 0.05) with exactly the
-   calibration's likelihood: each grid point's adoption counts pooled over
-   ``--replicates`` runs with the calibration's common seeds (from abc seed
-   7 + index, as sbc.py), the overdispersion integrated over its Beta(1, 9)
-   prior at 8 equal-probability nodes;
+   calibration's likelihood: each grid point's adoption counts pooled over R
+   runs with the calibration's common seeds (from abc seed 7 + index, as
+   sbc.py), the overdispersion integrated over its Beta(1, 9) prior at 8
+   equal-probability nodes. Several R (``--replicates 8 16 32``) share one
+   set of runs: the common seeds of R runs are the first R of the longest
+   list. Grid points are computed coarse first (step 0.2), then finely only
+   where the coarse posterior is not negligible;
 3. record u, the posterior CDF at the truth (piecewise linear over the grid).
 
 If the posterior is calibrated, u is uniform on (0, 1): the histogram of u in
@@ -19,12 +22,14 @@ If the posterior is calibrated, u is uniform on (0, 1): the histogram of u in
 rates. What this leaves out is ABC-SMC's own sampling error (a finite
 population), which the full SBC includes.
 
-    python benchmarks/sbc_likelihood.py --truths 100 --replicates 8 --workers 2
+    python benchmarks/sbc_likelihood.py --truths 100 --replicates 8 16 32 --locality-sd-max 2
 
 ``--locality-sd-max S`` also integrates the locality random effect's sd over
-a uniform prior on [0, S]. Writes
-benchmarks/results/sbc-likelihood-R<replicates>[-tau<S>].json (after every truth;
-``complete`` says whether all ran) and prints the figures docs/calibration.md quotes.
+a uniform prior on [0, S] (6 equal-probability nodes), as a calibration that
+fits ``observation.locality_sd`` with that prior does. Writes
+benchmarks/results/sbc-likelihood-R<R1-R2-...>[-tau<S>].json (after every
+truth; ``complete`` says whether all ran) and prints the figures
+docs/calibration.md quotes; ``--from-json FILE`` prints them again.
 """
 
 from __future__ import annotations
@@ -48,24 +53,19 @@ BINS = 10
 
 
 def grid_posterior(model, grid: np.ndarray, locality_sd_max: float = 0.0) -> np.ndarray:
-    """Unnormalised posterior of the intercept on ``grid`` (flat prior), overdispersion integrated.
+    """Unnormalised posterior of the intercept on ``grid`` (flat prior), nuisances integrated.
 
     ``model`` is a calibration SimulationModel; its pooled counts at each grid
-    point go through the calibration's own likelihood. With ``locality_sd_max``
-    > 0 the locality random effect's sd is integrated too, over a uniform prior
-    on [0, locality_sd_max] (6 equal-probability nodes).
+    point go through :func:`marginal_log_likelihood`.
     """
-    obs = model.observation
-    taus = [0.0] if locality_sd_max <= 0 else list((np.arange(6) + 0.5) / 6 * locality_sd_max)
-    loglik = np.empty((len(grid), len(RHO_NODES) * len(taus)))
-    for i, theta in enumerate(grid):
-        values, counts = model.pooled({PARAM: float(theta)}, seed=0)
-        loglik[i] = [
-            obs.log_likelihood(values, counts, float(rho), float(tau))
-            for rho in RHO_NODES
-            for tau in taus
+    marginal = np.array(
+        [
+            marginal_log_likelihood(
+                model.observation, model.pooled({PARAM: float(theta)}, seed=0)[1], locality_sd_max
+            )
+            for theta in grid
         ]
-    marginal = special.logsumexp(loglik, axis=1)
+    )
     return np.exp(marginal - marginal.max())
 
 
