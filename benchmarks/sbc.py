@@ -8,7 +8,8 @@ and central intervals cover the truth at their nominal rates. Two cases:
 - ``adoption`` (default): census counts of cumulative adopters by month in
   the four small communities of calibration/small-communities/ (20-60
   practitioners, network of mean degree about 3), fitted with the
-  pooled-hazard likelihood, overdispersion fitted alongside as a nuisance;
+  pooled-hazard likelihood (32 runs pooled), overdispersion and locality random
+  effect fitted alongside as nuisances;
 - ``proportions``: the sampled proportions and rate of
   tests/test_calibration_recovery.py in a tiny place.
 
@@ -90,7 +91,9 @@ def one_truth(_context: None, args: tuple[str, int, float, int, int, int, int]) 
     low, high = PRIORS[case]
     parameters = {PARAM: {"distribution": "uniform", "low": low, "high": high}}
     if case == "adoption":
+        # The nuisances the small-communities example fits (docs/calibration.md).
         parameters["observation.overdispersion"] = {"distribution": "beta", "a": 1, "b": 9}
+        parameters["observation.locality_sd"] = {"distribution": "uniform", "low": 0, "high": 2}
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         make = _adoption_data if case == "adoption" else _proportions_data
@@ -140,8 +143,8 @@ def main() -> None:
     p.add_argument(
         "--replicates",
         type=int,
-        default=8,
-        help="adoption case: runs pooled per candidate (common seeds, as calibrate)",
+        default=32,
+        help="adoption case: runs pooled per candidate (common seeds, as calibrate's default)",
     )
     p.add_argument("--seed", type=int, default=2018)
     args = p.parse_args()
