@@ -116,6 +116,10 @@ class AbcSettings(Strict):
     )
 
 
+RECOMMENDED_ADOPTION_REPLICATES = 32
+"""Runs pooled per candidate with which adoption intervals held their coverage (docs/calibration.md)."""
+
+
 class Observation(Strict):
     """Observation-model settings shared by every measurement."""
 
@@ -130,7 +134,7 @@ class Observation(Strict):
         "hazards; fit it by naming observation.locality_sd under parameters",
     )
     adoption_replicates: Annotated[int, Field(ge=1, le=1000)] = Field(
-        32,
+        RECOMMENDED_ADOPTION_REPLICATES,
         description="runs per candidate whose adoption counts are pooled into one hazard (with "
         "fewer, 90% intervals from small communities cover the truth less often: "
         "docs/calibration.md)",

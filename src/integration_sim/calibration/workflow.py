@@ -30,7 +30,7 @@ from integration_sim.calibration.abc import (
     run_abc,
 )
 from integration_sim.calibration.adoption import read_adoption
-from integration_sim.calibration.config import Loaded, load_config
+from integration_sim.calibration.config import RECOMMENDED_ADOPTION_REPLICATES, Loaded, load_config
 from integration_sim.calibration.measurements import context_from_scenario, read_many
 from integration_sim.calibration.observation import ObservationModel
 from integration_sim.calibration.posterior import summarise_posterior, write_posterior
@@ -200,10 +200,6 @@ def load_config_only(
     return loaded, load_measurements(loaded)
 
 
-RECOMMENDED_REPLICATES = 32
-"""Runs pooled per candidate that adoption intervals need (docs/calibration.md, coverage)."""
-
-
 def adoption_advice(loaded: Loaded) -> list[str]:
     """Warnings for adoption data fitted unlike the set-up whose intervals were checked.
 
@@ -221,10 +217,10 @@ def adoption_advice(loaded: Loaded) -> list[str]:
             "under parameters (e.g. uniform 0-2); intervals from adoption data were checked to "
             "hold their coverage with it fitted (docs/calibration.md, 'Coverage over 100 truths')"
         )
-    if cfg.observation.adoption_replicates < RECOMMENDED_REPLICATES:
+    if cfg.observation.adoption_replicates < RECOMMENDED_ADOPTION_REPLICATES:
         advice.append(
             f"observation.adoption_replicates is {cfg.observation.adoption_replicates}: with "
-            f"fewer than {RECOMMENDED_REPLICATES} runs pooled, 90% intervals from adoption data "
+            f"fewer than {RECOMMENDED_ADOPTION_REPLICATES} runs pooled, 90% intervals from adoption data "
             "cover the truth less often than 90% (docs/calibration.md)"
         )
     return advice
