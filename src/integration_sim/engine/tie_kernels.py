@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 
 @numba.njit(cache=True)
@@ -49,14 +53,60 @@ def sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
 LANES, WEIGHTED = 8, 6
 
 
-@numba.njit(cache=True, inline="always")
-def _add_lanes(acc, w, live, x, j):
-    """``acc`` plus row ``j`` of ``x`` [N, 8], lanes 0-5 times ``w``, lanes 6-7 times ``live``."""
-    return (
-        acc[0] + w * x[j, 0], acc[1] + w * x[j, 1], acc[2] + w * x[j, 2],
-        acc[3] + w * x[j, 3], acc[4] + w * x[j, 4], acc[5] + w * x[j, 5],
-        acc[6] + live * x[j, 6], acc[7] + live * x[j, 7],
-    )  # fmt: skip
+@intrinsic
+def row_lanes(typingctx, lo, hi, indices, perm, weights, values):
+    """Sum of ``values[indices[s]]`` over slots ``lo <= s < hi`` as one row of 8 lanes
+    (a tuple of float32): lanes 0-5 times the weight ``weights[perm[s]]`` (see
+    ``tie_weights``), lanes 6-7 times 1 for a live tie, 0 for a lost one.
+
+    Written as LLVM vector operations (numba does not vectorise this loop by itself):
+    each lane still gets one single-precision multiply and one add per slot, in slot
+    order, with no fused multiply-add, so every lane rounds exactly as the scalar loop
+    it replaced (``tests/test_kernels.py``).
+    """
+    arrays = (indices, perm, weights, values)
+    if not (
+        all(isinstance(a, types.Array) and a.layout == "C" for a in arrays)
+        and weights.dtype == values.dtype == types.float32
+        and (weights.ndim, values.ndim) == (1, 2)
+    ):
+        return None
+    lanes = types.UniTuple(types.float32, LANES)
+
+    def codegen(context, builder, signature, args):
+        lo, hi = (_int64(builder, x) for x in args[:2])
+        ind, prm, wts, vals = (
+            context.make_array(t)(context, builder, a)
+            for t, a in zip(signature.args[2:], args[2:], strict=True)
+        )
+        f32, i32, i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
+        row_type = ir.VectorType(f32, LANES)
+        acc = cgutils.alloca_once_value(builder, ir.Constant(row_type, [0.0] * LANES))
+        with cgutils.for_range(builder, builder.sub(hi, lo)) as loop:
+            s = builder.add(lo, loop.index)
+            tie = _int64(builder, builder.load(builder.gep(prm.data, [s])))
+            w = builder.load(builder.gep(wts.data, [tie]))
+            lost = builder.icmp_signed("<", builder.bitcast(w, i32), ir.Constant(i32, 0))
+            live = builder.select(lost, ir.Constant(f32, 0.0), ir.Constant(f32, 1.0))
+            lane_weights = ir.Constant(row_type, ir.Undefined)
+            for c in range(LANES):
+                lane = w if c < WEIGHTED else live
+                lane_weights = builder.insert_element(lane_weights, lane, ir.Constant(i32, c))
+            j = _int64(builder, builder.load(builder.gep(ind.data, [s])))
+            at = builder.gep(vals.data, [builder.mul(j, ir.Constant(i64, LANES))])
+            row = builder.load(builder.bitcast(at, row_type.as_pointer()), align=4)
+            builder.store(builder.fadd(builder.load(acc), builder.fmul(lane_weights, row)), acc)
+        total, out = builder.load(acc), context.get_constant_undef(lanes)
+        for c in range(LANES):
+            out = builder.insert_value(out, builder.extract_element(total, ir.Constant(i32, c)), c)
+        return out
+
+    return lanes(lo, hi, indices, perm, weights, values), codegen
+
+
+def _int64(builder, x):
+    """An LLVM integer widened (sign-extended) to 64 bits for addressing."""
+    return builder.sext(x, ir.IntType(64)) if x.type.width < 64 else x
 
 
 @numba.njit(cache=True)
@@ -75,6 +125,19 @@ def _lane_values(performed, columns):
 
 
 @numba.njit(cache=True)
+def tie_weights(trust, layer):
+    """Each tie's weight as the social signal reads it: float32 trust, and -0.0 for a lost
+    tie, so one read gives both the weight and whether the tie is live (the sign bit; a
+    live tie's trust is never negative). Adding -0.0 times a value leaves a sum of
+    non-negative terms as it was, exactly as adding the lost tie's 0.0 did."""
+    weights = np.empty(trust.size, np.float32)
+    lost = np.float32(-0.0)
+    for t in range(trust.size):
+        weights[t] = np.float32(trust[t]) if layer[t] >= 0 else lost
+    return weights
+
+
+@numba.njit(cache=True)
 def signal_sums(indptr, indices, perm, pending, trust, layer, performed, columns):
     """See ``TieTable.signal_sums``; the weighted sums round exactly as ``sparse_product``
     (each row's terms added in slot order, then the pending ties' sums added)."""
@@ -82,14 +145,10 @@ def signal_sums(indptr, indices, perm, pending, trust, layer, performed, columns
     if k + 1 > WEIGHTED or columns.size > LANES - WEIGHTED:  # too wide for one register
         return _signal_sums_wide(indptr, indices, perm, pending, trust, layer, performed, columns)
     values = _lane_values(performed, columns)
+    weights = tie_weights(trust, layer)  # half the bytes of trust, and no read of layer
     sums = np.empty((n, LANES), np.float32)
-    zero = np.float32(0.0)
     for i in range(n):
-        acc = (zero, zero, zero, zero, zero, zero, zero, zero)
-        for s in range(indptr[i], indptr[i + 1]):
-            t = perm[s]  # trust read through the slot's tie: no copy of the weights
-            live = np.float32(1.0 if layer[t] >= 0 else 0.0)
-            acc = _add_lanes(acc, np.float32(trust[t]), live, values, indices[s])
+        acc = row_lanes(indptr[i], indptr[i + 1], indices, perm, weights, values)
         for c in range(LANES):
             sums[i, c] = acc[c]
     counts = np.empty((n, columns.size), np.int64)
