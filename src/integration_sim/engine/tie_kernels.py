@@ -147,16 +147,15 @@ def signal_sums(indptr, indices, perm, pending, trust, layer, performed, columns
     values = _lane_values(performed, columns)
     weights = tie_weights(trust, layer)  # half the bytes of trust, and no read of layer
     sums = np.empty((n, LANES), np.float32)
+    counts = np.empty((n, columns.size), np.int64)
     for i in range(n):
         acc = row_lanes(indptr[i], indptr[i + 1], indices, perm, weights, values)
         for c in range(LANES):
             sums[i, c] = acc[c]
-    counts = np.empty((n, columns.size), np.int64)
-    for i in range(n):
         for q in range(columns.size):
-            counts[i, q] = np.int64(sums[i, WEIGHTED + q])
+            counts[i, q] = np.int64(acc[WEIGHTED + q])
     _add_pending(sums, counts, pending, trust, layer, values, performed, columns)
-    return np.ascontiguousarray(sums[:, : k + 1]), counts
+    return sums[:, : k + 1], counts  # a view: no copy
 
 
 @numba.njit(cache=True, inline="always")
@@ -174,17 +173,27 @@ def _add_tie(sums, counts, i, t, j, trust, layer, values, performed, columns):
 @numba.njit(cache=True)
 def _add_pending(sums, counts, pending, trust, layer, values, performed, columns):
     """Add the pending ties (both directions, in (row, neighbour) order) as scipy did:
-    summed as a matrix of their own, then added to the slots' sums."""
+    summed as a matrix of their own, then added to the slots' sums. The pending ties
+    are sorted by row, so each row's pending sum is made in a small buffer and added
+    (rows without pending ties would only have added 0.0)."""
     rows, cols, ties = pending
-    if rows.size:
-        extra = np.zeros_like(sums)
-        for q in range(rows.size):
-            _add_tie(
-                extra, counts, rows[q], ties[q], cols[q], trust, layer, values, performed, columns
-            )
-        for i in range(sums.shape[0]):
-            for c in range(performed.shape[1] + 1):
-                sums[i, c] += extra[i, c]
+    width = performed.shape[1] + 1
+    extra = np.empty(width, np.float32)  # one row's pending sums
+    q = 0
+    while q < rows.size:
+        i = rows[q]
+        extra[:] = 0.0
+        while q < rows.size and rows[q] == i:
+            t, j = ties[q], cols[q]
+            w = np.float32(trust[t])
+            for c in range(width):
+                extra[c] += w * values[j, c]
+            if layer[t] >= 0:
+                for r in range(columns.size):
+                    counts[i, r] += performed[j, columns[r]]
+            q += 1
+        for c in range(width):
+            sums[i, c] += extra[c]
 
 
 @numba.njit(cache=True)
