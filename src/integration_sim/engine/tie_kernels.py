@@ -45,19 +45,21 @@ def sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
                 out[i, c] += pending[i, c]
 
 
-# Lanes of a practitioner's row in the social-signal pass: 8 single-precision values, one
-# vector register. The first WEIGHTED lanes are summed with the tie's trust as weight (the
-# behaviours, then a lane of ones for the total trust); the others, with weight 1 for a live
-# tie, count the neighbours who performed a counted behaviour (whole numbers, exact in
-# single precision). One multiply-add of a whole row per tie, rather than a second pass.
+# Lanes of a practitioner's row in the social-signal pass: 8 values (stored as bytes, summed
+# in single precision), one vector register. The first WEIGHTED lanes are summed with the
+# tie's trust as weight (the behaviours, then a lane of ones for the total trust); the
+# others, with weight 1 for a live tie, count the neighbours who performed a counted
+# behaviour (whole numbers, exact in single precision). One multiply-add of a whole row
+# per tie, rather than a second pass.
 LANES, WEIGHTED = 8, 6
 
 
 @intrinsic
 def row_lanes(typingctx, lo, hi, indices, perm, weights, values):
-    """Sum of ``values[indices[s]]`` over slots ``lo <= s < hi`` as one row of 8 lanes
-    (a tuple of float32): lanes 0-5 times the weight ``weights[perm[s]]`` (see
-    ``tie_weights``), lanes 6-7 times 1 for a live tie, 0 for a lost one.
+    """Sum of ``values[indices[s]]`` (uint8 0/1, converted exactly to float32) over slots
+    ``lo <= s < hi`` as one row of 8 lanes (a tuple of float32): lanes 0-5 times the
+    weight ``weights[perm[s]]`` (see ``tie_weights``), lanes 6-7 times 1 for a live tie,
+    0 for a lost one.
 
     Written as LLVM vector operations (numba does not vectorise this loop by itself):
     each lane still gets one single-precision multiply and one add per slot, in slot
@@ -67,7 +69,8 @@ def row_lanes(typingctx, lo, hi, indices, perm, weights, values):
     arrays = (indices, perm, weights, values)
     if not (
         all(isinstance(a, types.Array) and a.layout == "C" for a in arrays)
-        and weights.dtype == values.dtype == types.float32
+        and weights.dtype == types.float32
+        and values.dtype == types.uint8
         and (weights.ndim, values.ndim) == (1, 2)
     ):
         return None
@@ -94,7 +97,9 @@ def row_lanes(typingctx, lo, hi, indices, perm, weights, values):
                 lane_weights = builder.insert_element(lane_weights, lane, ir.Constant(i32, c))
             j = _int64(builder, builder.load(builder.gep(ind.data, [s])))
             at = builder.gep(vals.data, [builder.mul(j, ir.Constant(i64, LANES))])
-            row = builder.load(builder.bitcast(at, row_type.as_pointer()), align=4)
+            bytes_type = ir.VectorType(ir.IntType(8), LANES)
+            bits = builder.load(builder.bitcast(at, bytes_type.as_pointer()), align=1)
+            row = builder.uitofp(bits, row_type)  # 0 or 1, exactly
             builder.store(builder.fadd(builder.load(acc), builder.fmul(lane_weights, row)), acc)
         total, out = builder.load(acc), context.get_constant_undef(lanes)
         for c in range(LANES):
@@ -112,15 +117,16 @@ def _int64(builder, x):
 @numba.njit(cache=True)
 def _lane_values(performed, columns):
     """Row values for the pass: behaviours performed (0/1), a one, zeros, the counted
-    behaviours in the last lanes; float32 [N, 8]."""
+    behaviours in the last lanes; uint8 [N, 8] (a quarter of the bytes of float32, so
+    the neighbours' rows, read at random, stay in a nearer cache)."""
     n, k = performed.shape
-    values = np.zeros((n, LANES), np.float32)
+    values = np.zeros((n, LANES), np.uint8)
     for i in range(n):
         for c in range(k):
-            values[i, c] = np.float32(performed[i, c])
-        values[i, k] = 1.0
+            values[i, c] = performed[i, c]
+        values[i, k] = 1
         for q in range(columns.size):
-            values[i, WEIGHTED + q] = np.float32(performed[i, columns[q]])
+            values[i, WEIGHTED + q] = performed[i, columns[q]]
     return values
 
 
@@ -187,7 +193,7 @@ def _add_pending(sums, counts, pending, trust, layer, values, performed, columns
             t, j = ties[q], cols[q]
             w = np.float32(trust[t])
             for c in range(width):
-                extra[c] += w * values[j, c]
+                extra[c] += w * np.float32(values[j, c])
             if layer[t] >= 0:
                 for r in range(columns.size):
                     counts[i, r] += performed[j, columns[r]]
