@@ -71,6 +71,7 @@ class TallyBuilder:
             )
         }
         self.weeks: list[int] = []
+        self._diagonal = np.eye(T)[None]  # [1, T, T], for the symmetric type-pair tables
 
     @staticmethod
     def _pairs(pop, staff: np.ndarray) -> np.ndarray:
@@ -111,14 +112,17 @@ class TallyBuilder:
             pop.locality, pop.organisation_type, pop.habit, pop.ever, pop.eligible,
             ties.u, ties.v, ties.layer, ties.trust, L, T,
         )  # fmt: skip
-        sym = lambda x: x + np.transpose(x, (0, 2, 1)) - x * np.eye(T)[None]  # noqa: E731
-        self.out["ties"].append(sym(tie))
-        self.out["trust_sum"].append(sym(tr))
+        self.out["ties"].append(self._symmetric(tie))
+        self.out["trust_sum"].append(self._symmetric(tr))
         self.out["pairs"].append(self.pairs)
         self.out["habit_sum"].append(hab)
         self.out["adopters"].append(ever)
         self.out["eligible"].append(elig)
         self.weeks.append(week)
+
+    def _symmetric(self, x: np.ndarray) -> np.ndarray:
+        """Counts by unordered type pair [L, T, T] from counts by (u's type, v's type)."""
+        return x + np.transpose(x, (0, 2, 1)) - x * self._diagonal
 
     def build(self) -> Tallies:
         pop = self.pop
