@@ -71,7 +71,7 @@ class TallyBuilder:
             )
         }
         self.weeks: list[int] = []
-        self._diagonal = np.eye(T)[None]  # [1, T, T], for the symmetric type-pair tables
+        self._diagonal = np.eye(T)  # for the symmetric type-pair tables
 
     @staticmethod
     def _pairs(pop, staff: np.ndarray) -> np.ndarray:
@@ -112,8 +112,8 @@ class TallyBuilder:
             pop.locality, pop.organisation_type, pop.habit, pop.ever, pop.eligible,
             ties.u, ties.v, ties.layer, ties.trust, L, T,
         )  # fmt: skip
-        self.out["ties"].append(self._symmetric(tie))
-        self.out["trust_sum"].append(self._symmetric(tr))
+        self.out["ties"].append(tie)  # by (u's type, v's type): made symmetric in build()
+        self.out["trust_sum"].append(tr)
         self.out["pairs"].append(self.pairs)
         self.out["habit_sum"].append(hab)
         self.out["adopters"].append(ever)
@@ -121,12 +121,16 @@ class TallyBuilder:
         self.weeks.append(week)
 
     def _symmetric(self, x: np.ndarray) -> np.ndarray:
-        """Counts by unordered type pair [L, T, T] from counts by (u's type, v's type)."""
-        return x + np.transpose(x, (0, 2, 1)) - x * self._diagonal
+        """Counts by unordered type pair [W, L, T, T] from counts by (u's type, v's type),
+        all weeks at once (element by element, the values a week at a time gives)."""
+        return x + np.transpose(x, (0, 1, 3, 2)) - x * self._diagonal
 
     def build(self) -> Tallies:
         pop = self.pop
         stack = {k: np.stack(v) if v else np.zeros((0,)) for k, v in self.out.items()}
+        for key in ("ties", "trust_sum"):
+            if self.out[key]:
+                stack[key] = self._symmetric(stack[key])
         return Tallies(
             weeks=list(self.weeks),
             localities=list(pop.locality_names),
