@@ -55,36 +55,49 @@ LANES, WEIGHTED = 8, 6
 
 
 @intrinsic
-def row_lanes(typingctx, lo, hi, indices, perm, weights, values):
-    """Sum of ``values[indices[s]]`` (uint8 0/1, converted exactly to float32) over slots
-    ``lo <= s < hi`` as one row of 8 lanes (a tuple of float32): lanes 0-5 times the
-    weight ``weights[perm[s]]`` (see ``tie_weights``), lanes 6-7 times 1 for a live tie,
-    0 for a lost one.
+def add_row(typingctx, i, lo, hi, indices, perm, weights, values, sums):
+    """Finish row ``i`` of ``sums`` (float32 [N, 8], holding the terms of its neighbours
+    below ``i``) over its slots ``lo <= s < hi`` to neighbours above ``i``, and start
+    theirs: for each such slot, row i adds ``values[indices[s]]`` and row
+    ``indices[s]`` adds ``values[i]`` (uint8 0/1, converted exactly to float32), lanes
+    0-5 times the tie's weight ``weights[perm[s]]`` (see ``tie_weights``), lanes 6-7
+    times 1 for a live tie, 0 for a lost one.
 
-    Written as LLVM vector operations (numba does not vectorise this loop by itself):
-    each lane still gets one single-precision multiply and one add per slot, in slot
-    order, with no fused multiply-add, so every lane rounds exactly as the scalar loop
-    it replaced (``tests/test_kernels.py``).
+    Taking the rows in order, each row gets its neighbours' terms in the order of its
+    slots (sorted by neighbour: those below, then those above), while each tie is read
+    once, not twice. Written as LLVM vector operations (numba does not vectorise this
+    by itself): each lane still gets one single-precision multiply and one add per
+    term, with no fused multiply-add, so every lane rounds exactly as the scalar loop
+    over each row's slots it replaced (``tests/test_signal_kernel.py``).
     """
-    arrays = (indices, perm, weights, values)
+    arrays = (indices, perm, weights, values, sums)
     if not (
         all(isinstance(a, types.Array) and a.layout == "C" for a in arrays)
-        and weights.dtype == types.float32
+        and weights.dtype == sums.dtype == types.float32
         and values.dtype == types.uint8
-        and (weights.ndim, values.ndim) == (1, 2)
+        and (weights.ndim, values.ndim, sums.ndim) == (1, 2, 2)
     ):
         return None
-    lanes = types.UniTuple(types.float32, LANES)
 
     def codegen(context, builder, signature, args):
-        lo, hi = (_int64(builder, x) for x in args[:2])
-        ind, prm, wts, vals = (
+        i, lo, hi = (_int64(builder, x) for x in args[:3])
+        ind, prm, wts, vals, out = (
             context.make_array(t)(context, builder, a)
-            for t, a in zip(signature.args[2:], args[2:], strict=True)
+            for t, a in zip(signature.args[3:], args[3:], strict=True)
         )
         f32, i32, i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
-        row_type = ir.VectorType(f32, LANES)
-        acc = cgutils.alloca_once_value(builder, ir.Constant(row_type, [0.0] * LANES))
+        row_type, bytes_type = ir.VectorType(f32, LANES), ir.VectorType(ir.IntType(8), LANES)
+
+        def row_of(array, j, vector):
+            at = builder.gep(array.data, [builder.mul(j, ir.Constant(i64, LANES))])
+            return builder.bitcast(at, vector.as_pointer())
+
+        def values_of(j):
+            return builder.uitofp(builder.load(row_of(vals, j, bytes_type), align=1), row_type)
+
+        mine = values_of(i)
+        acc = cgutils.alloca_once(builder, row_type)
+        builder.store(builder.load(row_of(out, i, row_type), align=4), acc)
         with cgutils.for_range(builder, builder.sub(hi, lo)) as loop:
             s = builder.add(lo, loop.index)
             tie = _int64(builder, builder.load(builder.gep(prm.data, [s])))
@@ -96,17 +109,28 @@ def row_lanes(typingctx, lo, hi, indices, perm, weights, values):
                 lane = w if c < WEIGHTED else live
                 lane_weights = builder.insert_element(lane_weights, lane, ir.Constant(i32, c))
             j = _int64(builder, builder.load(builder.gep(ind.data, [s])))
-            at = builder.gep(vals.data, [builder.mul(j, ir.Constant(i64, LANES))])
-            bytes_type = ir.VectorType(ir.IntType(8), LANES)
-            bits = builder.load(builder.bitcast(at, bytes_type.as_pointer()), align=1)
-            row = builder.uitofp(bits, row_type)  # 0 or 1, exactly
-            builder.store(builder.fadd(builder.load(acc), builder.fmul(lane_weights, row)), acc)
-        total, out = builder.load(acc), context.get_constant_undef(lanes)
-        for c in range(LANES):
-            out = builder.insert_value(out, builder.extract_element(total, ir.Constant(i32, c)), c)
-        return out
+            term = builder.fmul(lane_weights, values_of(j))
+            builder.store(builder.fadd(builder.load(acc), term), acc)
+            theirs = row_of(out, j, row_type)
+            term = builder.fmul(lane_weights, mine)
+            builder.store(builder.fadd(builder.load(theirs, align=4), term), theirs, align=4)
+        builder.store(builder.load(acc), row_of(out, i, row_type), align=4)
+        return context.get_dummy_value()
 
-    return lanes(lo, hi, indices, perm, weights, values), codegen
+    return types.none(i, lo, hi, indices, perm, weights, values, sums), codegen
+
+
+@numba.njit(cache=True)
+def diagonal(indptr, indices):
+    """Each row's first slot to a neighbour above it (the slots are sorted) [N]."""
+    n = indptr.size - 1
+    first = np.empty(n, np.int64)
+    for i in range(n):
+        s = indptr[i]
+        while s < indptr[i + 1] and indices[s] < i:
+            s += 1
+        first[i] = s
+    return first
 
 
 def _int64(builder, x):
@@ -144,22 +168,22 @@ def tie_weights(trust, layer):
 
 
 @numba.njit(cache=True)
-def signal_sums(indptr, indices, perm, pending, trust, layer, performed, columns):
+def signal_sums(indptr, indices, perm, diagonal, pending, trust, layer, performed, columns):
     """See ``TieTable.signal_sums``; the weighted sums round exactly as ``sparse_product``
-    (each row's terms added in slot order, then the pending ties' sums added)."""
+    (each row's terms added in slot order, then the pending ties' sums added).
+    ``diagonal`` is each row's first slot to a neighbour above it (see ``diagonal``)."""
     n, k = performed.shape
     if k + 1 > WEIGHTED or columns.size > LANES - WEIGHTED:  # too wide for one register
         return _signal_sums_wide(indptr, indices, perm, pending, trust, layer, performed, columns)
     values = _lane_values(performed, columns)
     weights = tie_weights(trust, layer)  # half the bytes of trust, and no read of layer
-    sums = np.empty((n, LANES), np.float32)
+    sums = np.zeros((n, LANES), np.float32)
+    for i in range(n):
+        add_row(i, diagonal[i], indptr[i + 1], indices, perm, weights, values, sums)
     counts = np.empty((n, columns.size), np.int64)
     for i in range(n):
-        acc = row_lanes(indptr[i], indptr[i + 1], indices, perm, weights, values)
-        for c in range(LANES):
-            sums[i, c] = acc[c]
         for q in range(columns.size):
-            counts[i, q] = np.int64(acc[WEIGHTED + q])
+            counts[i, q] = np.int64(sums[i, WEIGHTED + q])
     _add_pending(sums, counts, pending, trust, layer, values, performed, columns)
     return sums[:, : k + 1], counts  # a view: no copy
 
