@@ -57,12 +57,18 @@ def _scalar_signal(table: TieTable, performed: np.ndarray, columns: list[int]):
 def test_signal_pass_equals_the_scalar_loop_bit_for_bit(behaviours, columns) -> None:
     rng = np.random.default_rng(21)
     table = _table(rng)
-    assert table.size > table.structure and (table.layer < 0).any()
     performed = rng.random((table.n, behaviours)) < 0.4
     sums, counts = table.signal_sums(performed, np.array(columns, dtype=np.int64))
+    assert table.size > table.structure and (table.layer < 0).any()  # pending and lost ties
     expected_sums, expected_counts = _scalar_signal(table, performed, columns)
     assert np.array_equal(sums, expected_sums) and np.array_equal(counts, expected_counts)
     assert sums[7, -1] == 0 and not counts[7].any()  # no live tie, nothing counted
+    # Enough new ties for a rebuild (lost ties dropped, slots and their diagonal remade).
+    table.add(rng.integers(0, table.n, 300), rng.integers(0, table.n, 300), 0.6, CROSS)
+    sums, counts = table.signal_sums(performed, np.array(columns, dtype=np.int64))
+    assert table.size == table.structure and (table.layer >= 0).all()
+    expected_sums, expected_counts = _scalar_signal(table, performed, columns)
+    assert np.array_equal(sums, expected_sums) and np.array_equal(counts, expected_counts)
 
 
 def test_tie_weights_mark_lost_ties_by_the_sign_bit_only() -> None:
