@@ -47,8 +47,8 @@ BUSY = {  # every weekly process at work, strongly enough to be exercised in a f
 }
 
 
-def _busy_model(weeks: int = 6) -> IntegrationModel:
-    model = IntegrationModel(make_scenario(BUSY), "busy", seed=5)
+def _busy_model(weeks: int = 6, *updates: dict) -> IntegrationModel:
+    model = IntegrationModel(make_scenario(BUSY, *updates), "busy", seed=5)
     for _ in range(weeks):
         model.step()
     return model
@@ -165,8 +165,14 @@ def _behaviour_reference(s, pop, ctx, exposure, pooling, pressure, rng):
     return encountered, performed
 
 
-def test_practitioners_week_equals_the_array_code() -> None:
-    model = _busy_model()
+# Every kind of contagion the rule knows (the small place has logistic and threshold).
+ADDITIVE = {"behaviours": {"shared_care_planning": {"contagion": "additive"}}}
+
+
+@pytest.mark.parametrize("updates", [(), (ADDITIVE,)], ids=["logistic+threshold", "additive"])
+def test_practitioners_week_equals_the_array_code(updates: tuple) -> None:
+    model = _busy_model(6, *updates)
+    assert len(set(model.rule.contagion.tolist())) == 2 + len(updates)
     assert model.context.weeks_seen < REFERENCE_WEEKS
     exposure = model.schedule_of_interventions.exposure(model.week)
     assert exposure.champion.any() and primitives.training(exposure).any()
