@@ -1,5 +1,5 @@
 """What a small run costs: building a model (the place, its start in balance) and a whole
-run, today beside the code before the build was compiled.
+run, today beside the code before this round.
 
 Run:  python benchmarks/bench_build.py [--repeats R]
 Writes benchmarks/results/build.json. A calibration simulates thousands of small
@@ -7,8 +7,8 @@ places, so the fixed cost of a model's build is a large share of each run. Each
 figure is CPU milliseconds per model (best of ``--repeats`` batches), measured in a
 fresh process for each checkout, the two alternating: ``today`` is this checkout,
 ``before`` is commit ``BEFORE`` unpacked from git. Places: calibration/small-communities
-(154 practitioners, 52 weeks, run as a calibration runs it: tallies, no weekly
-records) and the flagship scenarios/pilot_vs_system_wide.yaml (2,106 practitioners,
+(154 practitioners, 52 weeks) and calibration/example (150 practitioners, 52
+weeks), both run as a calibration runs them (tallies, no weekly records), and the flagship scenarios/pilot_vs_system_wide.yaml (2,106 practitioners,
 260 weeks, with records).
 """
 
@@ -23,9 +23,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BEFORE = "fe5c84b"  # main before the build and the week's step were compiled further
+BEFORE = "145f78b"  # main before this round's work on small places and the week's glue
 PLACES = {  # name: (scenario file, strategy, models per batch, runs per batch, as calibration)
     "small": ("calibration/small-communities/scenario.yaml", None, 40, 10, True),
+    "example": ("calibration/example/scenario.yaml", None, 40, 10, True),
     "flagship": ("scenarios/pilot_vs_system_wide.yaml", "system_wide", 6, 2, False),
 }
 

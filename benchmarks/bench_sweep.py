@@ -27,6 +27,10 @@ Cases:
 - ``model sweep command``: the same experiment as ``integration-sim sweep``,
   a fresh process for each timing, whole command (imports, the sweep and its
   analysis) and, separately, the part running the runs (the command prints it);
+- ``sobol command``: ``integration-sim sweep experiments/pilot_vs_system_wide_sobol.yaml``,
+  the flagship Sobol experiment as shipped (N = 16: 112 runs of two flagship
+  simulations each), whole command: a sweep big enough that the command's
+  fixed start-up and analysis are a small part of it, as in real use;
 - ``run``: ``runs.run`` of ``scenarios/example_place.yaml`` (2 strategies x 8
   replicates);
 - ``calibrate``: ``integration-sim calibrate`` of the whole example
@@ -60,6 +64,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SMALL = REPO / "experiments" / "small_test.yaml"
+SOBOL = REPO / "experiments" / "pilot_vs_system_wide_sobol.yaml"
 ENV = {**os.environ, "INTEGRATION_SIM_NO_PROGRESS": "1"}
 
 
@@ -202,12 +207,12 @@ def _sweep_seconds(exp, **kwargs) -> tuple[float, int, dict]:
     return seconds, res.runs_total, cpu.used()
 
 
-def _sweep_command(workers: int) -> tuple[float, int, dict]:
+def _sweep_command(
+    workers: int, experiment: Path = HERE / "model_lhs.yaml"
+) -> tuple[float, int, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        seconds, cpu, text = _command(
-            ["sweep", str(HERE / "model_lhs.yaml"), "-o", str(out)], workers
-        )
+        seconds, cpu, text = _command(["sweep", str(experiment), "-o", str(out)], workers)
     found = re.search(r"(\d+) of \d+ runs done in [\d.]+ s \(running them ([\d.]+) s", text)
     cpu["runs_seconds"] = float(found.group(2))
     return seconds, int(found.group(1)), cpu
@@ -337,6 +342,8 @@ def main() -> int:
             )
     if wanted("model sweep command"):
         rows += _pair("model sweep command", _sweep_command)
+    if wanted("sobol command"):
+        rows += _pair("sobol command", lambda w: _sweep_command(w, SOBOL))
     if wanted("run"):
         rows += _pair("run", _run_seconds)
     if wanted("calibrate"):

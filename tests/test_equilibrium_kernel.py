@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from integration_sim.engine import behaviour as rules
-from integration_sim.engine.equilibrium import stationary_habit
+from integration_sim.engine.equilibrium import binomial_tail, stationary_habit
 
 
 def _reference(
@@ -80,3 +80,21 @@ def test_stationary_habit_equals_the_array_code(contagion, with_degree, with_lea
     ref_habit, ref_weekly = _reference(*args, degree, leave)
     assert habit.any() and weekly.any()
     assert np.array_equal(habit, ref_habit) and np.array_equal(weekly, ref_weekly)
+
+
+def test_binomial_tail_equals_scipy_bit_for_bit() -> None:
+    """The start in balance's binomial tail gives scipy's values exactly, inside the
+    support and at its edges (k < 0, k >= n, degree 0, p at 0 and 1, invalid n or p)."""
+    rng = np.random.default_rng(5)
+    k = np.array([-2, -1, 0, 1, 2, 3, 5, 8, 40])[None, :, None]
+    n = np.array([0, 1, 2, 3, 7, 18, 41, 200])[:, None, None]
+    p = np.concatenate(([0.0, 1.0, 1e-9, 0.5], rng.random(12)))[None, None, :]
+    expected = stats.binom.sf(k, n, p)
+    got = binomial_tail(k, n, p)
+    assert got.shape == expected.shape
+    assert np.array_equal(got, expected, equal_nan=True)
+    bad = binomial_tail(np.array([1, 1, 1]), np.array([3.5, -1, 4]), np.array([0.5, 0.5, 1.5]))
+    assert np.array_equal(
+        bad, stats.binom.sf([1, 1, 1], [3.5, -1, 4], [0.5, 0.5, 1.5]), equal_nan=True
+    )
+    assert np.isnan(bad).all()

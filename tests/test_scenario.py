@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, make_scenario
+from pydantic import ValidationError
 
 from integration_sim.cli import main
 from integration_sim.config.load import load_scenario
-from integration_sim.config.overrides import apply_overrides
+from integration_sim.config.overrides import apply_overrides, set_fields
 from integration_sim.config.scenario import schema_json
 from integration_sim.errors import InputError
 
@@ -98,6 +99,28 @@ def test_overrides_by_dotted_path_and_locality_name(small) -> None:
         apply_overrides(small, {"parameters.habit.gain": 0.1})
     with pytest.raises(InputError, match="less than or equal to 1"):
         apply_overrides(small, {"system.localities.South.readiness": 3.0})
+
+
+def test_set_fields_copies_only_the_paths_and_matches_apply_overrides(small) -> None:
+    """Calibration's fast path gives the scenario apply_overrides gives, shares the parts it
+    does not change and leaves the original untouched; a value out of its range is refused."""
+    values = {
+        "behaviours.joint_assessment.coefficients.social": 4.0,
+        "system.localities.South.readiness": 0.9,
+        "parameters.behaviour.habit_gain": 0.2,
+    }
+    before = small.model_dump()
+    fast = set_fields(small, values)
+    assert fast.model_dump() == apply_overrides(small, values).model_dump()
+    assert small.model_dump() == before
+    assert fast.behaviours["joint_assessment"] is not small.behaviours["joint_assessment"]
+    assert fast.strategies is small.strategies  # not on any path: shared, not copied
+    assert fast.system.localities[0] is small.system.localities[0]
+    with pytest.raises(InputError, match="no such key"):
+        set_fields(small, {"parameters.habit.gain": 0.1})
+    with pytest.raises(ValidationError, match="less than or equal to 1"):
+        set_fields(small, {"system.localities.South.readiness": 3.0})
+    assert small.model_dump() == before
 
 
 def test_schema_is_json_schema_with_every_top_level_key() -> None:

@@ -83,11 +83,38 @@ def set_fields(scenario: Scenario, values: dict[str, float]) -> Scenario:
     re-validating the whole scenario would dominate: only the changed fields
     are validated (against their own bounds). Cross-references are not
     re-checked, so use it for numeric parameters; use :func:`apply_overrides`
-    for anything else.
+    for anything else. Only the models, lists and dicts along each path are
+    copied; the rest is shared with ``scenario``, which is left unchanged (a
+    deep copy of a scenario took about 2 ms, a tenth of a small calibration run).
     """
-    out = scenario.model_copy(deep=True)
+    out = scenario
     for path, value in values.items():
-        set_path(out, path, value)
+        out = _with_value(out, path.split("."), value, path)
+    return out
+
+
+def _with_value(node: Any, parts: list[str], value: Any, path: str) -> Any:
+    """A shallow copy of ``node`` with the value at ``parts`` replaced (copying on the way)."""
+    part, rest = parts[0], parts[1:]
+    if isinstance(node, BaseModel):
+        if part not in type(node).model_fields:
+            raise InputError(f"no such key {part!r}", field=path)
+        out = node.model_copy()
+        if rest:  # a child model of the same type: no need to validate it again
+            out.__dict__[part] = _with_value(getattr(node, part), rest, value, path)
+        else:
+            out.__pydantic_validator__.validate_assignment(out, part, value)
+        return out
+    if isinstance(node, list):
+        key: Any = _list_index(node, part, path)
+        out = list(node)
+    elif isinstance(node, dict):
+        if part not in node:
+            raise InputError(f"no such key {part!r}", field=path)
+        key, out = part, dict(node)
+    else:
+        raise InputError("path goes through a value that has no keys", field=path)
+    out[key] = _with_value(node[key], rest, value, path) if rest else value
     return out
 
 

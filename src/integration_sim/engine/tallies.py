@@ -71,6 +71,7 @@ class TallyBuilder:
             )
         }
         self.weeks: list[int] = []
+        self._diagonal = np.eye(T)  # for the symmetric type-pair tables
 
     @staticmethod
     def _pairs(pop, staff: np.ndarray) -> np.ndarray:
@@ -111,18 +112,25 @@ class TallyBuilder:
             pop.locality, pop.organisation_type, pop.habit, pop.ever, pop.eligible,
             ties.u, ties.v, ties.layer, ties.trust, L, T,
         )  # fmt: skip
-        sym = lambda x: x + np.transpose(x, (0, 2, 1)) - x * np.eye(T)[None]  # noqa: E731
-        self.out["ties"].append(sym(tie))
-        self.out["trust_sum"].append(sym(tr))
+        self.out["ties"].append(tie)  # by (u's type, v's type): made symmetric in build()
+        self.out["trust_sum"].append(tr)
         self.out["pairs"].append(self.pairs)
         self.out["habit_sum"].append(hab)
         self.out["adopters"].append(ever)
         self.out["eligible"].append(elig)
         self.weeks.append(week)
 
+    def _symmetric(self, x: np.ndarray) -> np.ndarray:
+        """Counts by unordered type pair [W, L, T, T] from counts by (u's type, v's type),
+        all weeks at once (element by element, the values a week at a time gives)."""
+        return x + np.transpose(x, (0, 1, 3, 2)) - x * self._diagonal
+
     def build(self) -> Tallies:
         pop = self.pop
         stack = {k: np.stack(v) if v else np.zeros((0,)) for k, v in self.out.items()}
+        for key in ("ties", "trust_sum"):
+            if self.out[key]:
+                stack[key] = self._symmetric(stack[key])
         return Tallies(
             weeks=list(self.weeks),
             localities=list(pop.locality_names),
