@@ -47,8 +47,8 @@ BUSY = {  # every weekly process at work, strongly enough to be exercised in a f
 }
 
 
-def _busy_model(weeks: int = 6) -> IntegrationModel:
-    model = IntegrationModel(make_scenario(BUSY), "busy", seed=5)
+def _busy_model(weeks: int = 6, *updates: dict) -> IntegrationModel:
+    model = IntegrationModel(make_scenario(BUSY, *updates), "busy", seed=5)
     for _ in range(weeks):
         model.step()
     return model
@@ -68,7 +68,7 @@ def _organisations_reference(args: dict) -> tuple[np.ndarray, ...]:
     org, staff, n_org = a["organisation"], a["staff"], a["staff"].size
     funded_share = np.bincount(org, weights=a["funded"], minlength=n_org) / staff
     pooled = np.bincount(org, weights=a["pooled"], minlength=n_org) / staff
-    cross = a["cross"]
+    cross = np.flatnonzero(a["layer"] == CROSS)
     ends = np.concatenate([org[a["u"][cross]], org[a["v"][cross]]])
     w = np.concatenate([a["trust"][cross], a["trust"][cross]])
     trust = np.bincount(ends, weights=w, minlength=n_org) / np.maximum(
@@ -95,7 +95,9 @@ def test_organisations_pass_equals_the_per_agent_code() -> None:
         "organisation": np.sort(rng.integers(0, n_org, n)).astype(np.int32),
         "funded": rng.random(n) * (rng.random(n) < 0.5),
         "pooled": rng.random(n) * (rng.random(n) < 0.3),
-        "cross": np.flatnonzero(rng.random(n_ties) < 0.4),
+        "layer": np.where(rng.random(n_ties) < 0.4, CROSS, rng.integers(-1, 1, n_ties)).astype(
+            np.int8
+        ),  # cross-boundary, within or lost
         "u": np.minimum(u, v).astype(np.int32),
         "v": np.maximum(u, v).astype(np.int32),
         "trust": rng.random(n_ties),
@@ -114,7 +116,7 @@ def test_organisations_pass_equals_the_per_agent_code() -> None:
     expected = _organisations_reference(args)
     a = copy.deepcopy(args)
     _organisations_week(
-        a["organisation"], a["funded"], a["pooled"], a["cross"], a["u"], a["v"], a["trust"],
+        a["organisation"], a["funded"], a["pooled"], a["layer"], a["u"], a["v"], a["trust"],
         a["staff"], a["boost"], a["rate"], a["pools"], a["c"], a["draws"], 0.1, 0.05,
         a["leadership"], a["baseline"], a["pooling"], a["habit"],
     )  # fmt: skip
@@ -163,8 +165,14 @@ def _behaviour_reference(s, pop, ctx, exposure, pooling, pressure, rng):
     return encountered, performed
 
 
-def test_practitioners_week_equals_the_array_code() -> None:
-    model = _busy_model()
+# Every kind of contagion the rule knows (the small place has logistic and threshold).
+ADDITIVE = {"behaviours": {"shared_care_planning": {"contagion": "additive"}}}
+
+
+@pytest.mark.parametrize("updates", [(), (ADDITIVE,)], ids=["logistic+threshold", "additive"])
+def test_practitioners_week_equals_the_array_code(updates: tuple) -> None:
+    model = _busy_model(6, *updates)
+    assert len(set(model.rule.contagion.tolist())) == 2 + len(updates)
     assert model.context.weeks_seen < REFERENCE_WEEKS
     exposure = model.schedule_of_interventions.exposure(model.week)
     assert exposure.champion.any() and primitives.training(exposure).any()

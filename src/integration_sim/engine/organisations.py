@@ -17,7 +17,7 @@ import numpy as np
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import Behaviour
 from integration_sim.engine import primitives
-from integration_sim.engine.network import TieTable
+from integration_sim.engine.network import CROSS, TieTable
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Organisation, Population
 
@@ -105,7 +105,7 @@ def step_organisations(
         pop.organisation,
         primitives.funded_support(exposure),
         pooled,
-        ties.cross_index(),
+        ties.layer,  # the live cross-boundary ties, read in the kernel: no index to build
         ties.u,
         ties.v,
         ties.trust,
@@ -134,28 +134,30 @@ def _per_organisation(organisation, values, staff):
 
 
 @numba.njit(cache=True)
-def _cross_trust(organisation, cross, u, v, trust, n_org):
-    """Mean trust of each organisation's staff's cross-boundary ties [O] (0 without any):
-    all first ends, then all second ends, as the bincount it replaced added them."""
+def _cross_trust(organisation, layer, u, v, trust, n_org):
+    """Mean trust of each organisation's staff's cross-boundary ties (``layer`` CROSS) [O]
+    (0 without any): all first ends, then all second ends, in tie order, as the bincount
+    it replaced added them."""
     total = np.zeros(n_org)
     count = np.zeros(n_org, np.int64)
     for ends in (u, v):
-        for t in cross:
-            k = organisation[ends[t]]
-            total[k] += trust[t]
-            count[k] += 1
+        for t in range(layer.size):
+            if layer[t] == CROSS:
+                k = organisation[ends[t]]
+                total[k] += trust[t]
+                count[k] += 1
     return total / np.maximum(count, 1)
 
 
 @numba.njit(cache=True)
 def _organisations_week(
-    organisation, funded, pooled, cross, u, v, trust, staff, boost, leadership_return,
+    organisation, funded, pooled, layer, u, v, trust, staff, boost, leadership_return,
     pools, c, draws, habit_gain, habit_decay, leadership, baseline, pooling, pooling_habit,
 ):  # fmt: skip
     """Leadership and pooling of every organisation for one week (in place)."""
     funded_share = _per_organisation(organisation, funded, staff)
     pooled_share = _per_organisation(organisation, pooled, staff)
-    mean_trust = _cross_trust(organisation, cross, u, v, trust, staff.size)
+    mean_trust = _cross_trust(organisation, layer, u, v, trust, staff.size)
     for k in range(staff.size):
         target = min(1.0, baseline[k] + boost[k] * funded_share[k])
         leadership[k] += leadership_return * (target - leadership[k])

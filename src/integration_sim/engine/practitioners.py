@@ -58,7 +58,7 @@ def step_behaviour(
     capable and motivated (at least 0.9) while active. Motivation responds to change
     from the usual peer behaviour, learned per organisation type over the first
     ``REFERENCE_WEEKS`` weeks. Returns (encountered, performed), both bool [N, B].
-    Two compiled passes over the practitioners after the week's draws (two uniforms per
+    One compiled pass over the practitioners after the week's draws (two uniforms per
     cell, whatever the state, so streams stay aligned across strategies): the rule's
     probability is needed only where an encounter happens, so only there is it computed.
     """
@@ -72,53 +72,69 @@ def step_behaviour(
     learning = ctx.weeks_seen < REFERENCE_WEEKS
     ctx.weeks_seen += learning
     draws = rng.random((2, *pop.eligible.shape))  # encounters, then performances
-    probability, peers = _decide(
-        (exposure.champion, pop.organisation, pop.organisation_type, pop.eligible),
-        (draws[0], rule.encounter_rate),
+    return _week(
+        (exposure.champion, pop.organisation, pop.organisation_type, pop.eligible, pop.locality),
+        (draws, rule.encounter_rate),
         (*primitives.opportunity_channels(exposure, o), float(o.base)),
         (float(o.pressure * pressure), pooling),
         (*rule.coefficients(), rule.contagion, rule.threshold, float(bp.noise)),
-        (pop.capability, pop.motivation, pop.habit),
         (share, counts if use_counts else np.zeros((0, 0)), use_counts),
         (ctx.peers_sum, ctx.reference_peers, learning, ctx.weeks_seen),
-    )
-    return _act_and_learn(
-        (rule.encounter_rate, pop.eligible, probability, draws),
-        (float(bp.habit_gain), float(bp.habit_decay), pop.habit),
-        (pop.capability, pop.base_capability, primitives.training(exposure)),
+        (pop.capability, pop.base_capability, pop.habit, pop.performed, pop.ever),
+        (float(bp.habit_gain), float(bp.habit_decay), primitives.training(exposure)),
         (float(pp.learning_by_doing), float(pp.training_rate), float(pp.capability_fade)),
-        (pop.motivation, pop.base_motivation, ctx.leadership_change, pop.organisation),
-        (peers, ctx.reference_peers, pop.organisation_type, pop.benefit, pop.base_benefit),
-        (ctx.fatigue, float(pp.fatigue_per_initiative), pop.locality),
-        (np.array([pp.leadership_weight, pp.peer_weight, pp.benefit_weight]), pp.motivation_rate),
-        (pop.performed, pop.ever),
+        (pop.motivation, pop.base_motivation, ctx.leadership_change, pop.benefit, pop.base_benefit),
+        (ctx.fatigue, float(pp.fatigue_per_initiative), float(pp.motivation_rate)),
+        (float(pp.leadership_weight), float(pp.peer_weight), float(pp.benefit_weight)),
     )
 
 
 @numba.njit(cache=True)
-def _decide(rows, meeting, channels, week, rule, state, social, usual):
-    """Champions kept ready, opportunity, the rule's probability [N, B] where an eligible
-    practitioner has an encounter (``meeting``: its uniforms [N, B] and the encounter
-    rates [B]; 0 elsewhere, never read), and the mean peer share [N]; in the first year,
-    the usual peer share per type (in place)."""
-    champion, organisation, otype, eligible = rows
-    meet_draws, rate = meeting
+def _week(rows, meeting, channels, week, rule, social, usual, skills, habits, learn, motivate,
+          tired, weights):  # fmt: skip
+    """The practitioners' week, in place: champions kept ready, opportunity and the mean
+    peer share per practitioner; then per cell the encounter, the rule's probability (only
+    where an eligible practitioner has one: ``meeting`` holds the uniforms [2, N, B],
+    encounters then performances, and the encounter rates [B]), the performance, habit,
+    capability and the memory of it (``skills`` ends with last week's behaviour and ever
+    performed); in the first year, the usual peer share per type; then motivation.
+    Each cell's steps and their order are those of the array functions in ``behaviour``
+    (``perform_probability``, ``perform``, ``update_habit``, ...): a row reads only its
+    own state, so one pass over the cells gives the same bits. Returns (encountered,
+    performed)."""
+    champion, organisation, otype, eligible, locality = rows
+    motivation = motivate[0]
+    opportunity, peers = _ready(champion, organisation, channels, week, skills[0], motivation,
+                                social[0])  # fmt: skip
+    done = _cells(eligible, meeting, rule, social, opportunity, motivation, skills, habits, learn)
+    _usual_peers(peers, otype, usual)
+    for i in range(peers.size):
+        motivation[i] = rules.motivation_after(
+            motivation[i],
+            motivate[1][i],
+            motivate[2][organisation[i]],
+            peers[i] - usual[1][otype[i]],
+            motivate[3][i] - motivate[4][i],
+            tired[1] * tired[0][locality[i]],
+            weights,
+            tired[2],
+        )
+    return done
+
+
+@numba.njit(cache=True)
+def _ready(champion, organisation, channels, week, capability, motivation, share):
+    """Champions kept capable and motivated (in place); each practitioner's opportunity
+    (the base, what the interventions add, pooling where an organisation pools, less
+    seasonal pressure, within [0, 1]) and mean peer share [N]."""
     strengths, weights, pools, base = channels
     pressure, pooling = week
-    b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, noise = rule
-    capability, motivation, habit = state
-    share, counts, use_counts = social
-    peers_sum, reference, learning, weeks = usual
-    n, nb = capability.shape
-    opportunity = np.empty(n)
-    peers = np.empty(n)
-    wanted = np.empty((n, nb), np.bool_)
+    n = capability.shape[0]
+    opportunity, peers = np.empty(n), np.empty(n)
     for i in range(n):
-        for b in range(nb):
-            wanted[i, b] = eligible[i, b] and meet_draws[i, b] < rate[b]
         if champion[i]:
             motivation[i] = max(motivation[i], 0.9)
-            for b in range(nb):
+            for b in range(capability.shape[1]):
                 capability[i, b] = max(capability[i, b], 0.9)
         opp = base
         for k in range(weights.size):
@@ -126,68 +142,67 @@ def _decide(rows, meeting, channels, week, rule, state, social, usual):
             opp = opp + weights[k] * s
         opportunity[i] = min(max(opp - pressure, 0.0), 1.0)
         peers[i] = row_mean(share, i)
-    probability = rules._perform_probability(
-        b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold,
-        capability, opportunity, motivation, habit, share, counts, use_counts, noise,
-        wanted,  # the rule matters only where a practitioner meets the chance to perform
-    )  # fmt: skip
-    if learning:  # the mean over each type this week, added up; the reference is their mean
-        total = np.zeros(peers_sum.size)
-        staff = np.zeros(peers_sum.size, np.int64)
-        for i in range(n):
-            total[otype[i]] += peers[i]
-            staff[otype[i]] += 1
-        for t in range(peers_sum.size):
-            peers_sum[t] += total[t] / max(staff[t], 1)
-            reference[t] = peers_sum[t] / weeks
-    return probability, peers
+    return opportunity, peers
 
 
 @numba.njit(cache=True)
-def _act_and_learn(draw, habits, skills, learn, motivate, social, tired, weights, memory):
-    """Encounters and performances from the draws, then habit, capability (learning,
-    training, fading when idle) and motivation, in place; returns (encountered, performed)
-    and keeps the performances in ``memory`` (last week's behaviour, ever performed).
-    One pass over the practitioners: each cell's steps are those of the array functions
-    in ``behaviour`` (``perform``, ``update_habit``, ...), in the same order."""
-    rate, eligible, probability, draws = draw
-    gain, decay, habit = habits
-    capability, base_capability, training = skills
+def _cells(eligible, meeting, rule, social, opportunity, motivation, skills, habits, learn):
+    """Encounters, performances, habit, capability and the memory of this week's
+    behaviour, cell by cell (in place); returns (encountered, performed) [N, B]."""
+    draws, rate = meeting
+    b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, noise = rule
+    share, counts, use_counts = social
+    capability, base_capability, habit, last, ever = skills
+    gain, decay, training = habits
     learning, training_rate, fade = learn
-    motivation, base_motivation, leadership_change, organisation = motivate
-    peers, reference, otype, benefit, base_benefit = social
-    fatigue, fatigue_per_initiative, locality = tired
-    w, motivation_rate = weights
-    last, ever = memory
     n, nb = eligible.shape
     encountered = np.zeros((n, nb), np.bool_)
     performed = np.zeros((n, nb), np.bool_)
     for i in range(n):
         trained = training_rate * training[i]
         for b in range(nb):
+            did = False
             if eligible[i, b]:
                 met = draws[0, i, b] < rate[b]
-                did = met and draws[1, i, b] < probability[i, b]
+                if met:  # the rule's probability, as ``behaviour.perform_probability`` (tested)
+                    z = b_cap[b] * capability[i, b]
+                    z += b_hab[b] * habit[i, b]
+                    z += opportunity[i] * b_opp[b]
+                    z += motivation[i] * b_mot[b]
+                    z += b0[b]
+                    if contagion[b] == rules.LOGISTIC:
+                        z += b_soc[b] * share[i, b]
+                    elif contagion[b] == rules.THRESHOLD and use_counts:
+                        z += b_soc[b] * (1.0 if counts[i, b] >= threshold[b] else 0.0)
+                    p = 1.0 / (1.0 + np.exp(-z))
+                    if contagion[b] == rules.ADDITIVE:
+                        p = 1.0 - (1.0 - p) * (1.0 - min(1.0, b_soc[b] * share[i, b]))
+                    did = draws[1, i, b] < noise + (1.0 - noise) * p
                 encountered[i, b], performed[i, b] = met, did
                 habit[i, b] = rules.habit_after(habit[i, b], did, gain, decay)
-            did = performed[i, b]
             c = rules.capability_after(capability[i, b], did, learning, trained)
             if fade > 0 and not did:  # unused skills fade towards the baseline
                 c -= fade * max(c - base_capability[i, b], 0.0)
             capability[i, b] = c
             last[i, b] = did
             ever[i, b] = ever[i, b] or did
-        motivation[i] = rules.motivation_after(
-            motivation[i],
-            base_motivation[i],
-            leadership_change[organisation[i]],
-            peers[i] - reference[otype[i]],
-            benefit[i] - base_benefit[i],
-            fatigue_per_initiative * fatigue[locality[i]],
-            (w[0], w[1], w[2]),
-            motivation_rate,
-        )
     return encountered, performed
+
+
+@numba.njit(cache=True)
+def _usual_peers(peers, otype, usual):
+    """In the first year: this week's mean peer share over each type, added up; the usual
+    level (the reference) is their mean (in place)."""
+    peers_sum, reference, learning, weeks = usual
+    if learning:
+        total = np.zeros(peers_sum.size)
+        staff = np.zeros(peers_sum.size, np.int64)
+        for i in range(peers.size):
+            total[otype[i]] += peers[i]
+            staff[otype[i]] += 1
+        for t in range(peers_sum.size):
+            peers_sum[t] += total[t] / max(staff[t], 1)
+            reference[t] = peers_sum[t] / weeks
 
 
 def see_cases(pop: Population, cases: WeekOfCases, week: int, usual: np.ndarray) -> None:

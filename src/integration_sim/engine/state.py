@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -87,7 +88,20 @@ class Population:
         return int(self.organisation.shape[0])
 
     def reset(self, leavers: np.ndarray) -> None:
-        """Joiners take the posts of ``leavers`` (bool [N]) and start from joiners' values."""
+        """Joiners take the posts of ``leavers`` (rows, int [K]) and start from joiners'
+        values: one compiled pass when :data:`STATE` is the one it was written for."""
+        if not _PASS_FITS:  # STATE has changed since the pass was written: the slower way
+            self.reset_declared(leavers)
+            return
+        _reset_rows(
+            np.asarray(leavers, dtype=np.int64),
+            (self.habit, self.capability, self.motivation, self.benefit),
+            (self.base_capability, self.base_motivation, self.base_benefit),
+            (self.performed, self.tenure, self.ever),
+        )
+
+    def reset_declared(self, leavers: np.ndarray) -> None:
+        """``reset`` as :data:`STATE` declares it, array by array (rows or bool [N])."""
         for d in STATE:
             start = getattr(self, d.joiner)[leavers] if isinstance(d.joiner, str) else d.joiner
             getattr(self, d.name)[leavers] = start
@@ -98,6 +112,32 @@ class Population:
         return sparse.csr_matrix(
             (np.ones(n), (key.astype(np.int64), np.arange(n))), shape=(groups, n)
         )
+
+
+# What ``_reset_rows`` resets, as (name, joiner): a change to STATE falls back to the
+# declared way until the pass is brought up to date.
+_COMPILED_STATE = (
+    ("habit", 0.0), ("capability", "base_capability"), ("motivation", "base_motivation"),
+    ("benefit", "base_benefit"), ("performed", False), ("tenure", 0), ("ever", False),
+)  # fmt: skip
+_PASS_FITS = tuple((d.name, d.joiner) for d in STATE) == _COMPILED_STATE
+
+
+@numba.njit(cache=True)
+def _reset_rows(rows, moving, bases, memory):
+    """``Population.reset_declared`` for the current :data:`STATE`, in one pass (copies)."""
+    habit, capability, motivation, benefit = moving
+    base_capability, base_motivation, base_benefit = bases
+    performed, tenure, ever = memory
+    for i in rows:
+        for b in range(habit.shape[1]):
+            habit[i, b] = 0.0
+            capability[i, b] = base_capability[i, b]
+            performed[i, b] = False
+            ever[i, b] = False
+        motivation[i] = base_motivation[i]
+        benefit[i] = base_benefit[i]
+        tenure[i] = 0
 
 
 def role_counts(roles: dict[str, float], staff: int) -> list[tuple[str, int]]:

@@ -54,13 +54,12 @@ def _practitioner_sums(groups, performed, ever, capability, motivation):
     ability_loc, motivation_loc = np.zeros(n_loc), np.zeros(n_loc)
     for i in range(n):
         loc, t = locality[i], org_type[i]
-        for b in range(n_beh):
-            if performed[i, b]:
-                perf_loc[loc, b] += 1.0
-                perf_type[t, b] += 1.0
-                perf_all[b] += 1.0
-            if ever[i, b]:
-                ever_loc[loc, b] += 1.0
+        for b in range(n_beh):  # adding 0.0 to a count changes nothing: no branches
+            did = 1.0 if performed[i, b] else 0.0
+            perf_loc[loc, b] += did
+            perf_type[t, b] += did
+            perf_all[b] += did
+            ever_loc[loc, b] += 1.0 if ever[i, b] else 0.0
         ability_loc[loc] += row_mean(capability, i) if n_beh else np.nan
         motivation_loc[loc] += motivation[i]
     return perf_loc, perf_type, perf_all, ever_loc, ability_loc, motivation_loc
