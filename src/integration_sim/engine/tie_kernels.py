@@ -5,6 +5,9 @@ touching given practitioners.
 The sums add in the order scipy's sparse product did (single-precision weights;
 pending ties summed as their own row-sorted matrix, then added), which keeps
 results bit-identical to the scipy version they replaced (``tests/test_kernels.py``).
+The social signal's pass (``signal_sums``) is written partly in LLVM vector operations
+(``add_row``), still with one single-precision multiply and add per term in that order
+(``tests/test_signal_kernel.py``).
 """
 
 from __future__ import annotations
@@ -85,8 +88,11 @@ def add_row(typingctx, i, lo, hi, indices, perm, weights, values, sums):
             context.make_array(t)(context, builder, a)
             for t, a in zip(signature.args[3:], args[3:], strict=True)
         )
-        f32, i32, i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
-        row_type, bytes_type = ir.VectorType(f32, LANES), ir.VectorType(ir.IntType(8), LANES)
+        i64 = ir.IntType(64)
+        row_type, bytes_type = (
+            ir.VectorType(ir.FloatType(), LANES),
+            ir.VectorType(ir.IntType(8), LANES),
+        )
 
         def row_of(array, j, vector):
             at = builder.gep(array.data, [builder.mul(j, ir.Constant(i64, LANES))])
@@ -101,13 +107,7 @@ def add_row(typingctx, i, lo, hi, indices, perm, weights, values, sums):
         with cgutils.for_range(builder, builder.sub(hi, lo)) as loop:
             s = builder.add(lo, loop.index)
             tie = _int64(builder, builder.load(builder.gep(prm.data, [s])))
-            w = builder.load(builder.gep(wts.data, [tie]))
-            lost = builder.icmp_signed("<", builder.bitcast(w, i32), ir.Constant(i32, 0))
-            live = builder.select(lost, ir.Constant(f32, 0.0), ir.Constant(f32, 1.0))
-            lane_weights = ir.Constant(row_type, ir.Undefined)
-            for c in range(LANES):
-                lane = w if c < WEIGHTED else live
-                lane_weights = builder.insert_element(lane_weights, lane, ir.Constant(i32, c))
+            lane_weights = _lane_weights(builder, builder.load(builder.gep(wts.data, [tie])))
             j = _int64(builder, builder.load(builder.gep(ind.data, [s])))
             term = builder.fmul(lane_weights, values_of(j))
             builder.store(builder.fadd(builder.load(acc), term), acc)
@@ -131,6 +131,18 @@ def diagonal(indptr, indices):
             s += 1
         first[i] = s
     return first
+
+
+def _lane_weights(builder, w):
+    """LLVM: the vector (w, w, w, w, w, w, live, live) for a tie's weight ``w`` (float32),
+    live 1.0, or 0.0 when the sign bit marks the tie lost (see ``tie_weights``)."""
+    f32, i32 = ir.FloatType(), ir.IntType(32)
+    lost = builder.icmp_signed("<", builder.bitcast(w, i32), ir.Constant(i32, 0))
+    live = builder.select(lost, ir.Constant(f32, 0.0), ir.Constant(f32, 1.0))
+    lanes = ir.Constant(ir.VectorType(f32, LANES), ir.Undefined)
+    for c in range(LANES):
+        lanes = builder.insert_element(lanes, w if c < WEIGHTED else live, ir.Constant(i32, c))
+    return lanes
 
 
 def _int64(builder, x):
