@@ -7,9 +7,11 @@ Used by :class:`integration_sim.parallel.Pool`; a worker process runs
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,6 +19,34 @@ from typing import Any
 WORKER_DIED_EXIT = 70  # exit status of a worker that saw its parent die
 
 _CONTEXT: Any = None  # in a worker process: the pool's context, set once by start_worker
+
+
+def _imported_by_fork_server() -> bool:
+    """True while this module is being imported as the preload of multiprocessing's fork server."""
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code.co_name == "main" and (
+            frame.f_globals.get("__name__") == "multiprocessing.forkserver"
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _exit_now() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if _imported_by_fork_server():
+    # The server ends when the process that started it exits. A normal interpreter exit
+    # would then tear down everything its preload imported (numba, scipy, pyabc, the
+    # model): 1-3 s of CPU, during which it still holds that process's stdout, so a
+    # caller reading the command's output (a pipe, subprocess.run) waits for it. The
+    # server holds no files or results, so it skips the teardown. Its workers are forks
+    # that always end with os._exit, so they never run this.
+    atexit.register(_exit_now)
 
 
 def start_worker(context: Any, parent_alive: Any) -> None:
