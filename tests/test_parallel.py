@@ -205,3 +205,61 @@ def test_model_runs_on_worker_processes_match_runs_here(small):
         # Summaries hold text (first_localities) as well as numbers; NaN equals NaN here.
         assert pd.Series(remote[i].summary).equals(pd.Series(here.summary))
         assert remote[i].records.equals(here.records)
+
+
+MARKED_PRELOAD = """
+import os, pathlib
+HERE = pathlib.Path(__file__).parent
+(HERE / "loaded").write_text(str(os.getpid()))
+
+
+class _Marker:
+    def __del__(self):  # runs only if the interpreter tears its modules down
+        (HERE / "torn_down").write_text("yes")
+
+
+marker = _Marker()
+"""
+
+SERVER_PARENT = """
+import time
+from pathlib import Path
+from integration_sim.workers import start_server
+start_server(["marked_preload"])
+while not (Path({folder!r}) / "loaded").exists():
+    time.sleep(0.05)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_the_fork_server_ends_without_tearing_down_its_imports(tmp_path):
+    # Its teardown (seconds for the model's imports) held the command's stdout open.
+    (tmp_path / "marked_preload.py").write_text(MARKED_PRELOAD)
+    script = SERVER_PARENT.format(folder=str(tmp_path))
+    # The server imports from its working folder (Python 3.11 ignores the parent's sys.path).
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    server = int((tmp_path / "loaded").read_text())
+    deadline = time.monotonic() + 30
+    while _alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(server), "the fork server outlived the process that started it"
+    assert not (tmp_path / "torn_down").exists()
+
+
+def test_the_command_exits_with_its_status_and_all_its_output(tmp_path):
+    # run_command leaves without the interpreter's teardown: output must still be flushed.
+    good = Path(__file__).parents[1] / "scenarios" / "example_place.yaml"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed")
+    for path, status, stream in ((good, 0, "stdout"), (bad, 2, "stderr")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "integration_sim", "validate", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == status
+        assert str(path) in getattr(proc, stream)
