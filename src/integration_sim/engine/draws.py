@@ -1,0 +1,61 @@
+"""Uniform draws from a NumPy Generator's own stream, inside compiled kernels.
+
+A kernel that draws its own uniforms saves the NumPy call, the array and the Python round
+trip per draw; where how many to draw depends on earlier draws (cases, new ties), it lets
+a week's passes be one call. The draws must stay those of ``Generator.random``, so the
+kernel calls the generator's own C function (``next_double`` of its bit generator, the one
+``Generator.random`` calls for every value it fills) on the generator's own state: the
+values are NumPy's by construction, and the stream continues in Python where the kernel
+stopped. numba can take a Generator as an argument and gives the same values, but finding
+its type and unboxing it costs about 10 us per argument per call, more than a small
+place's whole pass; a :class:`Stream` looks the addresses up once per run instead.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+
+class Stream:
+    """A Generator's ``next_double`` and state addresses, for kernels: ``address`` is
+    uint64 [2] (function, state). Holds the generator, so the addresses stay valid while
+    the stream is alive; draws in a kernel advance the generator itself."""
+
+    def __init__(self, generator: np.random.Generator) -> None:
+        self.generator = generator
+        interface = generator.bit_generator.ctypes
+        function = ctypes.cast(interface.next_double, ctypes.c_void_p).value
+        self.address = np.array([function, interface.state_address], dtype=np.uint64)
+
+
+@intrinsic
+def _call_next_double(typingctx, function, state):
+    """``function(state)`` for a C ``double (*)(void *)`` at address ``function``."""
+    signature = types.float64(types.uint64, types.uint64)
+
+    def codegen(context, builder, sig, args):
+        void_pointer = ir.IntType(8).as_pointer()
+        kind = ir.FunctionType(ir.DoubleType(), [void_pointer])
+        target = builder.inttoptr(args[0], kind.as_pointer())
+        return builder.call(target, [builder.inttoptr(args[1], void_pointer)])
+
+    return signature, codegen
+
+
+@numba.njit(cache=True, inline="always")
+def uniform(stream):
+    """The next value of ``Generator.random()`` for the stream's address [2]."""
+    return _call_next_double(stream[0], stream[1])
+
+
+@numba.njit(cache=True)
+def fill(stream, out):
+    """``out`` (flat, in place) filled as ``Generator.random(out.size)`` would be."""
+    for i in range(out.size):
+        out[i] = _call_next_double(stream[0], stream[1])

@@ -1,0 +1,69 @@
+"""Draws made inside compiled kernels are NumPy's own, and the passes that use them give
+exactly what the passes with NumPy's draws between them gave."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from test_week_kernels import _busy_model
+
+from integration_sim.engine.draws import Stream, fill, uniform
+
+
+def _generator(seed: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+
+
+@numba.njit
+def _one_by_one(stream, n):
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = uniform(stream)
+    return out
+
+
+def test_kernel_draws_are_the_generators_stream_and_advance_it() -> None:
+    for seed in range(40):
+        numpy_side, kernel_side = _generator(seed), _generator(seed)
+        stream = Stream(kernel_side)
+        n = seed % 11
+        assert np.array_equal(numpy_side.random(n), _one_by_one(stream.address, n))
+        block = np.empty((3, 5))
+        fill(stream.address, block.ravel())
+        assert np.array_equal(numpy_side.random((3, 5)), block)
+        # The generator itself moved on: Python continues where the kernel stopped.
+        assert np.array_equal(numpy_side.random(4), kernel_side.random(4))
+        assert numpy_side.bit_generator.state == kernel_side.bit_generator.state
+
+
+def test_cases_week_in_one_call_equals_the_week_type_by_type() -> None:
+    model = _busy_model(2)
+    cm = model.cases
+    performed = np.random.default_rng(9).random(model.pop.eligible.shape) < 0.5
+    for demand in (0.7, 1.0, 1.6):
+        one, by_type = _generator(3), _generator(3)
+        week = cm.week(performed, 1.1, demand, one)
+        out, seen = np.zeros((4, cm.n_loc)), np.zeros((2, cm.n))
+        cm.week_by_type(performed, 1.1, demand, by_type, out, seen)
+        assert week.cases.sum() > 0 and week.integrated.sum() > 0
+        for got, want in zip(
+            (week.cases, week.integrated, week.delay_days, week.admissions),
+            out,
+            strict=True,
+        ):
+            assert np.array_equal(got, want)
+        assert np.array_equal(week.seen, seen[0]) and np.array_equal(week.seen_integrated, seen[1])
+        assert one.bit_generator.state == by_type.bit_generator.state
+
+
+def test_cases_week_with_huge_means_goes_type_by_type() -> None:
+    model = _busy_model(0)
+    cm = model.cases
+    performed = np.zeros(model.pop.eligible.shape, bool)
+    demand = 700.0 / cm.table[0].max()  # a mean above the compiled sum's limit
+    one, by_type = _generator(4), _generator(4)
+    week = cm.week(performed, 1.0, demand, one)
+    out, seen = np.zeros((4, cm.n_loc)), np.zeros((2, cm.n))
+    cm.week_by_type(performed, 1.0, demand, by_type, out, seen)
+    assert week.cases.max() > 600
+    assert np.array_equal(week.cases, out[0]) and np.array_equal(week.seen, seen[0])
