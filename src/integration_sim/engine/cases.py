@@ -21,7 +21,7 @@ import numpy as np
 from scipy import special
 
 from integration_sim.config.scenario import Scenario
-from integration_sim.engine.draws import Stream, uniform
+from integration_sim.engine.draws import address, uniform
 from integration_sim.engine.state import Population
 
 
@@ -76,7 +76,6 @@ class CaseMix:
         self.n = pop.size
         self.index = (self.order, self.start, self.size)
         self.table = _type_table(self.types)
-        self._drawing: Stream | None = None
 
     def week(
         self, performed: np.ndarray, pressure: float, demand: float, rng: np.random.Generator
@@ -90,16 +89,9 @@ class CaseMix:
         """
         out = np.zeros((4, self.n_loc))  # cases, integrated, delay days, admissions
         seen = np.zeros((2, self.n))  # cases per practitioner: all, integrated
-        stream = self._stream(rng)
-        if not _all_types_week(stream, self.table, demand, performed, self.index, pressure, out, seen):  # fmt: skip
+        if not _all_types_week(address(rng), self.table, demand, performed, self.index, pressure, out, seen):  # fmt: skip
             self.week_by_type(performed, pressure, demand, rng, out, seen)
         return WeekOfCases(out[0], out[1], out[2], out[3], seen[0], seen[1])
-
-    def _stream(self, rng: np.random.Generator) -> np.ndarray:
-        """The compiled pass's address of ``rng`` (looked up once per generator)."""
-        if self._drawing is None or self._drawing.generator is not rng:
-            self._drawing = Stream(rng)
-        return self._drawing.address
 
     def week_by_type(
         self,

@@ -34,6 +34,21 @@ class Stream:
         self.address = np.array([function, interface.state_address], dtype=np.uint64)
 
 
+_RECENT: dict[int, Stream] = {}  # by id of the generator; each entry holds its generator
+_KEEP = 64  # streams of a few models at once (a model draws from eight weekly streams)
+
+
+def address(generator: np.random.Generator) -> np.ndarray:
+    """The kernels' address [2] of ``generator``'s stream, looked up once and kept for the
+    recent generators (a kept entry holds its generator, so its id cannot be reused)."""
+    stream = _RECENT.get(id(generator))
+    if stream is None or stream.generator is not generator:
+        if len(_RECENT) >= _KEEP:
+            del _RECENT[next(iter(_RECENT))]  # the oldest
+        stream = _RECENT[id(generator)] = Stream(generator)
+    return stream.address
+
+
 @intrinsic
 def _call_next_double(typingctx, function, state):
     """``function(state)`` for a C ``double (*)(void *)`` at address ``function``."""

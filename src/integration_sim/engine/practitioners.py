@@ -12,6 +12,7 @@ from integration_sim.config.scenario import Scenario
 from integration_sim.engine import behaviour as rules
 from integration_sim.engine import primitives
 from integration_sim.engine.cases import WeekOfCases
+from integration_sim.engine.draws import address, fill
 from integration_sim.engine.network import TieTable
 from integration_sim.engine.numpy_sums import row_mean
 from integration_sim.engine.primitives import Exposure
@@ -71,10 +72,9 @@ def step_behaviour(
     use_counts = counts is not None
     learning = ctx.weeks_seen < REFERENCE_WEEKS
     ctx.weeks_seen += learning
-    draws = rng.random((2, *pop.eligible.shape))  # encounters, then performances
     return _week(
         (exposure.champion, pop.organisation, pop.organisation_type, pop.eligible, pop.locality),
-        (draws, rule.encounter_rate),
+        (address(rng), rule.encounter_rate),  # encounters' then performances' uniforms
         (*primitives.opportunity_channels(exposure, o), float(o.base)),
         (float(o.pressure * pressure), pooling),
         (*rule.coefficients(), rule.contagion, rule.threshold, float(bp.noise)),
@@ -94,10 +94,10 @@ def _week(rows, meeting, channels, week, rule, social, usual, skills, habits, le
           tired, weights):  # fmt: skip
     """The practitioners' week, in place: champions kept ready, opportunity and the mean
     peer share per practitioner; then per cell the encounter, the rule's probability (only
-    where an eligible practitioner has one: ``meeting`` holds the uniforms [2, N, B],
-    encounters then performances, and the encounter rates [B]), the performance, habit,
-    capability and the memory of it (``skills`` ends with last week's behaviour and ever
-    performed); in the first year, the usual peer share per type; then motivation.
+    where an eligible practitioner has one: ``meeting`` holds the stream that gives the
+    uniforms [2, N, B], encounters then performances, as ``Generator.random`` fills them,
+    and the encounter rates [B]), the performance, habit, capability and the memory of it
+    (``skills`` ends with last week's behaviour and ever performed); in the first year, the usual peer share per type; then motivation.
     Each cell's steps and their order are those of the array functions in ``behaviour``
     (``perform_probability``, ``perform``, ``update_habit``, ...): a row reads only its
     own state, so one pass over the cells gives the same bits. Returns (encountered,
@@ -106,7 +106,11 @@ def _week(rows, meeting, channels, week, rule, social, usual, skills, habits, le
     motivation = motivate[0]
     opportunity, peers = _ready(champion, organisation, channels, week, skills[0], motivation,
                                 social[0])  # fmt: skip
-    done = _cells(eligible, meeting, rule, social, opportunity, motivation, skills, habits, learn)
+    draws = np.empty((2, eligible.shape[0], eligible.shape[1]))
+    fill(meeting[0], draws.reshape(-1))
+    done = _cells(
+        eligible, (draws, meeting[1]), rule, social, opportunity, motivation, skills, habits, learn
+    )
     _usual_peers(peers, otype, usual)
     for i in range(peers.size):
         motivation[i] = rules.motivation_after(

@@ -12,6 +12,7 @@ import numba
 import numpy as np
 
 from integration_sim.config.scenario import Scenario
+from integration_sim.engine.draws import address, uniform
 from integration_sim.engine.network import CROSS, TieTable
 from integration_sim.engine.state import Population
 
@@ -93,10 +94,8 @@ class TallyBuilder:
 
     def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
         """Count this week's encounters and performances by the partner type drawn for each."""
-        rows, beh = np.nonzero(encountered)
-        draws = self.rng.random(rows.size)
         _count_encounters(
-            rows, beh, draws, self.pop.locality, self.pop.organisation_type, performed, self.cum,
+            encountered, address(self.rng), self.pop.locality, self.pop.organisation_type, performed, self.cum,
             self.enc, self.perf,
         )  # fmt: skip
 
@@ -142,30 +141,35 @@ class TallyBuilder:
 
 @numba.njit(cache=True)
 def _count_encounters(
-    rows, beh, draws, locality, org_type, performed, cum, enc, perf
+    encountered, stream, locality, org_type, performed, cum, enc, perf
 ):  # pragma: no cover - compiled
     """Add each encounter (and performance) to its (locality, behaviour, type, partner type).
 
-    The partner type is the first whose cumulative weight exceeds the draw times
-    the total (counting, as the array code did, the weights at or below it);
-    encounters with no possible partner are not counted.
+    Each encounter, in row order (``np.nonzero``'s), takes one draw from ``stream``, as
+    ``Generator.random`` over all of them would give. The partner type is the first
+    whose cumulative weight exceeds the draw times the total (counting, as the array code
+    did, the weights at or below it); encounters with no possible partner are not counted
+    (their draw is still taken).
     """
     n_types = cum.shape[2]
-    for k in range(rows.shape[0]):
-        r, b = rows[k], beh[k]
-        loc = locality[r]
-        total = cum[loc, b, n_types - 1]
-        if not total > 0:
-            continue
-        u = draws[k] * total
-        partner = 0
-        for t in range(n_types):
-            if u >= cum[loc, b, t]:
-                partner += 1
-        partner = min(partner, n_types - 1)
-        enc[loc, b, org_type[r], partner] += 1
-        if performed[r, b]:
-            perf[loc, b, org_type[r], partner] += 1
+    for r in range(encountered.shape[0]):
+        for b in range(encountered.shape[1]):
+            if not encountered[r, b]:
+                continue
+            draw = uniform(stream)
+            loc = locality[r]
+            total = cum[loc, b, n_types - 1]
+            if not total > 0:
+                continue
+            u = draw * total
+            partner = 0
+            for t in range(n_types):
+                if u >= cum[loc, b, t]:
+                    partner += 1
+            partner = min(partner, n_types - 1)
+            enc[loc, b, org_type[r], partner] += 1
+            if performed[r, b]:
+                perf[loc, b, org_type[r], partner] += 1
 
 
 @numba.njit(cache=True)
