@@ -208,20 +208,39 @@ class DegreeTail:
         k, n = np.asarray(threshold - 1), degrees[:, None]
         self.shape = np.broadcast_shapes(k.shape, n.shape)
         self.valid = bool(((n >= 0) & (n == np.floor(n)) & ~np.isnan(k)).all())
-        self.inside = np.broadcast_to((k >= 0) & (k < n), self.shape)
-        self.k, self.n = (np.broadcast_to(x, self.shape)[self.inside] for x in (k, n))
-        self.outside = np.broadcast_to(np.where(k < 0, 1.0, 0.0), self.shape)
+        inside = np.broadcast_to((k >= 0) & (k < n), self.shape)
+        self.k, self.n = (np.broadcast_to(x, self.shape)[inside] for x in (k, n))
+        self.at = np.flatnonzero(inside)  # the entries inside, and their behaviour's column
+        self.column = np.nonzero(inside)[-1]
+        self.outside = np.ascontiguousarray(np.broadcast_to(np.where(k < 0, 1.0, 0.0), self.shape))
 
     def at_least(self, share: np.ndarray) -> np.ndarray:
         """Chance [N, B] that at least the threshold of each practitioner's neighbours
         perform, each with chance ``share`` [B] (``_at_least_chance``'s values)."""
         if not (self.valid and _in_unit(share)):  # scipy's NaNs: the checked path
             return _at_least_chance(*self.args, share)
-        tail = self.outside.copy()
-        p = np.broadcast_to(share, self.shape)[self.inside]
         with np.errstate(all="ignore"):
-            tail[self.inside] = np.clip(stats.binom._sf(self.k, self.n, p), 0, 1)
-        return tail[self.args[2]]
+            inside = stats.binom._sf(self.k, self.n, share[self.column])
+        return _tail_rows(self.outside, self.at, inside, self.args[2])
+
+
+@numba.njit(cache=True)
+def _tail_rows(outside, at, inside, degree_class):
+    """The tail [N, B]: the table by degree [D, B] (``outside``, with the values ``inside``
+    clipped to [0, 1] as ``np.clip`` does, NaN kept, put at the flat positions ``at``),
+    one row per practitioner by ``degree_class`` [N]."""
+    table = outside.copy()
+    flat = table.reshape(-1)
+    for j in range(at.size):
+        v = inside[j]
+        if not np.isnan(v):  # np.clip: max with the lower bound, then min with the upper
+            v = v if v >= 0.0 else 0.0
+            v = v if v <= 1.0 else 1.0
+        flat[at[j]] = v
+    out = np.empty((degree_class.size, table.shape[1]))
+    for i in range(degree_class.size):
+        out[i] = table[degree_class[i]]
+    return out
 
 
 @numba.njit(cache=True)
