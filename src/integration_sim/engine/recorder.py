@@ -135,7 +135,11 @@ class Recorder:
         self.rows = np.zeros((0, 0))
         if weekly:  # a run that keeps only tallies (a calibration's) needs none of this
             self._prepare_weekly(pooling_rule)
-        self.tallies = TallyBuilder(scenario, pop, ties, tally_rng) if tally_rng else None
+        self.tallies = (
+            TallyBuilder(scenario, pop, ties, tally_rng, self._weeks_recorded())
+            if tally_rng
+            else None
+        )
 
     def _prepare_weekly(self, pooling_rule: Behaviour | None) -> None:
         """What the weekly records need: groups, the state layout, the series and rows."""
