@@ -23,7 +23,8 @@ Cases:
   from Python in this process (the fork server then starts inside the timed
   call, as in a notebook's first sweep); also on a Dask ``LocalCluster`` of 2
   single-threaded workers, started before timing as it would already be
-  running (its workers import the model during the timed call);
+  running (its workers import the model during the timed call), and again on
+  the same cluster, as a second sweep on a cluster in use finds it;
 - ``model sweep command``: the same experiment as ``integration-sim sweep``,
   a fresh process for each timing, whole command (imports, the sweep and its
   analysis) and, separately, the part running the runs (the command prints it);
@@ -338,7 +339,8 @@ def main() -> int:
                 lambda w: _sweep_seconds(
                     model, **({"scheduler": w} if w == cluster else {"workers": w})
                 ),
-                {"dask 2 workers": cluster},
+                # The second sweep on the same cluster: its workers have loaded the model.
+                {"dask 2 workers": cluster, "dask 2 workers, second sweep": cluster},
             )
     if wanted("model sweep command"):
         rows += _pair("model sweep command", _sweep_command)
