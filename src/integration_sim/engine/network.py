@@ -51,6 +51,7 @@ class TieTable:
         self._indptr = np.zeros(n + 1, dtype=np.int64)  # CSR row offsets
         self._indices = np.zeros(0, dtype=np.int32)  # CSR slot -> neighbour
         self._perm = np.zeros(0, dtype=np.int64)  # CSR slot -> tie index
+        self._diagonal = np.zeros(n, dtype=np.int64)  # each row's first slot above it
         self._dead = 0
         self._cross: np.ndarray | None = None
         self._live_cache: np.ndarray | None = None
@@ -76,6 +77,7 @@ class TieTable:
         self._indices = cols[order].astype(np.int32)  # sorted within each row
         del cols
         self._perm = (order % max(e, 1)).astype(np.int32 if e < 2**31 else np.int64)
+        self._diagonal = tie_kernels.diagonal(self._indptr, self._indices)
         self.structure, self._dead = e, 0
         self._pending = None
         self._built = True
@@ -136,6 +138,7 @@ class TieTable:
             indptr,
             indices,
             perm,
+            self._diagonal,
             self._pending_order(),
             self.trust,
             self.layer,

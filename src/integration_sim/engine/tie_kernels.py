@@ -5,12 +5,19 @@ touching given practitioners.
 The sums add in the order scipy's sparse product did (single-precision weights;
 pending ties summed as their own row-sorted matrix, then added), which keeps
 results bit-identical to the scipy version they replaced (``tests/test_kernels.py``).
+The social signal's pass (``signal_sums``) is written partly in LLVM vector operations
+(``add_row``), still with one single-precision multiply and add per term in that order
+(``tests/test_signal_kernel.py``).
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 
 @numba.njit(cache=True)
@@ -41,63 +48,156 @@ def sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
                 out[i, c] += pending[i, c]
 
 
-# Lanes of a practitioner's row in the social-signal pass: 8 single-precision values, one
-# vector register. The first WEIGHTED lanes are summed with the tie's trust as weight (the
-# behaviours, then a lane of ones for the total trust); the others, with weight 1 for a live
-# tie, count the neighbours who performed a counted behaviour (whole numbers, exact in
-# single precision). One multiply-add of a whole row per tie, rather than a second pass.
+# Lanes of a practitioner's row in the social-signal pass: 8 values (stored as bytes, summed
+# in single precision), one vector register. The first WEIGHTED lanes are summed with the
+# tie's trust as weight (the behaviours, then a lane of ones for the total trust); the
+# others, with weight 1 for a live tie, count the neighbours who performed a counted
+# behaviour (whole numbers, exact in single precision). One multiply-add of a whole row
+# per tie, rather than a second pass.
 LANES, WEIGHTED = 8, 6
 
 
-@numba.njit(cache=True, inline="always")
-def _add_lanes(acc, w, live, x, j):
-    """``acc`` plus row ``j`` of ``x`` [N, 8], lanes 0-5 times ``w``, lanes 6-7 times ``live``."""
-    return (
-        acc[0] + w * x[j, 0], acc[1] + w * x[j, 1], acc[2] + w * x[j, 2],
-        acc[3] + w * x[j, 3], acc[4] + w * x[j, 4], acc[5] + w * x[j, 5],
-        acc[6] + live * x[j, 6], acc[7] + live * x[j, 7],
-    )  # fmt: skip
+@intrinsic
+def add_row(typingctx, i, lo, hi, indices, perm, weights, values, sums):
+    """Finish row ``i`` of ``sums`` (float32 [N, 8], holding the terms of its neighbours
+    below ``i``) over its slots ``lo <= s < hi`` to neighbours above ``i``, and start
+    theirs: for each such slot, row i adds ``values[indices[s]]`` and row
+    ``indices[s]`` adds ``values[i]`` (uint8 0/1, converted exactly to float32), lanes
+    0-5 times the tie's weight ``weights[perm[s]]`` (see ``tie_weights``), lanes 6-7
+    times 1 for a live tie, 0 for a lost one.
+
+    Taking the rows in order, each row gets its neighbours' terms in the order of its
+    slots (sorted by neighbour: those below, then those above), while each tie is read
+    once, not twice. Written as LLVM vector operations (numba does not vectorise this
+    by itself): each lane still gets one single-precision multiply and one add per
+    term, with no fused multiply-add, so every lane rounds exactly as the scalar loop
+    over each row's slots it replaced (``tests/test_signal_kernel.py``).
+    """
+    arrays = (indices, perm, weights, values, sums)
+    if not (
+        all(isinstance(a, types.Array) and a.layout == "C" for a in arrays)
+        and weights.dtype == sums.dtype == types.float32
+        and values.dtype == types.uint8
+        and (weights.ndim, values.ndim, sums.ndim) == (1, 2, 2)
+    ):
+        return None
+
+    def codegen(context, builder, signature, args):
+        i, lo, hi = (_int64(builder, x) for x in args[:3])
+        ind, prm, wts, vals, out = (
+            context.make_array(t)(context, builder, a)
+            for t, a in zip(signature.args[3:], args[3:], strict=True)
+        )
+        i64 = ir.IntType(64)
+        row_type, bytes_type = (
+            ir.VectorType(ir.FloatType(), LANES),
+            ir.VectorType(ir.IntType(8), LANES),
+        )
+
+        def row_of(array, j, vector):
+            at = builder.gep(array.data, [builder.mul(j, ir.Constant(i64, LANES))])
+            return builder.bitcast(at, vector.as_pointer())
+
+        def values_of(j):
+            return builder.uitofp(builder.load(row_of(vals, j, bytes_type), align=1), row_type)
+
+        mine = values_of(i)
+        acc = cgutils.alloca_once(builder, row_type)
+        builder.store(builder.load(row_of(out, i, row_type), align=4), acc)
+        with cgutils.for_range(builder, builder.sub(hi, lo)) as loop:
+            s = builder.add(lo, loop.index)
+            tie = _int64(builder, builder.load(builder.gep(prm.data, [s])))
+            lane_weights = _lane_weights(builder, builder.load(builder.gep(wts.data, [tie])))
+            j = _int64(builder, builder.load(builder.gep(ind.data, [s])))
+            term = builder.fmul(lane_weights, values_of(j))
+            builder.store(builder.fadd(builder.load(acc), term), acc)
+            theirs = row_of(out, j, row_type)
+            term = builder.fmul(lane_weights, mine)
+            builder.store(builder.fadd(builder.load(theirs, align=4), term), theirs, align=4)
+        builder.store(builder.load(acc), row_of(out, i, row_type), align=4)
+        return context.get_dummy_value()
+
+    return types.none(i, lo, hi, indices, perm, weights, values, sums), codegen
+
+
+@numba.njit(cache=True)
+def diagonal(indptr, indices):
+    """Each row's first slot to a neighbour above it (the slots are sorted) [N]."""
+    n = indptr.size - 1
+    first = np.empty(n, np.int64)
+    for i in range(n):
+        s = indptr[i]
+        while s < indptr[i + 1] and indices[s] < i:
+            s += 1
+        first[i] = s
+    return first
+
+
+def _lane_weights(builder, w):
+    """LLVM: the vector (w, w, w, w, w, w, live, live) for a tie's weight ``w`` (float32),
+    live 1.0, or 0.0 when the sign bit marks the tie lost (see ``tie_weights``)."""
+    f32, i32 = ir.FloatType(), ir.IntType(32)
+    lost = builder.icmp_signed("<", builder.bitcast(w, i32), ir.Constant(i32, 0))
+    live = builder.select(lost, ir.Constant(f32, 0.0), ir.Constant(f32, 1.0))
+    lanes = ir.Constant(ir.VectorType(f32, LANES), ir.Undefined)
+    for c in range(LANES):
+        lanes = builder.insert_element(lanes, w if c < WEIGHTED else live, ir.Constant(i32, c))
+    return lanes
+
+
+def _int64(builder, x):
+    """An LLVM integer widened (sign-extended) to 64 bits for addressing."""
+    return builder.sext(x, ir.IntType(64)) if x.type.width < 64 else x
 
 
 @numba.njit(cache=True)
 def _lane_values(performed, columns):
     """Row values for the pass: behaviours performed (0/1), a one, zeros, the counted
-    behaviours in the last lanes; float32 [N, 8]."""
+    behaviours in the last lanes; uint8 [N, 8] (a quarter of the bytes of float32, so
+    the neighbours' rows, read at random, stay in a nearer cache)."""
     n, k = performed.shape
-    values = np.zeros((n, LANES), np.float32)
+    values = np.zeros((n, LANES), np.uint8)
     for i in range(n):
         for c in range(k):
-            values[i, c] = np.float32(performed[i, c])
-        values[i, k] = 1.0
+            values[i, c] = performed[i, c]
+        values[i, k] = 1
         for q in range(columns.size):
-            values[i, WEIGHTED + q] = np.float32(performed[i, columns[q]])
+            values[i, WEIGHTED + q] = performed[i, columns[q]]
     return values
 
 
 @numba.njit(cache=True)
-def signal_sums(indptr, indices, perm, pending, trust, layer, performed, columns):
+def tie_weights(trust, layer):
+    """Each tie's weight as the social signal reads it: float32 trust, and -0.0 for a lost
+    tie, so one read gives both the weight and whether the tie is live (the sign bit; a
+    live tie's trust is never negative). Adding -0.0 times a value leaves a sum of
+    non-negative terms as it was, exactly as adding the lost tie's 0.0 did."""
+    weights = np.empty(trust.size, np.float32)
+    lost = np.float32(-0.0)
+    for t in range(trust.size):
+        weights[t] = np.float32(trust[t]) if layer[t] >= 0 else lost
+    return weights
+
+
+@numba.njit(cache=True)
+def signal_sums(indptr, indices, perm, diagonal, pending, trust, layer, performed, columns):
     """See ``TieTable.signal_sums``; the weighted sums round exactly as ``sparse_product``
-    (each row's terms added in slot order, then the pending ties' sums added)."""
+    (each row's terms added in slot order, then the pending ties' sums added).
+    ``diagonal`` is each row's first slot to a neighbour above it (see ``diagonal``)."""
     n, k = performed.shape
     if k + 1 > WEIGHTED or columns.size > LANES - WEIGHTED:  # too wide for one register
         return _signal_sums_wide(indptr, indices, perm, pending, trust, layer, performed, columns)
     values = _lane_values(performed, columns)
-    sums = np.empty((n, LANES), np.float32)
-    zero = np.float32(0.0)
+    weights = tie_weights(trust, layer)  # half the bytes of trust, and no read of layer
+    sums = np.zeros((n, LANES), np.float32)
     for i in range(n):
-        acc = (zero, zero, zero, zero, zero, zero, zero, zero)
-        for s in range(indptr[i], indptr[i + 1]):
-            t = perm[s]  # trust read through the slot's tie: no copy of the weights
-            live = np.float32(1.0 if layer[t] >= 0 else 0.0)
-            acc = _add_lanes(acc, np.float32(trust[t]), live, values, indices[s])
-        for c in range(LANES):
-            sums[i, c] = acc[c]
+        add_row(i, diagonal[i], indptr[i + 1], indices, perm, weights, values, sums)
     counts = np.empty((n, columns.size), np.int64)
     for i in range(n):
         for q in range(columns.size):
             counts[i, q] = np.int64(sums[i, WEIGHTED + q])
     _add_pending(sums, counts, pending, trust, layer, values, performed, columns)
-    return np.ascontiguousarray(sums[:, : k + 1]), counts
+    return sums[:, : k + 1], counts  # a view: no copy
 
 
 @numba.njit(cache=True, inline="always")
@@ -115,17 +215,27 @@ def _add_tie(sums, counts, i, t, j, trust, layer, values, performed, columns):
 @numba.njit(cache=True)
 def _add_pending(sums, counts, pending, trust, layer, values, performed, columns):
     """Add the pending ties (both directions, in (row, neighbour) order) as scipy did:
-    summed as a matrix of their own, then added to the slots' sums."""
+    summed as a matrix of their own, then added to the slots' sums. The pending ties
+    are sorted by row, so each row's pending sum is made in a small buffer and added
+    (rows without pending ties would only have added 0.0)."""
     rows, cols, ties = pending
-    if rows.size:
-        extra = np.zeros_like(sums)
-        for q in range(rows.size):
-            _add_tie(
-                extra, counts, rows[q], ties[q], cols[q], trust, layer, values, performed, columns
-            )
-        for i in range(sums.shape[0]):
-            for c in range(performed.shape[1] + 1):
-                sums[i, c] += extra[i, c]
+    width = performed.shape[1] + 1
+    extra = np.empty(width, np.float32)  # one row's pending sums
+    q = 0
+    while q < rows.size:
+        i = rows[q]
+        extra[:] = 0.0
+        while q < rows.size and rows[q] == i:
+            t, j = ties[q], cols[q]
+            w = np.float32(trust[t])
+            for c in range(width):
+                extra[c] += w * np.float32(values[j, c])
+            if layer[t] >= 0:
+                for r in range(columns.size):
+                    counts[i, r] += performed[j, columns[r]]
+            q += 1
+        for c in range(width):
+            sums[i, c] += extra[c]
 
 
 @numba.njit(cache=True)
