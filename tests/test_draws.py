@@ -115,3 +115,14 @@ def test_tallies_encounters_equal_the_array_code() -> None:
     assert tally.enc.sum() > 0 and tally.perf.sum() > 0
     assert np.array_equal(tally.enc, reference.enc) and np.array_equal(tally.perf, reference.perf)
     assert tally.rng.bit_generator.state == reference.rng.bit_generator.state
+
+
+def test_addresses_kept_for_recent_generators_only() -> None:
+    from integration_sim.engine import draws
+
+    generators = [_generator(s) for s in range(draws._KEEP + 10)]
+    first = [address(g) for g in generators]
+    assert len(draws._RECENT) <= draws._KEEP
+    assert address(generators[-1]) is first[-1]  # a recent one: looked up once
+    again = address(generators[0])  # evicted, then looked up afresh: the same addresses
+    assert again is not first[0] and np.array_equal(again, first[0])

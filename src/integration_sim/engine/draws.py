@@ -14,6 +14,7 @@ place's whole pass; a :class:`Stream` looks the addresses up once per run instea
 from __future__ import annotations
 
 import ctypes
+import threading
 
 import numba
 import numpy as np
@@ -36,6 +37,7 @@ class Stream:
 
 _RECENT: dict[int, Stream] = {}  # by id of the generator; each entry holds its generator
 _KEEP = 64  # streams of a few models at once (a model draws from eight weekly streams)
+_CHANGING = threading.Lock()  # models may run in threads of one worker (a Dask cluster's)
 
 
 def address(generator: np.random.Generator) -> np.ndarray:
@@ -43,9 +45,11 @@ def address(generator: np.random.Generator) -> np.ndarray:
     recent generators (a kept entry holds its generator, so its id cannot be reused)."""
     stream = _RECENT.get(id(generator))
     if stream is None or stream.generator is not generator:
-        if len(_RECENT) >= _KEEP:
-            del _RECENT[next(iter(_RECENT))]  # the oldest
-        stream = _RECENT[id(generator)] = Stream(generator)
+        stream = Stream(generator)
+        with _CHANGING:
+            if len(_RECENT) >= _KEEP:
+                _RECENT.pop(next(iter(_RECENT)), None)  # the oldest
+            _RECENT[id(generator)] = stream
     return stream.address
 
 
