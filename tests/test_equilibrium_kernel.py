@@ -8,7 +8,13 @@ import pytest
 from scipy import stats
 
 from integration_sim.engine import behaviour as rules
-from integration_sim.engine.equilibrium import binomial_tail, stationary_habit
+from integration_sim.engine.equilibrium import (
+    DegreeTail,
+    _at_least_chance,
+    _tail_rows,
+    binomial_tail,
+    stationary_habit,
+)
 
 
 def _reference(
@@ -98,3 +104,28 @@ def test_binomial_tail_equals_scipy_bit_for_bit() -> None:
         bad, stats.binom.sf([1, 1, 1], [3.5, -1, 4], [0.5, 0.5, 1.5]), equal_nan=True
     )
     assert np.isnan(bad).all()
+
+
+def test_degree_tail_equals_the_checked_tail_bit_for_bit() -> None:
+    """The start's tail prepared once per place gives ``_at_least_chance``'s values exactly
+    (shares at 0 and 1, thresholds of 0, 1 and above the largest degree), and the checked
+    path's NaNs for a share outside [0, 1]."""
+    rng = np.random.default_rng(9)
+    degree = np.concatenate(([0, 1, 2], rng.integers(0, 25, 300)))
+    threshold = np.array([1.0, 0.0, 3.0, 30.0, 2.0])  # 0: k < 0, always reached
+    tail = DegreeTail(threshold, *np.unique(degree, return_inverse=True))
+    shares = [np.zeros(5), np.ones(5), np.array([0.0, 1e-9, 0.5, 1.0, 0.3]), rng.random(5)]
+    for share in shares:
+        want = _at_least_chance(threshold, *np.unique(degree, return_inverse=True), share)
+        assert np.array_equal(tail.at_least(share), want)
+    bad = tail.at_least(np.array([0.5, 1.5, 0.2, 0.1, np.nan]))
+    assert np.isnan(bad[:, 1]).all() and np.isnan(bad[:, 4]).all()
+
+
+def test_tail_rows_clip_as_numpy_clips() -> None:
+    """Values put into the tail are clipped to [0, 1] with np.clip's bits (signed zeros,
+    NaN, infinities, just outside the bounds)."""
+    x = np.array([-0.0, 0.0, -1e-300, np.nan, 1.0, 1.0 + 2e-16, np.inf, -np.inf, 0.5, 5e-324])
+    got = _tail_rows(np.zeros((1, x.size)), np.arange(x.size), x, np.array([0, 0]))
+    want = np.clip(x, 0, 1)
+    assert (got.view(np.uint64) == want.view(np.uint64)).all()

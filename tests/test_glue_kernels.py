@@ -28,3 +28,22 @@ def test_compiled_reset_equals_the_declared_reset() -> None:
         g, w = getattr(got, d.name), getattr(want, d.name)
         assert g.dtype == w.dtype and np.array_equal(g, w), d.name
         assert not np.array_equal(g, getattr(pop, d.name)), d.name  # the rows did change
+
+
+def test_seen_cases_place_share_is_numpys() -> None:
+    """A type that has seen no case yet starts from the place's share integrated, summed
+    as NumPy sums it (pairwise over 8 or more localities; 0 without any case)."""
+    from integration_sim.engine.cases import WeekOfCases
+    from integration_sim.engine.practitioners import see_cases
+
+    rng = np.random.default_rng(12)
+    pop = build_population(make_scenario(), rng)
+    for n_loc in (3, 9, 40, 0):
+        cases = rng.integers(0, 30, n_loc).astype(float) * rng.random(n_loc) * 1.37
+        integrated = cases * rng.random(n_loc)
+        week = WeekOfCases(cases, integrated, cases, cases, np.zeros(pop.size), np.zeros(pop.size))
+        usual = np.zeros((2, len(pop.type_names)))
+        see_cases(pop, week, 0, usual)
+        total = cases.sum()
+        place = float(integrated.sum() / total) if total else 0.0
+        assert (pop.base_benefit == place).all() and (pop.benefit == place).all()

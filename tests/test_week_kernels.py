@@ -17,6 +17,7 @@ from test_kernels import _random_table
 
 from integration_sim.engine import behaviour as rules
 from integration_sim.engine import practitioners, primitives
+from integration_sim.engine.draws import address
 from integration_sim.engine.model import IntegrationModel
 from integration_sim.engine.network import CROSS, WITHIN, cross_boundary_candidates
 from integration_sim.engine.organisations import _organisations_week
@@ -106,7 +107,7 @@ def test_organisations_pass_equals_the_per_agent_code() -> None:
         "rate": 0.03,
         "pools": rng.random(n_org) < 0.7,
         "c": rng.normal(size=5),
-        "draws": rng.random(n_org),
+        "draws": np.random.default_rng(31).random(n_org),
         "leadership": rng.random(n_org),
         "baseline": rng.random(n_org),
         "pooling": np.zeros(n_org),
@@ -117,7 +118,8 @@ def test_organisations_pass_equals_the_per_agent_code() -> None:
     a = copy.deepcopy(args)
     _organisations_week(
         a["organisation"], a["funded"], a["pooled"], a["layer"], a["u"], a["v"], a["trust"],
-        a["staff"], a["boost"], a["rate"], a["pools"], a["c"], a["draws"], 0.1, 0.05,
+        a["staff"], a["boost"], a["rate"], a["pools"], a["c"], address(np.random.default_rng(31)),
+        0.1, 0.05,
         a["leadership"], a["baseline"], a["pooling"], a["habit"],
     )  # fmt: skip
     for got, want in zip((a["leadership"], a["pooling"], a["habit"]), expected, strict=True):

@@ -21,6 +21,7 @@ import numpy as np
 from scipy import special
 
 from integration_sim.config.scenario import Scenario
+from integration_sim.engine.draws import address, uniform
 from integration_sim.engine.state import Population
 
 
@@ -73,6 +74,8 @@ class CaseMix:
         self.size = sizes.reshape(self.n_loc, n_types)
         self.start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).reshape(self.n_loc, n_types)
         self.n = pop.size
+        self.index = (self.order, self.start, self.size)
+        self.table = _type_table(self.types)
 
     def week(
         self, performed: np.ndarray, pressure: float, demand: float, rng: np.random.Generator
@@ -84,9 +87,25 @@ class CaseMix:
             pressure: system pressure relative to its average (1 = average).
             demand: seasonal demand multiplier (1 = average).
         """
-        L = self.n_loc
-        out = np.zeros((4, L))  # cases, integrated, delay days, admissions
+        out = np.zeros((4, self.n_loc))  # cases, integrated, delay days, admissions
         seen = np.zeros((2, self.n))  # cases per practitioner: all, integrated
+        if not _all_types_week(address(rng), self.table, demand, performed, self.index, pressure, out, seen):  # fmt: skip
+            self.week_by_type(performed, pressure, demand, rng, out, seen)
+        return WeekOfCases(out[0], out[1], out[2], out[3], seen[0], seen[1])
+
+    def week_by_type(
+        self,
+        performed: np.ndarray,
+        pressure: float,
+        demand: float,
+        rng: np.random.Generator,
+        out: np.ndarray,
+        seen: np.ndarray,
+    ) -> None:
+        """The week type by type, with NumPy's draws between the passes (``out`` and
+        ``seen`` added to): for means too large for the compiled sum, and the reference
+        the one-call week is tested against."""
+        L = self.n_loc
         for ct in self.types:
             u = rng.random(L)
             n, total = _arrivals(u, ct.rate, demand)
@@ -102,13 +121,55 @@ class CaseMix:
                 ct.needs,
                 ct.behaviours,
                 performed,
-                (self.order, self.start, self.size),
+                self.index,
                 # Mean delay and admission risk, without and with integrated handling.
                 (ct.delay, ct.risk, pressure),
                 out,
                 seen,
             )
-        return WeekOfCases(out[0], out[1], out[2], out[3], seen[0], seen[1])
+
+
+def _type_table(types: list[_CaseType]) -> tuple[np.ndarray, ...]:
+    """The case types as arrays for the one-call week: rates [K, L], needs and behaviours
+    [K, most] padded with -1, and mean delay and admission risk [K, 2]."""
+
+    def padded(parts: list[np.ndarray]) -> np.ndarray:
+        table = np.full((len(parts), max([p.size for p in parts], default=0)), -1, np.int64)
+        for k, p in enumerate(parts):
+            table[k, : p.size] = p
+        return table
+
+    return (
+        np.array([ct.rate for ct in types], dtype=float).reshape(len(types), -1),
+        padded([ct.needs for ct in types]),
+        padded([ct.behaviours for ct in types]),
+        np.array([ct.delay for ct in types], dtype=float).reshape(-1, 2),
+        np.array([ct.risk for ct in types], dtype=float).reshape(-1, 2),
+    )
+
+
+@numba.njit(cache=True)
+def _all_types_week(stream, table, demand, performed, index, pressure, out, seen):
+    """The week of every case type in one pass, drawing from ``stream`` what
+    ``CaseMix.week_by_type`` draws, in its order (so the same bits); False, before any
+    draw, if a mean is too large for the compiled sum (the caller then goes type by type)."""
+    rate, needs, behaviours, delay, risk = table
+    for k in range(rate.shape[0]):
+        for loc in range(rate.shape[1]):
+            if rate[k, loc] * demand > SUMMED_MEAN:
+                return False
+    for k in range(rate.shape[0]):
+        n = np.zeros(rate.shape[1], np.int64)
+        for loc in range(n.size):
+            n[loc] = _poisson_quantile_one(uniform(stream), rate[k, loc] * demand)
+        kind = needs[k][needs[k] >= 0]
+        u = np.empty((kind.size + 2, n.sum()))
+        for j in range(u.shape[0]):  # row by row, as a Generator fills an array
+            for c in range(u.shape[1]):
+                u[j, c] = uniform(stream)
+        does = behaviours[k][behaviours[k] >= 0]
+        _type_week(n, u, kind, does, performed, index, (delay[k], risk[k], pressure), out, seen)
+    return True
 
 
 @numba.njit(cache=True)

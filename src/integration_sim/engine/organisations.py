@@ -17,6 +17,7 @@ import numpy as np
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import Behaviour
 from integration_sim.engine import primitives
+from integration_sim.engine.draws import address, uniform
 from integration_sim.engine.network import CROSS, TieTable
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Organisation, Population
@@ -98,7 +99,6 @@ def step_organisations(
     (a COM-B style probability: leadership stands in for motivation, the pooled-budget
     intervention for opportunity, the mean trust of staff's cross-boundary ties for
     social influence), one uniform draw per organisation."""
-    u = rng.random(state.leadership.size)
     o, b = scenario.parameters.organisations, scenario.parameters.behaviour
     pooled = primitives.pooled_support(exposure)
     _organisations_week(
@@ -114,7 +114,7 @@ def step_organisations(
         float(o.leadership_return),
         state.pools,
         state.coefficients,
-        u,
+        address(rng),  # one uniform per organisation, as Generator.random(O)
         float(b.habit_gain),
         float(b.habit_decay),
         state.leadership,
@@ -152,9 +152,13 @@ def _cross_trust(organisation, layer, u, v, trust, n_org):
 @numba.njit(cache=True)
 def _organisations_week(
     organisation, funded, pooled, layer, u, v, trust, staff, boost, leadership_return,
-    pools, c, draws, habit_gain, habit_decay, leadership, baseline, pooling, pooling_habit,
+    pools, c, stream, habit_gain, habit_decay, leadership, baseline, pooling, pooling_habit,
 ):  # fmt: skip
-    """Leadership and pooling of every organisation for one week (in place)."""
+    """Leadership and pooling of every organisation for one week (in place); ``stream``
+    gives one uniform per organisation, drawn first."""
+    draws = np.empty(staff.size)
+    for k in range(staff.size):
+        draws[k] = uniform(stream)
     funded_share = _per_organisation(organisation, funded, staff)
     pooled_share = _per_organisation(organisation, pooled, staff)
     mean_trust = _cross_trust(organisation, layer, u, v, trust, staff.size)

@@ -12,8 +12,9 @@ from integration_sim.config.scenario import Scenario
 from integration_sim.engine import behaviour as rules
 from integration_sim.engine import primitives
 from integration_sim.engine.cases import WeekOfCases
+from integration_sim.engine.draws import address, fill
 from integration_sim.engine.network import TieTable
-from integration_sim.engine.numpy_sums import row_mean
+from integration_sim.engine.numpy_sums import pairwise_sum, row_mean
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Population
 
@@ -40,6 +41,13 @@ class Context:
         self.reference_peers = np.zeros(self.n_types)
         self.peers_sum = np.zeros(self.n_types)
         self.counted = self.rule.threshold_columns if self.rule.uses_counts else None
+        self._constants: tuple[Scenario, _Constants] | None = None
+
+    def constants_for(self, scenario: Scenario) -> _Constants:
+        """The week's parameters of ``scenario`` and this rule, made once per scenario."""
+        if self._constants is None or self._constants[0] is not scenario:
+            self._constants = (scenario, _Constants.of(scenario, self.rule))
+        return self._constants[1]
 
 
 def step_behaviour(
@@ -63,30 +71,54 @@ def step_behaviour(
     probability is needed only where an encounter happens, so only there is it computed.
     """
     params = scenario.parameters
-    bp, pp, o = params.behaviour, params.practitioners, params.opportunity
-    rule = ctx.rule
+    o = params.opportunity
+    fixed = ctx.constants_for(scenario)
     share, counts = rules.social_signals(  # one pass over the ties for both
         ctx.ties, pop.performed, params.network.mixing, ctx.counted
     )
     use_counts = counts is not None
     learning = ctx.weeks_seen < REFERENCE_WEEKS
     ctx.weeks_seen += learning
-    draws = rng.random((2, *pop.eligible.shape))  # encounters, then performances
     return _week(
         (exposure.champion, pop.organisation, pop.organisation_type, pop.eligible, pop.locality),
-        (draws, rule.encounter_rate),
-        (*primitives.opportunity_channels(exposure, o), float(o.base)),
+        (address(rng), ctx.rule.encounter_rate),  # encounters' then performances' uniforms
+        (*primitives.opportunity_channels(exposure, o), fixed.base),
         (float(o.pressure * pressure), pooling),
-        (*rule.coefficients(), rule.contagion, rule.threshold, float(bp.noise)),
+        fixed.rule,
         (share, counts if use_counts else np.zeros((0, 0)), use_counts),
         (ctx.peers_sum, ctx.reference_peers, learning, ctx.weeks_seen),
         (pop.capability, pop.base_capability, pop.habit, pop.performed, pop.ever),
-        (float(bp.habit_gain), float(bp.habit_decay), primitives.training(exposure)),
-        (float(pp.learning_by_doing), float(pp.training_rate), float(pp.capability_fade)),
+        (*fixed.habits, primitives.training(exposure)),
+        fixed.learn,
         (pop.motivation, pop.base_motivation, ctx.leadership_change, pop.benefit, pop.base_benefit),
-        (ctx.fatigue, float(pp.fatigue_per_initiative), float(pp.motivation_rate)),
-        (float(pp.leadership_weight), float(pp.peer_weight), float(pp.benefit_weight)),
+        (ctx.fatigue, *fixed.tired),
+        fixed.weights,
     )
+
+
+@dataclass(frozen=True)
+class _Constants:
+    """The practitioners' week's parameters as the compiled pass takes them (per run)."""
+
+    base: float  # opportunity's base
+    rule: tuple  # the rule's coefficients, contagion, thresholds and noise
+    habits: tuple[float, float]  # habit gain, decay
+    learn: tuple[float, float, float]  # learning by doing, training rate, capability fade
+    tired: tuple[float, float]  # fatigue per initiative, motivation rate
+    weights: tuple[float, float, float]  # leadership, peers, seen benefit
+
+    @classmethod
+    def of(cls, scenario: Scenario, rule: rules.Rule) -> _Constants:
+        p = scenario.parameters
+        bp, pp = p.behaviour, p.practitioners
+        return cls(
+            float(p.opportunity.base),
+            (*rule.coefficients(), rule.contagion, rule.threshold, float(bp.noise)),
+            (float(bp.habit_gain), float(bp.habit_decay)),
+            (float(pp.learning_by_doing), float(pp.training_rate), float(pp.capability_fade)),
+            (float(pp.fatigue_per_initiative), float(pp.motivation_rate)),
+            (float(pp.leadership_weight), float(pp.peer_weight), float(pp.benefit_weight)),
+        )
 
 
 @numba.njit(cache=True)
@@ -94,10 +126,10 @@ def _week(rows, meeting, channels, week, rule, social, usual, skills, habits, le
           tired, weights):  # fmt: skip
     """The practitioners' week, in place: champions kept ready, opportunity and the mean
     peer share per practitioner; then per cell the encounter, the rule's probability (only
-    where an eligible practitioner has one: ``meeting`` holds the uniforms [2, N, B],
-    encounters then performances, and the encounter rates [B]), the performance, habit,
-    capability and the memory of it (``skills`` ends with last week's behaviour and ever
-    performed); in the first year, the usual peer share per type; then motivation.
+    where an eligible practitioner has one: ``meeting`` holds the stream that gives the
+    uniforms [2, N, B], encounters then performances, as ``Generator.random`` fills them,
+    and the encounter rates [B]), the performance, habit, capability and the memory of it
+    (``skills`` ends with last week's behaviour and ever performed); in the first year, the usual peer share per type; then motivation.
     Each cell's steps and their order are those of the array functions in ``behaviour``
     (``perform_probability``, ``perform``, ``update_habit``, ...): a row reads only its
     own state, so one pass over the cells gives the same bits. Returns (encountered,
@@ -106,7 +138,11 @@ def _week(rows, meeting, channels, week, rule, social, usual, skills, habits, le
     motivation = motivate[0]
     opportunity, peers = _ready(champion, organisation, channels, week, skills[0], motivation,
                                 social[0])  # fmt: skip
-    done = _cells(eligible, meeting, rule, social, opportunity, motivation, skills, habits, learn)
+    draws = np.empty((2, eligible.shape[0], eligible.shape[1]))
+    fill(meeting[0], draws.reshape(-1))
+    done = _cells(
+        eligible, (draws, meeting[1]), rule, social, opportunity, motivation, skills, habits, learn
+    )
     _usual_peers(peers, otype, usual)
     for i in range(peers.size):
         motivation[i] = rules.motivation_after(
@@ -214,12 +250,10 @@ def see_cases(pop: Population, cases: WeekOfCases, week: int, usual: np.ndarray)
     different cases, so one place-wide reference would make motivation drift by type.
     ``usual`` [2, T] accumulates those cases (integrated, seen) across calls.
     """
-    total = cases.cases.sum()
-    place = float(cases.integrated.sum() / total) if total else 0.0
     _see_cases(
         cases.seen,
         cases.seen_integrated,
-        (week < REFERENCE_WEEKS, week == 0, place),
+        (week < REFERENCE_WEEKS, week == 0, cases.cases, cases.integrated),
         usual,
         pop.organisation_type,
         (pop.benefit, pop.base_benefit),
@@ -228,10 +262,14 @@ def see_cases(pop: Population, cases: WeekOfCases, week: int, usual: np.ndarray)
 
 @numba.njit(cache=True)
 def _see_cases(hits, good, when, usual, otype, benefit_state):
-    """``see_cases`` in one pass (sums of whole numbers: exact in any order)."""
-    learning, first, place = when
+    """``see_cases`` in one pass (sums of whole numbers: exact in any order). The place's
+    share integrated (for types that saw no case yet) is NumPy's ``integrated.sum() /
+    cases.sum()`` (0 without cases), summed as NumPy sums."""
+    learning, first, cases, integrated = when
     benefit, base_benefit = benefit_state
     if learning:
+        total = pairwise_sum(cases, 0, cases.size)
+        place = pairwise_sum(integrated, 0, integrated.size) / total if total else 0.0
         for i in range(hits.size):
             usual[0, otype[i]] += good[i]
             usual[1, otype[i]] += hits[i]

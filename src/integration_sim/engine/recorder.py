@@ -130,6 +130,20 @@ class Recorder:
         self.horizon = scenario.horizon_weeks
         self.weekly = weekly
         self.locs, self.types, self.behs = pop.locality_names, pop.type_names, pop.behaviour_names
+        self.weeks: list[int] = []
+        self.keys: list[tuple[str, ...]] = []
+        self.rows = np.zeros((0, 0))
+        if weekly:  # a run that keeps only tallies (a calibration's) needs none of this
+            self._prepare_weekly(pooling_rule)
+        self.tallies = (
+            TallyBuilder(scenario, pop, ties, tally_rng, self._weeks_recorded())
+            if tally_rng
+            else None
+        )
+
+    def _prepare_weekly(self, pooling_rule: Behaviour | None) -> None:
+        """What the weekly records need: groups, the state layout, the series and rows."""
+        pop = self.pop
         L, T = len(self.locs), len(self.types)
         # Group of each practitioner as the run starts (posts keep their place and type).
         self.locality = pop.locality.astype(np.int64)
@@ -158,9 +172,7 @@ class Recorder:
         self.series = self._declare()
         self.keys = [(*key, s.metric) for s in self.series for key in s.keys]
         self.gather = np.concatenate([s.source for s in self.series]).astype(np.int64)
-        self.weeks: list[int] = []
         self.rows = np.zeros((self._weeks_recorded(), len(self.keys)))
-        self.tallies = TallyBuilder(scenario, pop, ties, tally_rng) if tally_rng else None
 
     def _weeks_recorded(self) -> int:
         """Recorded weeks in a run to the horizon (the array grows if a run goes on)."""

@@ -12,6 +12,7 @@ import numba
 import numpy as np
 
 from integration_sim.config.scenario import Scenario
+from integration_sim.engine.draws import address, uniform
 from integration_sim.engine.network import CROSS, TieTable
 from integration_sim.engine.state import Population
 
@@ -39,7 +40,12 @@ class TallyBuilder:
     """Accumulates raw counts by locality, behaviour and the pair of organisation types."""
 
     def __init__(
-        self, scenario: Scenario, pop: Population, ties: TieTable, rng: np.random.Generator
+        self,
+        scenario: Scenario,
+        pop: Population,
+        ties: TieTable,
+        rng: np.random.Generator,
+        weeks: int = 0,
     ) -> None:
         self.pop, self.ties, self.rng = pop, ties, rng
         L, B, T = len(pop.locality_names), len(pop.behaviour_names), len(pop.type_names)
@@ -54,24 +60,25 @@ class TallyBuilder:
             partners = [pop.type_names.index(t) for t in scenario.behaviours[name].partners]
             weight[:, b, partners] = staff[:, partners]
         self.cum = np.cumsum(weight, axis=2)
-        self.enc = np.zeros(self.shape, dtype=np.int64)
-        self.perf = np.zeros(self.shape, dtype=np.int64)
-        self.out: dict[str, list[np.ndarray]] = {
-            k: []
-            for k in (
-                "encounters",
-                "performed",
-                "practitioners",
-                "ties",
-                "pairs",
-                "trust_sum",
-                "habit_sum",
-                "adopters",
-                "eligible",
-            )
-        }
         self.weeks: list[int] = []
+        # Every recorded week's counts, in arrays made once (``weeks`` recorded weeks,
+        # grown if a run goes on): a week's passes add into its row, from zero.
+        self.out = self._rows(weeks + 1)  # and the row the week after the last adds to
+        self.enc, self.perf = self.out["encounters"][0], self.out["performed"][0]
         self._diagonal = np.eye(T)  # for the symmetric type-pair tables
+
+    def _rows(self, weeks: int) -> dict[str, np.ndarray]:
+        """Zeroed counts for ``weeks`` recorded weeks, by name."""
+        L, B, T, _ = self.shape
+        return {
+            "encounters": np.zeros((weeks, *self.shape), np.int64),
+            "performed": np.zeros((weeks, *self.shape), np.int64),
+            "ties": np.zeros((weeks, L, T, T)),
+            "trust_sum": np.zeros((weeks, L, T, T)),
+            "habit_sum": np.zeros((weeks, L, B, T)),
+            "adopters": np.zeros((weeks, L, B)),
+            "eligible": np.zeros((weeks, L, B)),
+        }
 
     @staticmethod
     def _pairs(pop, staff: np.ndarray) -> np.ndarray:
@@ -93,32 +100,37 @@ class TallyBuilder:
 
     def add_encounters(self, encountered: np.ndarray, performed: np.ndarray) -> None:
         """Count this week's encounters and performances by the partner type drawn for each."""
-        rows, beh = np.nonzero(encountered)
-        draws = self.rng.random(rows.size)
         _count_encounters(
-            rows, beh, draws, self.pop.locality, self.pop.organisation_type, performed, self.cum,
+            encountered, address(self.rng), self.pop.locality, self.pop.organisation_type, performed, self.cum,
             self.enc, self.perf,
         )  # fmt: skip
 
     def add_state(self, week: int) -> None:
         """Close this recorded week: its counts, and the state of ties, habits and adoption."""
-        pop, ties = self.pop, self.ties
-        L, B, T, _ = self.shape
-        self.out["encounters"].append(self.enc)
-        self.out["performed"].append(self.perf)
-        self.enc, self.perf = np.zeros(self.shape, np.int64), np.zeros(self.shape, np.int64)
-        self.out["practitioners"].append(self.staff.copy())
-        tie, tr, hab, ever, elig = _state_sums(
-            pop.locality, pop.organisation_type, pop.habit, pop.ever, pop.eligible,
-            ties.u, ties.v, ties.layer, ties.trust, L, T,
-        )  # fmt: skip
-        self.out["ties"].append(tie)  # by (u's type, v's type): made symmetric in build()
-        self.out["trust_sum"].append(tr)
-        self.out["pairs"].append(self.pairs)
-        self.out["habit_sum"].append(hab)
-        self.out["adopters"].append(ever)
-        self.out["eligible"].append(elig)
+        pop, ties, out = self.pop, self.ties, self.out
+        at = len(self.weeks)
+        _state_sums(
+            pop.locality,
+            pop.organisation_type,
+            pop.habit,
+            pop.ever,
+            pop.eligible,
+            ties.u,
+            ties.v,
+            ties.layer,
+            ties.trust,
+            at,
+            out["ties"],
+            out["trust_sum"],
+            out["habit_sum"],
+            out["adopters"],
+            out["eligible"],
+        )  # fmt: skip  (ties by (u's type, v's type): made symmetric in build())
         self.weeks.append(week)
+        if len(self.weeks) == len(out["encounters"]):  # a run past its horizon: more rows
+            more = self._rows(len(self.weeks))
+            self.out = out = {k: np.concatenate([v, more[k]]) for k, v in out.items()}
+        self.enc, self.perf = out["encounters"][at + 1], out["performed"][at + 1]
 
     def _symmetric(self, x: np.ndarray) -> np.ndarray:
         """Counts by unordered type pair [W, L, T, T] from counts by (u's type, v's type),
@@ -126,11 +138,13 @@ class TallyBuilder:
         return x + np.transpose(x, (0, 1, 3, 2)) - x * self._diagonal
 
     def build(self) -> Tallies:
-        pop = self.pop
-        stack = {k: np.stack(v) if v else np.zeros((0,)) for k, v in self.out.items()}
+        pop, n = self.pop, len(self.weeks)
+        stack = {k: v[:n].copy() if n else np.zeros((0,)) for k, v in self.out.items()}
         for key in ("ties", "trust_sum"):
-            if self.out[key]:
+            if n:
                 stack[key] = self._symmetric(stack[key])
+        for key, each in (("practitioners", self.staff), ("pairs", self.pairs)):
+            stack[key] = np.repeat(each[None], n, axis=0) if n else np.zeros((0,))
         return Tallies(
             weeks=list(self.weeks),
             localities=list(pop.locality_names),
@@ -142,59 +156,60 @@ class TallyBuilder:
 
 @numba.njit(cache=True)
 def _count_encounters(
-    rows, beh, draws, locality, org_type, performed, cum, enc, perf
+    encountered, stream, locality, org_type, performed, cum, enc, perf
 ):  # pragma: no cover - compiled
     """Add each encounter (and performance) to its (locality, behaviour, type, partner type).
 
-    The partner type is the first whose cumulative weight exceeds the draw times
-    the total (counting, as the array code did, the weights at or below it);
-    encounters with no possible partner are not counted.
+    Each encounter, in row order (``np.nonzero``'s), takes one draw from ``stream``, as
+    ``Generator.random`` over all of them would give. The partner type is the first
+    whose cumulative weight exceeds the draw times the total (counting, as the array code
+    did, the weights at or below it); encounters with no possible partner are not counted
+    (their draw is still taken).
     """
     n_types = cum.shape[2]
-    for k in range(rows.shape[0]):
-        r, b = rows[k], beh[k]
-        loc = locality[r]
-        total = cum[loc, b, n_types - 1]
-        if not total > 0:
-            continue
-        u = draws[k] * total
-        partner = 0
-        for t in range(n_types):
-            if u >= cum[loc, b, t]:
-                partner += 1
-        partner = min(partner, n_types - 1)
-        enc[loc, b, org_type[r], partner] += 1
-        if performed[r, b]:
-            perf[loc, b, org_type[r], partner] += 1
+    for r in range(encountered.shape[0]):
+        for b in range(encountered.shape[1]):
+            if not encountered[r, b]:
+                continue
+            draw = uniform(stream)
+            loc = locality[r]
+            total = cum[loc, b, n_types - 1]
+            if not total > 0:
+                continue
+            u = draw * total
+            partner = 0
+            for t in range(n_types):
+                if u >= cum[loc, b, t]:
+                    partner += 1
+            partner = min(partner, n_types - 1)
+            enc[loc, b, org_type[r], partner] += 1
+            if performed[r, b]:
+                perf[loc, b, org_type[r], partner] += 1
 
 
 @numba.njit(cache=True)
 def _state_sums(
-    locality, org_type, habit, ever, eligible, u, v, layer, trust, n_loc, n_type
-):  # pragma: no cover - compiled
-    """Cross ties and their trust by (locality, type, type), one way round; habit by
-    (locality, behaviour, type); adopters and eligible practitioners by (locality, behaviour).
+    locality, org_type, habit, ever, eligible, u, v, layer, trust, at,
+    ties, trust_sum, habit_sum, adopters, elig,
+):  # pragma: no cover - compiled  # fmt: skip
+    """Into row ``at`` (zeros until now) of each table: cross ties and their trust by
+    (locality, type, type), one way round; habit by (locality, behaviour, type); adopters
+    and eligible practitioners by (locality, behaviour).
 
     Each sum adds in tie (or practitioner) order from zero, as the unbuffered
     ``np.add.at`` and ``np.bincount`` calls it replaces did, so the bits are the same.
     """
     n, n_beh = habit.shape
-    ties = np.zeros((n_loc, n_type, n_type))
-    trust_sum = np.zeros((n_loc, n_type, n_type))
     for k in range(layer.shape[0]):
         if layer[k] == CROSS:
             loc, a, c = locality[u[k]], org_type[u[k]], org_type[v[k]]
-            ties[loc, a, c] += 1.0
-            trust_sum[loc, a, c] += trust[k]
-    habit_sum = np.zeros((n_loc, n_beh, n_type))
-    adopters = np.zeros((n_loc, n_beh))
-    elig = np.zeros((n_loc, n_beh))
+            ties[at, loc, a, c] += 1.0
+            trust_sum[at, loc, a, c] += trust[k]
     for i in range(n):
         loc, t = locality[i], org_type[i]
         for b in range(n_beh):
-            habit_sum[loc, b, t] += habit[i, b]
+            habit_sum[at, loc, b, t] += habit[i, b]
             if ever[i, b]:
-                adopters[loc, b] += 1.0
+                adopters[at, loc, b] += 1.0
             if eligible[i, b]:
-                elig[loc, b] += 1.0
-    return ties, trust_sum, habit_sum, adopters, elig
+                elig[at, loc, b] += 1.0

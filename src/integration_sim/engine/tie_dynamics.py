@@ -18,6 +18,7 @@ import numpy as np
 
 from integration_sim.config.schema import NetworkParameters
 from integration_sim.engine import primitives
+from integration_sim.engine.draws import address, uniform
 from integration_sim.engine.network import CROSS, LOST, WITHIN, TieTable, locality_index
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.spanning import spans
@@ -38,10 +39,10 @@ class TieDynamics:
         ties: their ties at the start.
         n: network parameters.
 
-    A week is two compiled passes around the draws whose number depends on the first:
-    trust, losses, who looks for a replacement and who makes a new contact; then the
-    partners. Draws, their order and the order of operations are those of the array
-    code this replaced, so results are bit-identical.
+    A week is one compiled call of two passes, with the draws whose number depends on the
+    first made between them: trust, losses, who looks for a replacement and who makes a
+    new contact; then the partners. Draws, their order and the order of operations are
+    those of the array code this replaced, so results are bit-identical.
     """
 
     def __init__(self, pop: Population, ties: TieTable, n: NetworkParameters) -> None:
@@ -76,27 +77,48 @@ class TieDynamics:
     ) -> None:
         """One week of trust change, tie loss, replacement and new ties (rates per week)."""
         t, pop = self.ties, self.pop
-        looking = replacement_rng.random(pop.size)
-        forming = rng.random(pop.size)
-        lost, src, pool, formers = _change_and_look(
+        lost, u, v = _tie_week(
+            (address(replacement_rng), address(rng)),
             (t.u, t.v, t.trust, t.layer),
             (performed, primitives.shared_base(exposure), primitives.brokering(exposure)),
             (self.usual_degree, self.usual_activity, self.weeks == 0, self.staff, pop.locality),
             self.rates,
-            looking,
-            forming,
+            (self.spanning, *self.by_locality, pop.organisation),
         )
         t.lost_in_place(lost)
         self.weeks += 1
-        # Replacement: whether each looks away, then home partners, then away partners.
-        partners = replacement_rng.random(2 * src.size) if src.size else looking[:0]
-        u, v = _partners(
-            (src, pool, partners, self.spanning, self.rates[7]),
-            (formers, rng.random(formers.size), *self.by_locality),
-            (pop.locality, pop.organisation, self.staff.size),
-        )
         # One addition for replaced and new contacts: each addition copies the tie arrays.
         t.add(u, v, self.n.initial_trust, CROSS)
+
+
+@numba.njit(cache=True)
+def _tie_week(streams, ties, behaviour, usual, rates, place):
+    """The week's two passes and their draws, in one call: who looks for a replacement
+    (``streams[0]``, the replacement stream) and who makes a new contact (``streams[1]``),
+    trust and losses, then whether each looks away and the partners at home and away
+    (replacement stream) and the new contacts' partners; the draws and their order are
+    those of the passes with NumPy's draws between them. Returns (lost, u, v)."""
+    replacing, forming = streams
+    n = behaviour[0].shape[0]
+    looking, chance = np.empty(n), np.empty(n)
+    for i in range(n):
+        looking[i] = uniform(replacing)
+    for i in range(n):
+        chance[i] = uniform(forming)
+    lost, src, pool, formers = _change_and_look(ties, behaviour, usual, rates, looking, chance)
+    partners = np.empty(2 * src.size)
+    for q in range(partners.size):
+        partners[q] = uniform(replacing)
+    draws_forming = np.empty(formers.size)
+    for q in range(formers.size):
+        draws_forming[q] = uniform(forming)
+    spanning, order, starts, sizes, organisation = place
+    u, v = _partners(
+        (src, pool, partners, spanning, rates[7]),
+        (formers, draws_forming, order, starts, sizes),
+        (usual[4], organisation, usual[3].size),
+    )
+    return lost, u, v
 
 
 @numba.njit(cache=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from integration_sim.engine.draws import address, uniform
 from integration_sim.engine.network import CROSS, LOST, WITHIN, TieTable
 from integration_sim.engine.state import Population
 
@@ -26,7 +27,7 @@ def step_turnover(
     the leavers move to another post that changed hands the same week (another
     organisation or locality) and take their capability and habit with them.
     """
-    leave, rows = _leavers(rng.random(pop.size), leave_probability, pop.tenure)
+    leave, rows = _leavers(address(rng), leave_probability, pop.tenure)
     if rows.size == 0:
         return leave
     carried = _movers(pop, leave, movers, movers_rng) if movers > 0 and movers_rng else None
@@ -42,9 +43,12 @@ def step_turnover(
 
 
 @numba.njit(cache=True)
-def _leavers(draws, probability, tenure):
-    """Who leaves this week (bool [N] and rows); everyone's tenure grows by a week."""
-    leave = draws < probability
+def _leavers(stream, probability, tenure):
+    """Who leaves this week (bool [N] and rows), one draw each from ``stream``, in row
+    order (``Generator.random(N)``); everyone's tenure grows by a week."""
+    leave = np.empty(probability.size, np.bool_)
+    for i in range(leave.size):
+        leave[i] = uniform(stream) < probability[i]
     for i in range(tenure.size):
         tenure[i] += 1
     return leave, np.flatnonzero(leave)
