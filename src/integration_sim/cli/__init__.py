@@ -105,9 +105,12 @@ def run_command() -> NoReturn:
         if t is not threading.main_thread()
     ):
         sys.exit(status)
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's, not a public API
+    if run_exit_handlers is None:
+        sys.exit(status)
     sys.stdout.flush()
     sys.stderr.flush()
-    atexit._run_exitfuncs()
+    run_exit_handlers()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
