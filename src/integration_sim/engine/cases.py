@@ -21,7 +21,7 @@ import numpy as np
 from scipy import special
 
 from integration_sim.config.scenario import Scenario
-from integration_sim.engine.draws import address, uniform
+from integration_sim.engine.draws import address, uniform, uniforms
 from integration_sim.engine.state import Population
 
 
@@ -163,10 +163,7 @@ def _all_types_week(stream, table, demand, performed, index, pressure, out, seen
         for loc in range(n.size):
             n[loc] = _poisson_quantile_one(uniform(stream), rate[k, loc] * demand)
         kind = needs[k][needs[k] >= 0]
-        u = np.empty((kind.size + 2, n.sum()))
-        for j in range(u.shape[0]):  # row by row, as a Generator fills an array
-            for c in range(u.shape[1]):
-                u[j, c] = uniform(stream)
+        u = uniforms(stream, (kind.size + 2) * n.sum()).reshape(kind.size + 2, n.sum())
         does = behaviours[k][behaviours[k] >= 0]
         _type_week(n, u, kind, does, performed, index, (delay[k], risk[k], pressure), out, seen)
     return True

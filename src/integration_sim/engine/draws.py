@@ -78,3 +78,11 @@ def fill(stream, out):
     """``out`` (flat, in place) filled as ``Generator.random(out.size)`` would be."""
     for i in range(out.size):
         out[i] = _call_next_double(stream[0], stream[1])
+
+
+@numba.njit(cache=True, inline="always")
+def uniforms(stream, size):
+    """A new array of ``size`` values, as ``Generator.random(size)`` would give them."""
+    out = np.empty(size)
+    fill(stream, out)
+    return out

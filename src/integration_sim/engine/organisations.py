@@ -17,7 +17,7 @@ import numpy as np
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import Behaviour
 from integration_sim.engine import primitives
-from integration_sim.engine.draws import address, uniform
+from integration_sim.engine.draws import address, uniforms
 from integration_sim.engine.network import CROSS, TieTable
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Organisation, Population
@@ -156,9 +156,7 @@ def _organisations_week(
 ):  # fmt: skip
     """Leadership and pooling of every organisation for one week (in place); ``stream``
     gives one uniform per organisation, drawn first."""
-    draws = np.empty(staff.size)
-    for k in range(staff.size):
-        draws[k] = uniform(stream)
+    draws = uniforms(stream, staff.size)
     funded_share = _per_organisation(organisation, funded, staff)
     pooled_share = _per_organisation(organisation, pooled, staff)
     mean_trust = _cross_trust(organisation, layer, u, v, trust, staff.size)

@@ -18,7 +18,7 @@ import numpy as np
 
 from integration_sim.config.schema import NetworkParameters
 from integration_sim.engine import primitives
-from integration_sim.engine.draws import address, uniform
+from integration_sim.engine.draws import address, uniforms
 from integration_sim.engine.network import CROSS, LOST, WITHIN, TieTable, locality_index
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.spanning import spans
@@ -100,18 +100,10 @@ def _tie_week(streams, ties, behaviour, usual, rates, place):
     those of the passes with NumPy's draws between them. Returns (lost, u, v)."""
     replacing, forming = streams
     n = behaviour[0].shape[0]
-    looking, chance = np.empty(n), np.empty(n)
-    for i in range(n):
-        looking[i] = uniform(replacing)
-    for i in range(n):
-        chance[i] = uniform(forming)
+    looking, chance = uniforms(replacing, n), uniforms(forming, n)
     lost, src, pool, formers = _change_and_look(ties, behaviour, usual, rates, looking, chance)
-    partners = np.empty(2 * src.size)
-    for q in range(partners.size):
-        partners[q] = uniform(replacing)
-    draws_forming = np.empty(formers.size)
-    for q in range(formers.size):
-        draws_forming[q] = uniform(forming)
+    partners = uniforms(replacing, 2 * src.size)
+    draws_forming = uniforms(forming, formers.size)
     spanning, order, starts, sizes, organisation = place
     u, v = _partners(
         (src, pool, partners, spanning, rates[7]),
