@@ -12,7 +12,6 @@ from integration_sim.engine.equilibrium import (
     DegreeTail,
     _at_least_chance,
     _tail_rows,
-    binomial_tail,
     stationary_habit,
 )
 
@@ -88,28 +87,10 @@ def test_stationary_habit_equals_the_array_code(contagion, with_degree, with_lea
     assert np.array_equal(habit, ref_habit) and np.array_equal(weekly, ref_weekly)
 
 
-def test_binomial_tail_equals_scipy_bit_for_bit() -> None:
-    """The start in balance's binomial tail gives scipy's values exactly, inside the
-    support and at its edges (k < 0, k >= n, degree 0, p at 0 and 1, invalid n or p)."""
-    rng = np.random.default_rng(5)
-    k = np.array([-2, -1, 0, 1, 2, 3, 5, 8, 40])[None, :, None]
-    n = np.array([0, 1, 2, 3, 7, 18, 41, 200])[:, None, None]
-    p = np.concatenate(([0.0, 1.0, 1e-9, 0.5], rng.random(12)))[None, None, :]
-    expected = stats.binom.sf(k, n, p)
-    got = binomial_tail(k, n, p)
-    assert got.shape == expected.shape
-    assert np.array_equal(got, expected, equal_nan=True)
-    bad = binomial_tail(np.array([1, 1, 1]), np.array([3.5, -1, 4]), np.array([0.5, 0.5, 1.5]))
-    assert np.array_equal(
-        bad, stats.binom.sf([1, 1, 1], [3.5, -1, 4], [0.5, 0.5, 1.5]), equal_nan=True
-    )
-    assert np.isnan(bad).all()
-
-
 def test_degree_tail_equals_the_checked_tail_bit_for_bit() -> None:
-    """The start's tail prepared once per place gives ``_at_least_chance``'s values exactly
-    (shares at 0 and 1, thresholds of 0, 1 and above the largest degree), and the checked
-    path's NaNs for a share outside [0, 1]."""
+    """The start's tail prepared once per place gives ``scipy.stats.binom.sf``'s values
+    exactly (degree 0, shares at 0 and 1, thresholds of 0, 1 and above the largest
+    degree), and scipy's NaNs for a share outside [0, 1]."""
     rng = np.random.default_rng(9)
     degree = np.concatenate(([0, 1, 2], rng.integers(0, 25, 300)))
     threshold = np.array([1.0, 0.0, 3.0, 30.0, 2.0])  # 0: k < 0, always reached
