@@ -25,28 +25,42 @@ def get_path(data: Any, path: str) -> Any:
     return node
 
 
-def set_path(data: Any, path: str, value: Any) -> None:
-    """Set the value at dotted ``path`` in place (dicts, lists, or schema models).
+def with_path(data: Any, path: str, value: Any) -> Any:
+    """A copy of ``data`` (dicts, lists or schema models) with the value at dotted ``path``
+    set; only the containers along the path are copied, the rest is shared, and ``data``
+    is left unchanged.
 
     On a schema model the one field is validated against its constraints, so a
     share above 1 is refused without re-validating the whole scenario.
     """
-    *parents, last = path.split(".")
-    node: Any = data
-    for part in parents:
-        node = _child(node, part, path)
+    return _with_value(data, path.split("."), value, path)
+
+
+def _with_value(node: Any, parts: list[str], value: Any, path: str) -> Any:
+    """A shallow copy of ``node`` with the value at ``parts`` replaced (copying on the way)."""
+    part, rest = parts[0], parts[1:]
+    if rest:  # the child with the value set below it (already valid: no check here)
+        value = _with_value(_child(node, part, path), rest, value, path)
+    if isinstance(node, BaseModel):
+        if part not in type(node).model_fields:
+            raise InputError(f"no such key {part!r}", field=path)
+        out = node.model_copy()
+        if rest:
+            out.__dict__[part] = value
+        else:
+            out.__pydantic_validator__.validate_assignment(out, part, value)
+        return out
     if isinstance(node, list):
-        node[_list_index(node, last, path)] = value
+        key: Any = _list_index(node, part, path)
+        out = list(node)
     elif isinstance(node, dict):
-        if last not in node:
-            raise InputError(f"no such key {last!r}", field=path)
-        node[last] = value
-    elif isinstance(node, BaseModel):
-        if last not in type(node).model_fields:
-            raise InputError(f"no such key {last!r}", field=path)
-        node.__pydantic_validator__.validate_assignment(node, last, value)
+        if part not in node:
+            raise InputError(f"no such key {part!r}", field=path)
+        key, out = part, dict(node)
     else:
         raise InputError("path goes through a value that has no keys", field=path)
+    out[key] = value
+    return out
 
 
 def _child(node: Any, part: str, path: str) -> Any:
@@ -89,32 +103,7 @@ def set_fields(scenario: Scenario, values: dict[str, float]) -> Scenario:
     """
     out = scenario
     for path, value in values.items():
-        out = _with_value(out, path.split("."), value, path)
-    return out
-
-
-def _with_value(node: Any, parts: list[str], value: Any, path: str) -> Any:
-    """A shallow copy of ``node`` with the value at ``parts`` replaced (copying on the way)."""
-    part, rest = parts[0], parts[1:]
-    if isinstance(node, BaseModel):
-        if part not in type(node).model_fields:
-            raise InputError(f"no such key {part!r}", field=path)
-        out = node.model_copy()
-        if rest:  # a child model of the same type: no need to validate it again
-            out.__dict__[part] = _with_value(getattr(node, part), rest, value, path)
-        else:
-            out.__pydantic_validator__.validate_assignment(out, part, value)
-        return out
-    if isinstance(node, list):
-        key: Any = _list_index(node, part, path)
-        out = list(node)
-    elif isinstance(node, dict):
-        if part not in node:
-            raise InputError(f"no such key {part!r}", field=path)
-        key, out = part, dict(node)
-    else:
-        raise InputError("path goes through a value that has no keys", field=path)
-    out[key] = _with_value(node[key], rest, value, path) if rest else value
+        out = with_path(out, path, value)
     return out
 
 
@@ -129,7 +118,7 @@ def apply_overrides(
     """
     data = scenario.model_dump(mode="python")
     for path, value in overrides.items():
-        set_path(data, path, value)
+        data = with_path(data, path, value)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -141,7 +130,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
     The value is read as a YAML scalar or flow collection, so ``0.5`` is a
     number, ``true`` a boolean, ``[North, South]`` a list and anything else a
-    string. The path is walked by :func:`set_path` like every other override.
+    string. The path is walked by :func:`with_path` like every other override.
     """
     import yaml
 
