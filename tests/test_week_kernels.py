@@ -248,9 +248,16 @@ def _ties_reference(d, performed, exposure, rng, replacement_rng) -> None:
     return lost.size, new_u.size
 
 
-@pytest.mark.parametrize("weeks", [0, 6])
-def test_tie_week_equals_the_array_code(weeks: int) -> None:
-    model = _busy_model(weeks)
+# Without trust growth and decay the pass visits only the cross-boundary ties.
+STILL = {"parameters": {"network": {"trust_growth": 0.0, "trust_decay": 0.0}}}
+
+
+@pytest.mark.parametrize(("weeks", "updates"), [(0, ()), (6, ()), (0, (STILL,)), (6, (STILL,))])
+def test_tie_week_equals_the_array_code(weeks: int, updates: tuple) -> None:
+    model = _busy_model(weeks, *updates)
+    if updates:  # trust cannot fall: some ties start below the threshold, to be lost
+        cross = model.ties.cross_index()
+        model.ties.trust[cross[::2]] = 0.5 * model.params.network.tie_loss_trust
     exposure = model.schedule_of_interventions.exposure(model.week)
     performed = np.random.default_rng(8).random(model.pop.eligible.shape) < 0.4
     dyn = [copy.deepcopy(model.tie_dynamics) for _ in range(2)]

@@ -118,48 +118,71 @@ def _change_and_look(ties, behaviour, usual, rates, looking, forming):
     """Trust growth and decay, loss of weak cross-boundary ties (in place; returns how
     many), then who looks for a replacement contact (rows), the practitioners short of
     contacts (rows) and who makes a new contact (rows)."""
-    u, v, trust, layer = ties
     performed, based, brokering = behaviour
     usual_degree, usual_activity, first, staff, locality = usual
-    growth, decay, loss, replacement = rates[0], rates[1], rates[2], rates[3]
     n = performed.shape[0]
     active = np.zeros(n, np.bool_)
+    activity = np.zeros(staff.size)
     for i in range(n):
         for b in range(performed.shape[1]):
             active[i] = active[i] or performed[i, b]
-    # Teams work together every week; cross-boundary ties interact through joint
-    # work (both performed) or a shared base (both reached). Lost ties stay at 0.
-    degree = np.zeros(n, np.int64)
-    lost = 0
-    for e in range(u.size):
-        a, z = u[e], v[e]
-        grow = layer[e] == WITHIN or (
-            layer[e] == CROSS and ((active[a] and active[z]) or (based[a] and based[z]))
-        )
-        trust[e] += growth * (1.0 - trust[e]) if grow else -decay * trust[e]
-        if layer[e] == CROSS:
-            if trust[e] < loss:
-                layer[e], trust[e] = LOST, 0.0
-                lost += 1
-            else:
-                degree[a] += 1
-                degree[z] += 1
-    short = np.maximum(usual_degree - degree, 0)
-    src = np.flatnonzero(looking < np.minimum(replacement * short, 1.0))
-    # Co-located staff and champions, and joint work above the usual, make new contacts.
-    activity = np.zeros(staff.size)
-    for i in range(n):
         activity[locality[i]] += 1.0 if active[i] else 0.0
+    lost, degree = _trust_and_loss(ties, active, based, rates[0], rates[1], rates[2])
     activity = activity / staff
     if first:
         usual_activity[:] = activity
     extra = np.maximum(activity - usual_activity, 0.0) / np.maximum(activity, 1e-12)
-    forms = np.zeros(n, np.bool_)
+    # Co-located staff and champions, and joint work above the usual, make new contacts.
+    src, pool, forms = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    n_src = n_pool = n_forms = 0
     for i in range(n):
+        short = max(usual_degree[i] - degree[i], 0)
+        if looking[i] < min(rates[3] * short, 1.0):
+            src[n_src] = i
+            n_src += 1
+        if short > 0:
+            pool[n_pool] = i
+            n_pool += 1
         rate = rates[4] + rates[5] * brokering[i]
         rate = rate + (rates[6] * (1.0 if active[i] else 0.0)) * extra[locality[i]]
-        forms[i] = forming[i] < min(rate, 1.0)
-    return lost, src, np.flatnonzero(short > 0), np.flatnonzero(forms)
+        if forming[i] < min(rate, 1.0):
+            forms[n_forms] = i
+            n_forms += 1
+    return lost, src[:n_src], pool[:n_pool], forms[:n_forms]
+
+
+@numba.njit(cache=True)
+def _trust_and_loss(ties, active, based, growth, decay, loss):
+    """Trust growth and decay of every tie, loss of weak cross-boundary ties (in place):
+    how many were lost, and each practitioner's live cross-boundary ties [N].
+
+    Teams work together every week; cross-boundary ties interact through joint work
+    (both active) or a shared base (both reached). Lost ties stay at 0. Without growth
+    and decay trust cannot change (it is never -0.0), so only the cross-boundary ties
+    are visited (by a branch: most ties are inside organisations)."""
+    u, v, trust, layer = ties
+    degree = np.zeros(active.size, np.int64)
+    lost = 0
+    still = growth == 0.0 and decay == 0.0
+    for e in range(u.size):
+        kind = layer[e]
+        if kind == CROSS:
+            a, z = u[e], v[e]
+            t = trust[e]
+            if not still:
+                grow = (active[a] and active[z]) or (based[a] and based[z])
+                t += growth * (1.0 - t) if grow else -decay * t
+            if t < loss:
+                layer[e], trust[e] = LOST, 0.0
+                lost += 1
+            else:
+                trust[e] = t
+                degree[a] += 1
+                degree[z] += 1
+        elif not still:
+            t = trust[e]
+            trust[e] = t + (growth * (1.0 - t) if kind == WITHIN else -decay * t)
+    return lost, degree
 
 
 @numba.njit(cache=True)
