@@ -146,7 +146,7 @@ def test_poisson_quantile_matches_scipy_for_small_and_large_means() -> None:
     assert np.all(poisson_quantile(u, 0.0) == 0)
 
 
-def test_pending_order_merged_week_by_week_equals_one_sort() -> None:
+def test_pending_order_and_keys_merged_week_by_week_equal_one_sort() -> None:
     rng = np.random.default_rng(15)
     table = _random_table(rng)
     for _ in range(4):  # ties appended after the order was made: merged in
@@ -155,3 +155,7 @@ def test_pending_order_merged_week_by_week_equals_one_sort() -> None:
         fresh = tie_kernels.pending_order(table.u, table.v, table.structure, table.n)
         assert merged[0].size == 2 * (table.size - table.structure)
         assert all(np.array_equal(a, b) for a, b in zip(merged, fresh, strict=True))
+        # The pending keys new ties are checked against, kept add by add: one sort's.
+        pending = slice(table.structure, None)
+        keys = np.sort(table.u[pending].astype(np.int64) * table.n + table.v[pending])
+        assert table._keys is not None and np.array_equal(table._keys, keys)

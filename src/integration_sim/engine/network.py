@@ -57,6 +57,7 @@ class TieTable:
         self._live_cache: np.ndarray | None = None
         self._buffers: list[np.ndarray] = []  # room to grow, see ``_append``
         self._pending: tuple | None = None  # see ``_pending_order``
+        self._keys: np.ndarray | None = None  # see ``_pending_keys``
 
     @property
     def size(self) -> int:
@@ -79,7 +80,7 @@ class TieTable:
         self._perm = (order % max(e, 1)).astype(np.int32 if e < 2**31 else np.int64)
         self._diagonal = tie_kernels.diagonal(self._indptr, self._indices)
         self.structure, self._dead = e, 0
-        self._pending = None
+        self._pending = self._keys = None
         self._built = True
 
     def _fresh(self) -> None:
@@ -214,7 +215,7 @@ class TieTable:
             self._cross = self._live_cache = None
         self._dead = 0
 
-    def add(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int | np.ndarray) -> int:
+    def add(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int) -> int:
         """Add ties that do not exist yet (self-ties and repeats are dropped); return how many.
 
         New ties are appended in order of their (low, high) end pair. A tie lost
@@ -222,41 +223,49 @@ class TieTable:
         """
         if len(u) == 0:
             return 0
-        lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
-        indptr, _, perm, tu, tv, structure = self.adjacency()
-        new = tie_kernels.new_ties(
-            lo, hi, self.n, indptr, self._indices, perm, self.layer, tu, tv, structure
+        indptr, indices, perm, _, _, _ = self.adjacency()
+        lo, hi, self._keys = tie_kernels.new_ties(
+            u, v, self.n, indptr, indices, perm, self.layer, self._pending_keys()
         )
-        if new.size == 0:
+        if lo.size == 0:
             return 0
-        layer_arr = np.broadcast_to(np.asarray(layer, dtype=np.int8), lo.shape)
-        self._append(
-            lo[new].astype(np.int32), hi[new].astype(np.int32), np.full(new.size, trust),
-            layer_arr[new],
-        )  # fmt: skip
+        self._append(lo, hi, trust, layer)
         self._cross = self._live_cache = None
-        return int(new.size)
+        return int(lo.size)
 
-    def _append(self, *columns: np.ndarray) -> None:
-        """Append ties (u, v, trust, layer). The arrays are views of buffers with room to
-        grow (a quarter more each time they fill), so adding a week's few ties does not
-        copy the whole table; arrays replaced by other code are copied in once."""
+    def _pending_keys(self) -> np.ndarray:
+        """Sorted keys (``low * n + high``) of the pending ties, lost ones included, kept
+        from one addition to the next (``new_ties`` merges the new ones in)."""
+        if self._keys is None or self._keys.size != self.size - self.structure:
+            pending = slice(self.structure, None)
+            self._keys = np.sort(self.u[pending].astype(np.int64) * self.n + self.v[pending])
+        return self._keys
+
+    def _append(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int) -> None:
+        """Append ties (ends int32 [K], all with the same trust and layer). The arrays are views of
+        buffers with room to grow (a quarter more each time they fill), so adding a week's
+        few ties does not copy the whole table; arrays replaced by other code are copied
+        in once."""
         names = ("u", "v", "trust", "layer")
-        size, extra = self.size, columns[0].size
-        current = [getattr(self, name) for name in names]
+        size, extra = self.size, u.size
+        current = (self.u, self.v, self.trust, self.layer)
         buffers = self._buffers
         if not (
             buffers
             and buffers[0].size >= size + extra
-            and all(a.base is b for a, b in zip(current, buffers, strict=True))
+            and current[0].base is buffers[0]
+            and current[1].base is buffers[1]
+            and current[2].base is buffers[2]
+            and current[3].base is buffers[3]
         ):
             room = size + extra + (size + extra) // 4
             buffers = self._buffers = [np.empty(room, a.dtype) for a in current]
             for b, a in zip(buffers, current, strict=True):
                 b[:size] = a
-        for name, b, c in zip(names, buffers, columns, strict=True):
-            b[size : size + extra] = c
-            setattr(self, name, b[: size + extra])
+        end = size + extra
+        for name, b, c in zip(names, buffers, (u, v, trust, layer), strict=True):
+            b[size:end] = c  # a scalar trust or layer is broadcast
+            setattr(self, name, b[:end])
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""

@@ -302,11 +302,17 @@ def _merge_pending(u, v, structure, n, rows, cols, ties):
 
 
 @numba.njit(cache=True)
-def new_ties(lo, hi, n, indptr, indices, perm, layer, u, v, structure):
-    """Positions in (lo, hi) of the pairs to add, in order of pair key: the first of each
-    distinct pair with lo != hi that is neither a live tie in the slots nor pending."""
+def new_ties(u, v, n, indptr, indices, perm, layer, pending):
+    """The pairs (u, v) to add, in order of pair key (``low * n + high``): the first of
+    each distinct pair with distinct ends that is neither a live tie in the slots nor
+    pending, as (low, high) ends (int32); and the pending ties' keys with theirs merged
+    in.
+
+    ``pending`` holds the sorted keys of the pending ties (lost ones too: a tie lost while
+    pending cannot form again before the next rebuild), kept from one addition to the
+    next, so a week's few new ties are merged in rather than all pending keys sorted."""
+    lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
     keys = lo * n + hi
-    pending = np.sort(u[structure:].astype(np.int64) * n + v[structure:])
     order = np.argsort(keys, kind="mergesort")  # stable: the first of repeats wins
     keep = np.empty(order.size, np.int64)
     m = 0
@@ -325,7 +331,24 @@ def new_ties(lo, hi, n, indptr, indices, perm, layer, u, v, structure):
             continue
         keep[m] = q
         m += 1
-    return keep[:m]
+    keep = keep[:m]
+    low, high = lo[keep].astype(np.int32), hi[keep].astype(np.int32)
+    return low, high, _merged(pending, keys[keep])
+
+
+@numba.njit(cache=True)
+def _merged(a, b):
+    """The sorted union of two sorted key arrays with no key in both."""
+    out = np.empty(a.size + b.size, np.int64)
+    i = j = 0
+    for k in range(out.size):
+        if j == b.size or (i < a.size and a[i] < b[j]):
+            out[k] = a[i]
+            i += 1
+        else:
+            out[k] = b[j]
+            j += 1
+    return out
 
 
 @numba.njit(cache=True)
