@@ -11,6 +11,7 @@ import pytest
 from conftest import make_scenario
 from test_week_kernels import BUSY
 
+from integration_sim.engine import week_record
 from integration_sim.engine.model import IntegrationModel
 from integration_sim.engine.network import CROSS
 from integration_sim.engine.numpy_sums import pairwise_sum
@@ -92,3 +93,34 @@ def test_week_state_equals_the_array_code(horizon: int) -> None:
     assert model.recorder.layout.names[5 : 5 + len(BY_LOCALITY)] == BY_LOCALITY
     for state, ref in states:
         assert np.array_equal(state.view(np.int64), ref.view(np.int64))  # bits, NaN too
+
+
+@pytest.mark.parametrize("sorted_rows", [True, False])
+def test_practitioner_sums_equal_bincounts_in_row_order(sorted_rows: bool) -> None:
+    # Localities in runs (as staff are listed) and shuffled (each locality's sums are
+    # left and taken up again many times): the sums must be the bincounts' bits.
+    rng = np.random.default_rng(31)
+    n, b, n_loc, n_type = 3000, 5, 6, 4
+    loc = rng.integers(0, n_loc, n)
+    loc = np.sort(loc) if sorted_rows else loc
+    typ = rng.integers(0, n_type, n)
+    performed, ever = rng.random((n, b)) < 0.3, rng.random((n, b)) < 0.6
+    capability = rng.random((n, b)) * 10.0 ** rng.uniform(-6, 6, (n, b))  # rounding shows
+    motivation = rng.random(n) * 10.0 ** rng.uniform(-6, 6, n)
+    got = week_record._practitioner_sums(
+        (loc, typ, n_loc, n_type), performed, ever, capability, motivation
+    )
+
+    def by(groups, weights, size):
+        return np.stack([np.bincount(groups, w, size) for w in weights.T.astype(float)], 1)
+
+    want = (
+        by(loc, performed, n_loc),
+        by(typ, performed, n_type),
+        performed.astype(float).sum(0),
+        by(loc, ever, n_loc),
+        np.bincount(loc, capability.mean(axis=1), n_loc),
+        np.bincount(loc, motivation, n_loc),
+    )
+    for g, w in zip(got, want, strict=True):
+        assert np.array_equal(g, w)

@@ -46,23 +46,43 @@ def _put_with_total(state, at, values, total):
 @numba.njit(cache=True)
 def _practitioner_sums(groups, performed, ever, capability, motivation):
     """Performers by locality, by type and in all, adopters by locality [L, B], and
-    capability (each practitioner's mean over behaviours) and motivation by locality."""
+    capability (each practitioner's mean over behaviours) and motivation by locality.
+
+    Performers and adopters are counted as integers by (locality, type) and converted
+    at the end (whole numbers: exact in any order). A locality's capability and
+    motivation are summed in row order, held in registers while rows of one locality
+    follow each other (staff are listed by unit): the same additions as summing into
+    the array row by row, without a store and reload per row."""
     locality, org_type, n_loc, n_type = groups
     n, n_beh = performed.shape
-    perf_loc, perf_type = np.zeros((n_loc, n_beh)), np.zeros((n_type, n_beh))
-    perf_all, ever_loc = np.zeros(n_beh), np.zeros((n_loc, n_beh))
+    counts = np.zeros((n_loc * n_type, n_beh), np.int64)  # performers by (locality, type)
+    adopters = np.zeros((n_loc, n_beh), np.int64)
     ability_loc, motivation_loc = np.zeros(n_loc), np.zeros(n_loc)
+    current, ability, motivated = -1, 0.0, 0.0  # the locality being summed, its sums
     for i in range(n):
-        loc, t = locality[i], org_type[i]
-        for b in range(n_beh):  # adding 0.0 to a count changes nothing: no branches
-            did = 1.0 if performed[i, b] else 0.0
-            perf_loc[loc, b] += did
-            perf_type[t, b] += did
-            perf_all[b] += did
-            ever_loc[loc, b] += 1.0 if ever[i, b] else 0.0
-        ability_loc[loc] += row_mean(capability, i) if n_beh else np.nan
-        motivation_loc[loc] += motivation[i]
-    return perf_loc, perf_type, perf_all, ever_loc, ability_loc, motivation_loc
+        loc = locality[i]
+        group = loc * n_type + org_type[i]
+        for b in range(n_beh):
+            counts[group, b] += performed[i, b]
+            adopters[loc, b] += ever[i, b]
+        if loc != current:
+            if current >= 0:
+                ability_loc[current], motivation_loc[current] = ability, motivated
+            current, ability, motivated = loc, ability_loc[loc], motivation_loc[loc]
+        ability += row_mean(capability, i) if n_beh else np.nan
+        motivated += motivation[i]
+    if current >= 0:
+        ability_loc[current], motivation_loc[current] = ability, motivated
+    perf_loc, perf_type = np.zeros((n_loc, n_beh)), np.zeros((n_type, n_beh))
+    perf_all = np.zeros(n_beh)
+    for loc in range(n_loc):
+        for t in range(n_type):
+            for b in range(n_beh):
+                did = counts[loc * n_type + t, b]
+                perf_loc[loc, b] += did
+                perf_type[t, b] += did
+                perf_all[b] += did
+    return perf_loc, perf_type, perf_all, adopters.astype(np.float64), ability_loc, motivation_loc
 
 
 @numba.njit(cache=True)
