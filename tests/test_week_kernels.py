@@ -88,12 +88,16 @@ def _organisations_reference(args: dict) -> tuple[np.ndarray, ...]:
     return lead, pooling, habit
 
 
-def test_organisations_pass_equals_the_per_agent_code() -> None:
+@pytest.mark.parametrize("sorted_rows", [True, False])
+def test_organisations_pass_equals_the_per_agent_code(sorted_rows: bool) -> None:
+    # Staff listed by organisation (as built), and shuffled: each organisation's sums
+    # are then left and taken up again many times, and must still be the bincount's.
     rng = np.random.default_rng(22)
     n, n_org, n_ties = 400, 9, 3000
     u, v = rng.integers(0, n, n_ties), rng.integers(0, n, n_ties)
+    organisation = rng.integers(0, n_org, n)
     args = {
-        "organisation": np.sort(rng.integers(0, n_org, n)).astype(np.int32),
+        "organisation": (np.sort(organisation) if sorted_rows else organisation).astype(np.int32),
         "funded": rng.random(n) * (rng.random(n) < 0.5),
         "pooled": rng.random(n) * (rng.random(n) < 0.3),
         "layer": np.where(rng.random(n_ties) < 0.4, CROSS, rng.integers(-1, 1, n_ties)).astype(

@@ -125,12 +125,24 @@ def step_organisations(
 
 
 @numba.njit(cache=True)
-def _per_organisation(organisation, values, staff):
-    """Mean of ``values`` [N] over each organisation's staff [O] (a bincount's order)."""
-    out = np.zeros(staff.size)
+def _per_organisation(organisation, first, second, staff):
+    """Means of ``first`` and ``second`` [N] over each organisation's staff [O], each sum
+    in row order as a bincount adds; held in registers while rows of one organisation
+    follow each other (staff are listed by unit): the same additions, without a store
+    and reload per row."""
+    one, two = np.zeros(staff.size), np.zeros(staff.size)
+    current, a, b = -1, 0.0, 0.0  # the organisation being summed, its sums
     for i in range(organisation.size):
-        out[organisation[i]] += values[i]
-    return out / staff
+        k = organisation[i]
+        if k != current:
+            if current >= 0:
+                one[current], two[current] = a, b
+            current, a, b = k, one[k], two[k]
+        a += first[i]
+        b += second[i]
+    if current >= 0:
+        one[current], two[current] = a, b
+    return one / staff, two / staff
 
 
 @numba.njit(cache=True)
@@ -157,8 +169,7 @@ def _organisations_week(
     """Leadership and pooling of every organisation for one week (in place); ``stream``
     gives one uniform per organisation, drawn first."""
     draws = uniforms(stream, staff.size)
-    funded_share = _per_organisation(organisation, funded, staff)
-    pooled_share = _per_organisation(organisation, pooled, staff)
+    funded_share, pooled_share = _per_organisation(organisation, funded, pooled, staff)
     mean_trust = _cross_trust(organisation, layer, u, v, trust, staff.size)
     for k in range(staff.size):
         target = min(1.0, baseline[k] + boost[k] * funded_share[k])
