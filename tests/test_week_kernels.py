@@ -19,7 +19,7 @@ from integration_sim.engine import behaviour as rules
 from integration_sim.engine import practitioners, primitives
 from integration_sim.engine.draws import address
 from integration_sim.engine.model import IntegrationModel
-from integration_sim.engine.network import CROSS, WITHIN, cross_boundary_candidates
+from integration_sim.engine.network import CROSS, LOST, WITHIN, cross_boundary_candidates
 from integration_sim.engine.organisations import _organisations_week
 from integration_sim.engine.practitioners import REFERENCE_WEEKS, row_mean
 from integration_sim.engine.turnover import _new_colleagues
@@ -121,7 +121,9 @@ def test_organisations_pass_equals_the_per_agent_code(sorted_rows: bool) -> None
     expected = _organisations_reference(args)
     a = copy.deepcopy(args)
     _organisations_week(
-        a["organisation"], a["funded"], a["pooled"], a["layer"], a["u"], a["v"], a["trust"],
+        a["organisation"], a["funded"], a["pooled"], a["layer"],
+        np.flatnonzero(a["layer"] != WITHIN),  # every cross-boundary tie, and lost ones
+        a["u"], a["v"], a["trust"],
         a["staff"], a["boost"], a["rate"], a["pools"], a["c"], address(np.random.default_rng(31)),
         0.1, 0.05,
         a["leadership"], a["baseline"], a["pooling"], a["habit"],
@@ -319,3 +321,20 @@ def _reference_arrivals(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     from integration_sim.engine.cases import poisson_quantile
 
     return poisson_quantile(u, mean)
+
+
+def test_cross_ties_hold_every_live_cross_boundary_tie_in_order() -> None:
+    # Kept as ties are added and lost, made afresh when a rebuild drops lost ties: each
+    # week, the live cross-boundary ties in order plus only lost ones, never others.
+    model = _busy_model(0)
+    ties, lost_seen, rebuilds = model.ties, 0, 0
+    for _ in range(12):
+        structure = ties.structure
+        model.step()
+        rebuilds += ties.structure != structure
+        maybe = ties.cross_ties()
+        assert np.all(np.diff(maybe) > 0)
+        assert np.array_equal(maybe[ties.layer[maybe] == CROSS], ties.cross_index())
+        assert np.all(ties.layer[maybe[ties.layer[maybe] != CROSS]] == LOST)
+        lost_seen += int(np.sum(ties.layer[maybe] == LOST))
+    assert lost_seen > 0 and rebuilds > 0

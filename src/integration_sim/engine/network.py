@@ -54,6 +54,7 @@ class TieTable:
         self._diagonal = np.zeros(n, dtype=np.int64)  # each row's first slot above it
         self._dead = 0
         self._cross: np.ndarray | None = None
+        self._maybe_cross: tuple[np.ndarray, int] | None = None  # see ``cross_ties``
         self._live_cache: np.ndarray | None = None
         self._buffers: list[np.ndarray] = []  # room to grow, see ``_append``
         self._pending: tuple | None = None  # see ``_pending_order``
@@ -197,6 +198,17 @@ class TieTable:
             self._cross = np.flatnonzero(self.layer == CROSS)
         return self._cross
 
+    def cross_ties(self) -> np.ndarray:
+        """Positions, in order, of every live cross-boundary tie and of some lost since
+        (a lost tie never becomes a tie of a layer again): a pass that checks each one's
+        layer sees exactly the live cross-boundary ties without scanning the whole table.
+        Kept as ties are added; made afresh only when lost ties are dropped."""
+        if self._maybe_cross is None:
+            found = np.flatnonzero(self.layer == CROSS)
+            self._maybe_cross = (found, found.size)
+        buffer, count = self._maybe_cross
+        return buffer[:count]
+
     def ties_of(self, rows: np.ndarray) -> np.ndarray:
         """Positions of the live ties touching any of the practitioners ``rows``."""
         if rows.size == 0:
@@ -212,7 +224,7 @@ class TieTable:
         if not keep.all():
             self.u, self.v = self.u[keep], self.v[keep]
             self.trust, self.layer = self.trust[keep], self.layer[keep]
-            self._cross = self._live_cache = None
+            self._cross = self._live_cache = self._maybe_cross = None  # positions move
         self._dead = 0
 
     def add(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int) -> int:
@@ -229,6 +241,8 @@ class TieTable:
         )
         if lo.size == 0:
             return 0
+        if layer == CROSS and self._maybe_cross is not None:
+            self._maybe_cross = _extended(*self._maybe_cross, self.size, lo.size)
         self._append(lo, hi, trust, layer)
         self._cross = self._live_cache = None
         return int(lo.size)
@@ -242,10 +256,9 @@ class TieTable:
         return self._keys
 
     def _append(self, u: np.ndarray, v: np.ndarray, trust: float, layer: int) -> None:
-        """Append ties (ends int32 [K], all with the same trust and layer). The arrays are views of
-        buffers with room to grow (a quarter more each time they fill), so adding a week's
-        few ties does not copy the whole table; arrays replaced by other code are copied
-        in once."""
+        """Append ties (ends int32 [K], one trust and layer) to arrays that are views of
+        buffers with room to grow (a quarter more when they fill): a week's few ties do not
+        copy the whole table; arrays replaced by other code are copied in once."""
         names = ("u", "v", "trust", "layer")
         size, extra = self.size, u.size
         current = (self.u, self.v, self.trust, self.layer)
@@ -253,10 +266,7 @@ class TieTable:
         if not (
             buffers
             and buffers[0].size >= size + extra
-            and current[0].base is buffers[0]
-            and current[1].base is buffers[1]
-            and current[2].base is buffers[2]
-            and current[3].base is buffers[3]
+            and all([a.base is b for a, b in zip(current, buffers, strict=True)])
         ):
             room = size + extra + (size + extra) // 4
             buffers = self._buffers = [np.empty(room, a.dtype) for a in current]
@@ -270,6 +280,17 @@ class TieTable:
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""
         return TieTable(self.n, *(a.copy() for a in self.live()))
+
+
+def _extended(buffer: np.ndarray, count: int, start: int, extra: int) -> tuple[np.ndarray, int]:
+    """``buffer[:count]`` and positions ``start`` to ``start + extra - 1``, in a buffer with
+    room to grow (a quarter more when it fills): (buffer, count)."""
+    if buffer.size < count + extra:
+        grown = np.empty(count + extra + (count + extra) // 4, np.int64)
+        grown[:count] = buffer[:count]
+        buffer = grown
+    buffer[count : count + extra] = np.arange(start, start + extra)
+    return buffer, count + extra
 
 
 # ------------------------------------------------------------------- generation

@@ -105,7 +105,8 @@ def step_organisations(
         pop.organisation,
         primitives.funded_support(exposure),
         pooled,
-        ties.layer,  # the live cross-boundary ties, read in the kernel: no index to build
+        ties.layer,
+        ties.cross_ties(),  # the ties that may be cross-boundary (the kernel checks)
         ties.u,
         ties.v,
         ties.trust,
@@ -146,14 +147,14 @@ def _per_organisation(organisation, first, second, staff):
 
 
 @numba.njit(cache=True)
-def _cross_trust(organisation, layer, u, v, trust, n_org):
+def _cross_trust(organisation, layer, maybe_cross, u, v, trust, n_org):
     """Mean trust of each organisation's staff's cross-boundary ties (``layer`` CROSS) [O]
     (0 without any): all first ends, then all second ends, in tie order, as the bincount
-    it replaced added them."""
+    it replaced added them. ``maybe_cross`` holds (in order) every tie that may be one."""
     total = np.zeros(n_org)
     count = np.zeros(n_org, np.int64)
     for ends in (u, v):
-        for t in range(layer.size):
+        for t in maybe_cross:
             if layer[t] == CROSS:
                 k = organisation[ends[t]]
                 total[k] += trust[t]
@@ -163,14 +164,14 @@ def _cross_trust(organisation, layer, u, v, trust, n_org):
 
 @numba.njit(cache=True)
 def _organisations_week(
-    organisation, funded, pooled, layer, u, v, trust, staff, boost, leadership_return,
+    organisation, funded, pooled, layer, maybe_cross, u, v, trust, staff, boost, leadership_return,
     pools, c, stream, habit_gain, habit_decay, leadership, baseline, pooling, pooling_habit,
 ):  # fmt: skip
     """Leadership and pooling of every organisation for one week (in place); ``stream``
     gives one uniform per organisation, drawn first."""
     draws = uniforms(stream, staff.size)
     funded_share, pooled_share = _per_organisation(organisation, funded, pooled, staff)
-    mean_trust = _cross_trust(organisation, layer, u, v, trust, staff.size)
+    mean_trust = _cross_trust(organisation, layer, maybe_cross, u, v, trust, staff.size)
     for k in range(staff.size):
         target = min(1.0, baseline[k] + boost[k] * funded_share[k])
         leadership[k] += leadership_return * (target - leadership[k])

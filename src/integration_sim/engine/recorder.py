@@ -269,7 +269,7 @@ class Recorder:
         written = week_record.week_state(
             (self.locality, self.org_type, len(self.locs), len(self.types)),
             (performed, pop.ever, pop.capability, pop.motivation),
-            (ties.u, ties.layer, ties.trust),
+            (ties.cross_ties(), ties.u, ties.layer, ties.trust),
             (self.elig_loc, self.elig_type, self.elig_all, self.staff_loc, self.cross_pairs),
             (
                 *(np.asarray(x, float) for x in (cases.cases, cases.integrated)),

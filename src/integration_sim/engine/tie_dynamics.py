@@ -79,7 +79,7 @@ class TieDynamics:
         t, pop = self.ties, self.pop
         lost, u, v = _tie_week(
             (address(replacement_rng), address(rng)),
-            (t.u, t.v, t.trust, t.layer),
+            (t.u, t.v, t.trust, t.layer, t.cross_ties()),
             (performed, primitives.shared_base(exposure), primitives.brokering(exposure)),
             (self.usual_degree, self.usual_activity, self.weeks == 0, self.staff, pop.locality),
             self.rates,
@@ -158,31 +158,40 @@ def _trust_and_loss(ties, active, based, growth, decay, loss):
 
     Teams work together every week; cross-boundary ties interact through joint work
     (both active) or a shared base (both reached). Lost ties stay at 0. Without growth
-    and decay trust cannot change (it is never -0.0), so only the cross-boundary ties
-    are visited (by a branch: most ties are inside organisations)."""
-    u, v, trust, layer = ties
+    and decay trust cannot change (adding 0.0 or -0.0 leaves it; it is never -0.0), so
+    only the ties that may be cross-boundary (``TieTable.cross_ties``) are visited."""
+    u, v, trust, layer, maybe_cross = ties
     degree = np.zeros(active.size, np.int64)
     lost = 0
-    still = growth == 0.0 and decay == 0.0
+    if growth == 0.0 and decay == 0.0:
+        for e in maybe_cross:
+            if layer[e] == CROSS:
+                lost += _cross_tie(e, trust[e], loss, ties, degree)
+        return lost, degree
     for e in range(u.size):
-        kind = layer[e]
-        if kind == CROSS:
+        kind, t = layer[e], trust[e]
+        if kind == CROSS:  # a branch: most ties are inside organisations
             a, z = u[e], v[e]
-            t = trust[e]
-            if not still:
-                grow = (active[a] and active[z]) or (based[a] and based[z])
-                t += growth * (1.0 - t) if grow else -decay * t
-            if t < loss:
-                layer[e], trust[e] = LOST, 0.0
-                lost += 1
-            else:
-                trust[e] = t
-                degree[a] += 1
-                degree[z] += 1
-        elif not still:
-            t = trust[e]
+            grow = (active[a] and active[z]) or (based[a] and based[z])
+            t += growth * (1.0 - t) if grow else -decay * t
+            lost += _cross_tie(e, t, loss, ties, degree)
+        else:
             trust[e] = t + (growth * (1.0 - t) if kind == WITHIN else -decay * t)
     return lost, degree
+
+
+@numba.njit(cache=True, inline="always")
+def _cross_tie(e, t, loss, ties, degree):
+    """Cross-boundary tie ``e`` at its new trust ``t``: lost below ``loss`` (returns 1),
+    else kept and counted in both ends' ``degree`` (returns 0)."""
+    u, v, trust, layer, _ = ties
+    if t < loss:
+        layer[e], trust[e] = LOST, 0.0
+        return 1
+    trust[e] = t
+    degree[u[e]] += 1
+    degree[v[e]] += 1
+    return 0
 
 
 @numba.njit(cache=True)

@@ -86,10 +86,11 @@ def _practitioner_sums(groups, performed, ever, capability, motivation):
 
 
 @numba.njit(cache=True)
-def _cross_sums(locality, n_loc, u, layer, trust):
-    """Live cross-boundary ties and their summed trust by locality (of the tie's first end)."""
+def _cross_sums(locality, n_loc, maybe_cross, u, layer, trust):
+    """Live cross-boundary ties and their summed trust by locality (of the tie's first end),
+    in tie order; ``maybe_cross`` holds (in order) every tie that may be one."""
     ties, trust_sum = np.zeros(n_loc), np.zeros(n_loc)
-    for k in range(layer.shape[0]):
+    for k in maybe_cross:
         if layer[k] == CROSS:
             loc = locality[u[k]]
             ties[loc] += 1.0
@@ -103,7 +104,8 @@ def week_state(groups, people, ties, usual, cases, pooling, state):
     many were written.
 
     ``groups`` (locality [N], type [N], L, T); ``people`` (performed, ever [N, B] bool,
-    capability [N, B], motivation [N]); ``ties`` (u, layer, trust); ``usual`` (eligible by
+    capability [N, B], motivation [N]); ``ties`` (positions of the ties that may be
+    cross-boundary, ``TieTable.cross_ties``; u, layer, trust); ``usual`` (eligible by
     locality [L, B], by type [T, B], in all [B], staff by locality [L], possible cross pairs
     [L]); ``cases`` (cases, integrated, delay days, admissions, spend [L], cost of a delay
     day, of an admission); ``pooling`` (each organisation's pooling 0/1 [O], its type [O],
