@@ -121,12 +121,14 @@ def _change_and_look(ties, behaviour, usual, rates, looking, forming):
     performed, based, brokering = behaviour
     usual_degree, usual_activity, first, staff, locality = usual
     n = performed.shape[0]
-    active = np.zeros(n, np.bool_)
-    activity = np.zeros(staff.size)
+    active = np.empty(n, np.bool_)
+    activity = np.zeros(staff.size, np.int64)  # active staff (whole numbers: exact)
     for i in range(n):
+        act = False
         for b in range(performed.shape[1]):
-            active[i] = active[i] or performed[i, b]
-        activity[locality[i]] += 1.0 if active[i] else 0.0
+            act |= performed[i, b]
+        active[i] = act
+        activity[locality[i]] += act
     lost, degree = _trust_and_loss(ties, active, based, rates[0], rates[1], rates[2])
     activity = activity / staff
     if first:
@@ -157,41 +159,34 @@ def _trust_and_loss(ties, active, based, growth, decay, loss):
     how many were lost, and each practitioner's live cross-boundary ties [N].
 
     Teams work together every week; cross-boundary ties interact through joint work
-    (both active) or a shared base (both reached). Lost ties stay at 0. Without growth
-    and decay trust cannot change (adding 0.0 or -0.0 leaves it; it is never -0.0), so
-    only the ties that may be cross-boundary (``TieTable.cross_ties``) are visited."""
+    (both active) or a shared base (both reached). Lost ties stay at 0. Each tie's new
+    trust depends only on its own, so teams and lost ties are changed in one loop and the
+    ties that may be cross-boundary (``TieTable.cross_ties``) in another; without growth
+    and decay only the latter runs (adding 0.0 or -0.0 leaves trust as it was: it is
+    never -0.0)."""
     u, v, trust, layer, maybe_cross = ties
     degree = np.zeros(active.size, np.int64)
     lost = 0
-    if growth == 0.0 and decay == 0.0:
-        for e in maybe_cross:
-            if layer[e] == CROSS:
-                lost += _cross_tie(e, trust[e], loss, ties, degree)
-        return lost, degree
-    for e in range(u.size):
-        kind, t = layer[e], trust[e]
-        if kind == CROSS:  # a branch: most ties are inside organisations
-            a, z = u[e], v[e]
+    if growth != 0.0 or decay != 0.0:
+        # Teams and lost ties first, in a loop without branches (it vectorises): a
+        # cross-boundary tie's trust is written back as it was, and changed below.
+        for e in range(u.size):
+            t, kind = trust[e], layer[e]
+            change = growth * (1.0 - t) if kind == WITHIN else -decay * t
+            trust[e] = t if kind == CROSS else t + change
+    for e in maybe_cross:
+        if layer[e] == CROSS:
+            a, z, t = u[e], v[e], trust[e]
             grow = (active[a] and active[z]) or (based[a] and based[z])
             t += growth * (1.0 - t) if grow else -decay * t
-            lost += _cross_tie(e, t, loss, ties, degree)
-        else:
-            trust[e] = t + (growth * (1.0 - t) if kind == WITHIN else -decay * t)
+            if t < loss:
+                layer[e], trust[e] = LOST, 0.0
+                lost += 1
+            else:
+                trust[e] = t
+                degree[a] += 1
+                degree[z] += 1
     return lost, degree
-
-
-@numba.njit(cache=True, inline="always")
-def _cross_tie(e, t, loss, ties, degree):
-    """Cross-boundary tie ``e`` at its new trust ``t``: lost below ``loss`` (returns 1),
-    else kept and counted in both ends' ``degree`` (returns 0)."""
-    u, v, trust, layer, _ = ties
-    if t < loss:
-        layer[e], trust[e] = LOST, 0.0
-        return 1
-    trust[e] = t
-    degree[u[e]] += 1
-    degree[v[e]] += 1
-    return 0
 
 
 @numba.njit(cache=True)
