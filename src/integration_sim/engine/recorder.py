@@ -173,6 +173,12 @@ class Recorder:
         self.keys = [(*key, s.metric) for s in self.series for key in s.keys]
         self.gather = np.concatenate([s.source for s in self.series]).astype(np.int64)
         self.rows = np.zeros((self._weeks_recorded(), len(self.keys)))
+        costs = self.costs  # the weekly pass's arguments that stay the same all run
+        self._fixed = (
+            (self.locality, self.org_type, L, T),
+            (self.elig_loc, self.elig_type, self.elig_all, self.staff_loc, self.cross_pairs),
+            (float(costs.delay_day), float(costs.emergency_admission)),
+        )
 
     def _weeks_recorded(self) -> int:
         """Recorded weeks in a run to the horizon (the array grows if a run goes on)."""
@@ -264,21 +270,24 @@ class Recorder:
 
     def _week_state(self, performed: np.ndarray, cases, exposure, pooling) -> np.ndarray:
         """This week's state vector (parts in the order of :meth:`_layout`), one compiled pass."""
-        pop, ties, costs = self.pop, self.ties, self.costs
+        pop, ties = self.pop, self.ties
+        groups, usual, unit_costs = self._fixed
         state = np.empty(self.layout.size)
+        to_float = np.asarray  # the week's case counts and spend, as float64
         written = week_record.week_state(
-            (self.locality, self.org_type, len(self.locs), len(self.types)),
+            groups,
             (performed, pop.ever, pop.capability, pop.motivation),
             (ties.cross_ties(), ties.u, ties.layer, ties.trust),
-            (self.elig_loc, self.elig_type, self.elig_all, self.staff_loc, self.cross_pairs),
+            usual,
             (
-                *(np.asarray(x, float) for x in (cases.cases, cases.integrated)),
-                *(np.asarray(x, float) for x in (cases.delay_days, cases.admissions)),
-                np.asarray(exposure.spend, float),
-                float(costs.delay_day),
-                float(costs.emergency_admission),
+                to_float(cases.cases, float),
+                to_float(cases.integrated, float),
+                to_float(cases.delay_days, float),
+                to_float(cases.admissions, float),
+                to_float(exposure.spend, float),
+                *unit_costs,
             ),
-            (np.asarray(pooling, float), self.org_types, self.orgs_of_type, self.pooling_index),
+            (to_float(pooling, float), self.org_types, self.orgs_of_type, self.pooling_index),
             state,
         )
         if written != state.size:  # pragma: no cover - the pass and the layout disagree

@@ -42,8 +42,12 @@ class Schedule:
         for i, iv in enumerate(interventions):
             if REGISTRY[iv.kind].start is not None:
                 self._starts.setdefault(self.acting(i), []).append(i)
-        # Exposures built so far, by what decides them (see ``exposure``).
+        # Exposures built so far, by what decides them (see ``exposure``), and each
+        # intervention's (index, start, end, first week acting) as plain numbers.
         self._exposures: dict[tuple, Exposure] = {}
+        self._windows = [
+            (i, iv.start_week, self.end(iv), self.acting(i)) for i, iv in enumerate(interventions)
+        ]
 
     # ------------------------------------------------------------------ targets
     def _mask(self, iv: Intervention) -> np.ndarray:
@@ -109,7 +113,11 @@ class Schedule:
         done) and whether their champions are chosen, so the same object is returned
         for as long as those stay the same (weeks, often years): callers only read it.
         """
-        key = tuple((i, week >= self.acting(i), i in self.champions) for i in self.active(week))
+        key = tuple(
+            (i, week >= acting, i in self.champions)
+            for i, start, end, acting in self._windows
+            if start <= week < end
+        )  # as ``active`` and ``acting`` give them, without their per-week lookups
         out = self._exposures.get(key)
         if out is None:
             out = self._exposures[key] = self._build_exposure(week)
