@@ -239,12 +239,8 @@ class TieTable:
         lo, hi, self._keys = tie_kernels.new_ties(
             u, v, self.n, indptr, indices, perm, self.layer, self._pending_keys()
         )
-        if lo.size == 0:
-            return 0
-        if layer == CROSS and self._maybe_cross is not None:
-            self._maybe_cross = _extended(*self._maybe_cross, self.size, lo.size)
-        self._append(lo, hi, trust, layer)
-        self._cross = self._live_cache = None
+        if lo.size:
+            self._append(lo, hi, trust, layer)
         return int(lo.size)
 
     def _pending_keys(self) -> np.ndarray:
@@ -259,23 +255,23 @@ class TieTable:
         """Append ties (ends int32 [K], one trust and layer) to arrays that are views of
         buffers with room to grow (a quarter more when they fill): a week's few ties do not
         copy the whole table; arrays replaced by other code are copied in once."""
-        names = ("u", "v", "trust", "layer")
-        size, extra = self.size, u.size
+        size, end = self.u.shape[0], self.u.shape[0] + u.size
         current = (self.u, self.v, self.trust, self.layer)
         buffers = self._buffers
         if not (
             buffers
-            and buffers[0].size >= size + extra
+            and buffers[0].size >= end
             and all([a.base is b for a, b in zip(current, buffers, strict=True)])
         ):
-            room = size + extra + (size + extra) // 4
-            buffers = self._buffers = [np.empty(room, a.dtype) for a in current]
+            buffers = self._buffers = [np.empty(end + end // 4, a.dtype) for a in current]
             for b, a in zip(buffers, current, strict=True):
                 b[:size] = a
-        end = size + extra
-        for name, b, c in zip(names, buffers, (u, v, trust, layer), strict=True):
-            b[size:end] = c  # a scalar trust or layer is broadcast
-            setattr(self, name, b[:end])
+        bu, bv, bt, bl = buffers
+        bu[size:end], bv[size:end], bt[size:end], bl[size:end] = u, v, trust, layer
+        self.u, self.v, self.trust, self.layer = bu[:end], bv[:end], bt[:end], bl[:end]
+        if layer == CROSS and self._maybe_cross is not None:
+            self._maybe_cross = _extended(*self._maybe_cross, size, u.size)
+        self._cross = self._live_cache = None
 
     def copy(self) -> TieTable:
         """An independent copy (for before/after comparisons)."""
