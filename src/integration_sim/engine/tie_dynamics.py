@@ -13,6 +13,8 @@ tie, so it does not drift either.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -64,6 +66,7 @@ class TieDynamics:
                 n.colocation_tie_formation,
                 n.joint_work_tie_formation,
                 n.cross_locality_share,
+                n.team_trust,  # read only for its sign: see ``_trust_and_loss``
             ],
             dtype=float,
         )
@@ -129,7 +132,10 @@ def _change_and_look(ties, behaviour, usual, rates, looking, forming):
             act |= performed[i, b]
         active[i] = act
         activity[locality[i]] += act
-    lost, degree = _trust_and_loss(ties, active, based, rates[0], rates[1], rates[2])
+    # Trust only stays as it is without growth and decay if no team tie holds -0.0 (a
+    # team_trust of -0.0: adding 0.0 made it 0.0 in the array code this replaced).
+    still = rates[0] == 0.0 and rates[1] == 0.0 and math.copysign(1.0, rates[8]) > 0.0
+    lost, degree = _trust_and_loss(ties, active, based, rates[0], rates[1], rates[2], still)
     activity = activity / staff
     if first:
         usual_activity[:] = activity
@@ -154,20 +160,20 @@ def _change_and_look(ties, behaviour, usual, rates, looking, forming):
 
 
 @numba.njit(cache=True)
-def _trust_and_loss(ties, active, based, growth, decay, loss):
+def _trust_and_loss(ties, active, based, growth, decay, loss, still):
     """Trust growth and decay of every tie, loss of weak cross-boundary ties (in place):
     how many were lost, and each practitioner's live cross-boundary ties [N].
 
     Teams work together every week; cross-boundary ties interact through joint work
     (both active) or a shared base (both reached). Lost ties stay at 0. Each tie's new
     trust depends only on its own, so teams and lost ties are changed in one loop and the
-    ties that may be cross-boundary (``TieTable.cross_ties``) in another; without growth
-    and decay only the latter runs (adding 0.0 or -0.0 leaves trust as it was: it is
-    never -0.0)."""
+    ties that may be cross-boundary (``TieTable.cross_ties``) in another; when trust
+    cannot change (``still``: no growth or decay, and adding 0.0 or -0.0 leaves every
+    trust as it was) only the latter runs."""
     u, v, trust, layer, maybe_cross = ties
     degree = np.zeros(active.size, np.int64)
     lost = 0
-    if growth != 0.0 or decay != 0.0:
+    if not still:
         # Teams and lost ties first, in a loop without branches (it vectorises): a
         # cross-boundary tie's trust is written back as it was, and changed below.
         for e in range(u.size):
