@@ -236,8 +236,9 @@ class TieTable:
         if len(u) == 0:
             return 0
         indptr, indices, perm, _, _, _ = self.adjacency()
+        ends = np.asarray(u, np.int64), np.asarray(v, np.int64)  # one compiled version
         lo, hi, self._keys = tie_kernels.new_ties(
-            u, v, self.n, indptr, indices, perm, self.layer, self._pending_keys()
+            *ends, self.n, indptr, indices, perm, self.layer, self._pending_keys()
         )
         if lo.size:
             self._append(lo, hi, trust, layer)
