@@ -2,31 +2,35 @@
 
 A kernel that draws its own uniforms saves the NumPy call, the array and the Python round
 trip per draw; where how many to draw depends on earlier draws (cases, new ties), it lets
-a week's passes be one call. The draws must stay those of ``Generator.random``, advancing
+a week's passes be one call. The draws must stay those of ``Generator.random``, taken from
 the generator's own state, so the stream continues in Python where the kernel stopped.
+How a :class:`Stream` draws is chosen once, when it is made (``address[2]``):
 
-Two ways, chosen once per :class:`Stream`:
+* ``PCG64_INLINE``, for a bit generator that is exactly ``numpy.random.PCG64`` (every
+  stream of :mod:`~integration_sim.engine.seeds`, and ``default_rng``): the kernel does
+  NumPy's own arithmetic: the 128-bit LCG step state = state * multiplier + increment,
+  then the XSL-RR output of the new state, then ``(next64 >> 11) * 2**-53``. It relies on
+  NumPy's layout: ``bit_generator.ctypes.state_address`` points to a ``pcg64_state`` whose
+  first field points to {state, increment}, two native 128-bit integers (low half first
+  on little-endian machines); the rest of the struct (a half-used 32-bit draw) is NumPy's
+  ``next_double`` leaves alone, and so do we. Why: inline, the step is a few multiplies
+  the compiler keeps in registers, and :func:`fill` runs four steps side by side (jumping
+  1, 2, 3 and 4 steps from one state), where a call per value waits for each step in turn:
+  21,000 values take about 29 us instead of 46 us (``benchmarks/bench_draws.py``).
+* ``CALL``, for any other bit generator: the kernel calls the bit generator's own
+  ``next_double`` (the C function ``Generator.random`` calls for each value) through its
+  address, on its state, so the values are NumPy's by construction.
 
-* **inline PCG64** (every stream of :mod:`~integration_sim.engine.seeds`): the kernel does
-  NumPy's PCG64 step itself, in 128-bit integer arithmetic on the generator's own state:
-  state = state * multiplier + increment, then the XSL-RR output of the new state, then
-  ``(next64 >> 11) * 2**-53`` as ``Generator.random`` does. It relies on NumPy's layout:
-  the bit generator's ``ctypes.state_address`` points to a struct whose first field is a
-  pointer to the two 128-bit integers (state, increment) in native byte order. Inline, a
-  value costs a few multiplies the compiler can schedule and keep in registers (about 4x
-  faster than a call per value, see :func:`inline_checked`), where an indirect call cannot.
-* **the bit generator's own C function** (any other bit generator, or if the inline
-  arithmetic fails its check): the kernel calls ``next_double`` through its address, the
-  function ``Generator.random`` calls for every value, so the values are NumPy's by
-  construction.
-
-Before the first inline stream, :func:`inline_checked` draws a few hundred values inline
-from a throwaway PCG64 and compares them and its final state with NumPy's; if anything
-differs (another layout, another NumPy), every stream calls the C function instead.
+Before the first inline stream of a process, :func:`inline_checked` draws 500 values
+inline from a throwaway PCG64 and compares them and the state left with NumPy's; if they
+differ (another byte order or layout, a NumPy that changed PCG64), every stream calls
+``next_double`` instead: slower, never wrong.
 
 numba can take a Generator as an argument and gives the same values, but finding its type
 and unboxing it costs about 10 us per argument per call, more than a small place's whole
-pass; a :class:`Stream` looks the addresses up once per run instead.
+pass; a :class:`Stream` looks the addresses up once per run instead. numba's cache of a
+kernel elsewhere does not notice a change here (:func:`uniform` is inlined into it): after
+editing this module, clear the ``__pycache__`` ``*.nbi``/``*.nbc`` files.
 """
 
 from __future__ import annotations
@@ -152,7 +156,10 @@ def _affine(typingctx, low, high, a_low, a_high, c_low, c_high):
 
         x, a, c = join(*args[0:2]), join(*args[2:4]), join(*args[4:6])
         y = builder.add(builder.mul(a, x), c)
-        halves = [builder.trunc(y, _I64), builder.trunc(builder.lshr(y, ir.Constant(_I128, 64)), _I64)]
+        halves = [
+            builder.trunc(y, _I64),
+            builder.trunc(builder.lshr(y, ir.Constant(_I128, 64)), _I64),
+        ]
         return context.make_tuple(builder, sig.return_type, halves)
 
     return types.UniTuple(_U64, 2)(_U64, _U64, _U64, _U64, _U64, _U64), codegen
