@@ -29,19 +29,32 @@ def test_model_runs_when_mesa_owns_a_scenario_property(small, monkeypatch) -> No
     assert len(result.records) > 0
 
 
-def test_calibrate_without_pyabc_says_how_to_install() -> None:
+def _calibrate_without_pyabc(*args: str) -> subprocess.CompletedProcess:
     # None in sys.modules makes `import pyabc` fail as if it were not installed.
     code = (
         "import sys; sys.modules['pyabc'] = None\n"
         "from integration_sim.cli import main\n"
-        "sys.exit(main(['calibrate', 'calibration/example/config.yaml', '--check']))"
+        f"sys.exit(main(['calibrate', 'calibration/example/config.yaml', *{list(args)!r}]))"
     )
-    proc = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
     )
+
+
+def test_calibrate_without_pyabc_says_how_to_install(tmp_path) -> None:
+    proc = _calibrate_without_pyabc("-o", str(tmp_path / "out"), "--workers", "1")
     assert proc.returncode == 2, proc.stderr
     assert "integration-sim[calibration]" in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_calibrate_check_needs_no_pyabc() -> None:
+    """Checking the inputs does not import pyabc (seconds of imports), so it is quick and
+    works where the calibration extra is not installed."""
+    proc = _calibrate_without_pyabc("--check")
+    assert proc.returncode == 0, proc.stderr
+    assert "valid (2 parameters" in proc.stdout
 
 
 @pytest.mark.parametrize("extra", ["calibration"])

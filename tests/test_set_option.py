@@ -9,7 +9,7 @@ import pytest
 import yaml
 from test_calibration import PARAM, TINY  # sibling test module (tests/ is on sys.path)
 
-from integration_sim.calibration.workflow import load_config_only
+from integration_sim.calibration.inputs import load_config_only
 from integration_sim.cli import main
 from integration_sim.config.overrides import parse_assignment
 from integration_sim.errors import InputError

@@ -131,6 +131,9 @@ def _behaviour_reference(s, pop, ctx, exposure, pooling, pressure, rng):
     p, bp, pp, o = s.parameters, s.parameters.behaviour, s.parameters.practitioners, None
     o = p.opportunity
     share, counts = rules.social_signals(ctx.ties, pop.performed, p.network.mixing, ctx.counted)
+    if p.network.mixing == "full":  # every other practitioner counts equally
+        perf = pop.performed.astype(np.float32)
+        share = (perf.sum(axis=0, keepdims=True) - perf) / max(len(perf) - 1, 1)
     champion = exposure.champion
     pop.motivation[champion] = np.maximum(pop.motivation[champion], 0.9)
     pop.capability[champion] = np.maximum(pop.capability[champion], 0.9)
@@ -149,7 +152,7 @@ def _behaviour_reference(s, pop, ctx, exposure, pooling, pressure, rng):
     pop.capability[idle] -= pp.capability_fade * (
         pop.capability[idle] - pop.base_capability[idle]
     ).clip(min=0.0)
-    peers = share.mean(axis=1)
+    peers = share.astype(float).mean(axis=1)  # in double precision, fully mixed too
     t, n_types = pop.organisation_type, len(pop.type_names)
     this_week = (
         np.bincount(t, weights=peers, minlength=n_types)
@@ -169,12 +172,15 @@ def _behaviour_reference(s, pop, ctx, exposure, pooling, pressure, rng):
 
 # Every kind of contagion the rule knows (the small place has logistic and threshold).
 ADDITIVE = {"behaviours": {"shared_care_planning": {"contagion": "additive"}}}
+FULL = {"parameters": {"network": {"mixing": "full"}}}
 
 
-@pytest.mark.parametrize("updates", [(), (ADDITIVE,)], ids=["logistic+threshold", "additive"])
+@pytest.mark.parametrize(
+    "updates", [(), (ADDITIVE,), (FULL,)], ids=["logistic+threshold", "additive", "fully mixed"]
+)
 def test_practitioners_week_equals_the_array_code(updates: tuple) -> None:
     model = _busy_model(6, *updates)
-    assert len(set(model.rule.contagion.tolist())) == 2 + len(updates)
+    assert len(set(model.rule.contagion.tolist())) == 2 + (ADDITIVE in updates)
     assert model.context.weeks_seen < REFERENCE_WEEKS
     exposure = model.schedule_of_interventions.exposure(model.week)
     assert exposure.champion.any() and primitives.training(exposure).any()

@@ -34,6 +34,7 @@ import pyabc
 from pyabc.sampler.mapping import MappingSampler
 from pydantic import ValidationError
 
+from integration_sim.calibration.config import OBSERVATION_PARAMETERS
 from integration_sim.calibration.observation import LOG_FLOOR, ObservationModel
 from integration_sim.config.overrides import set_fields
 from integration_sim.config.scenario import Scenario
@@ -45,12 +46,6 @@ from integration_sim.parallel import Pool
 # What a local worker imports once; the warm-up runs a small place so forked
 # workers start with the compiled kernels loaded.
 PRELOAD = ["integration_sim.calibration.abc", "integration_sim.warmup"]
-
-OBSERVATION_PARAMETERS = {
-    "observation.overdispersion": (0.0, 1.0),
-    "observation.locality_sd": (0.0, 20.0),
-}
-"""Parameters of the observation model (not of the scenario) a calibration may fit: [low, high)."""
 
 
 class SimulationModel:

@@ -22,7 +22,6 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 from scipy import stats
 
-from integration_sim.calibration.abc import OBSERVATION_PARAMETERS
 from integration_sim.config.base import Finite, Positive, Strict
 from integration_sim.config.load import load_scenario
 from integration_sim.config.overrides import apply_overrides, get_path
@@ -30,6 +29,12 @@ from integration_sim.config.scenario import Scenario
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.engine.network_target import check_target
 from integration_sim.errors import InputError, InputErrors
+
+OBSERVATION_PARAMETERS = {
+    "observation.overdispersion": (0.0, 1.0),
+    "observation.locality_sd": (0.0, 20.0),
+}
+"""Parameters of the observation model (not of the scenario) a calibration may fit: [low, high)."""
 
 
 class Prior(Strict):

@@ -29,9 +29,8 @@ from integration_sim.calibration.abc import (
     posterior_table,
     run_abc,
 )
-from integration_sim.calibration.adoption import read_adoption
-from integration_sim.calibration.config import RECOMMENDED_ADOPTION_REPLICATES, Loaded, load_config
-from integration_sim.calibration.measurements import context_from_scenario, read_many
+from integration_sim.calibration.config import Loaded
+from integration_sim.calibration.inputs import load_config_only
 from integration_sim.calibration.observation import ObservationModel
 from integration_sim.calibration.posterior import summarise_posterior, write_posterior
 from integration_sim.calibration.predictive import posterior_predictive
@@ -49,18 +48,6 @@ class CalibrationResult:
     generations: pd.DataFrame
     predictive: pd.DataFrame
     out_dir: Path
-
-
-def load_measurements(loaded: Loaded) -> pd.DataFrame:
-    """Every measurement the config names, validated against its scenario, adoption data included."""
-    cfg = loaded.config
-    frames = []
-    if loaded.measurement_files:
-        context = context_from_scenario(loaded.scenario, cfg.start_date)
-        frames.append(read_many(loaded.measurement_files, context))
-    for spec in cfg.adoption:
-        frames.append(read_adoption(spec, loaded.scenario, loaded.resolve(spec.file)))
-    return pd.concat([f for f in frames if len(f)], ignore_index=True)
 
 
 def build_model(loaded: Loaded, measurements: pd.DataFrame) -> SimulationModel:
@@ -107,10 +94,9 @@ def calibrate(
     before anything runs, e.g. to fix a parameter that is not fitted.
     """
     started = datetime.now(UTC)
-    loaded = load_config(config_path, overrides)
+    loaded, measurements = load_config_only(config_path, overrides)
     out = Path(out_dir) if out_dir else loaded.path.with_name(loaded.path.stem + "-out")
     cfg = loaded.config
-    measurements = load_measurements(loaded)
     model = build_model(loaded, measurements)
     log(
         f"calibrating {len(loaded.names)} parameters on {len(measurements)} measurements "
@@ -187,57 +173,3 @@ def _write(
             "files": sorted(str(Path(p).relative_to(out)) for p in files),
         },
     )
-
-
-def load_config_only(
-    path: str | Path, overrides: dict | None = None
-) -> tuple[Loaded, pd.DataFrame]:
-    """Validate a config (and its scenario and measurement files) without running anything.
-
-    Returns the loaded config and every measurement row it would use.
-    """
-    loaded = load_config(path, overrides)
-    return loaded, load_measurements(loaded)
-
-
-def adoption_advice(loaded: Loaded) -> list[str]:
-    """Warnings for adoption data fitted unlike the set-up whose intervals were checked.
-
-    ``benchmarks/sbc_likelihood.py`` found nominal coverage with 32 runs
-    pooled and the locality random effect fitted, and 90% intervals too
-    narrow with 8 runs (docs/calibration.md, "Coverage over 100 truths").
-    """
-    cfg = loaded.config
-    if not cfg.adoption:
-        return []
-    advice = []
-    if "observation.locality_sd" not in loaded.names and cfg.observation.locality_sd == 0:
-        advice.append(
-            "adoption data without a locality random effect: name observation.locality_sd "
-            "under parameters (e.g. uniform 0-2); intervals from adoption data were checked to "
-            "hold their coverage with it fitted (docs/calibration.md, 'Coverage over 100 truths')"
-        )
-    if cfg.observation.adoption_replicates < RECOMMENDED_ADOPTION_REPLICATES:
-        advice.append(
-            f"observation.adoption_replicates is {cfg.observation.adoption_replicates}: with "
-            f"fewer than {RECOMMENDED_ADOPTION_REPLICATES} runs pooled, 90% intervals from adoption data "
-            "cover the truth less often than 90% (docs/calibration.md)"
-        )
-    return advice
-
-
-def check_summary(loaded: Loaded, measurements: pd.DataFrame) -> str:
-    """One line saying what a config would fit to what (``calibrate --check``)."""
-    adoption = measurements[measurements["kind"] == "adoption"]
-    parts = [
-        f"{len(loaded.names)} parameters",
-        f"{len(loaded.measurement_files)} measurement files "
-        f"({len(measurements) - len(adoption)} rows)",
-    ]
-    if len(loaded.config.adoption):
-        parts.append(
-            f"{len(loaded.config.adoption)} adoption files ({len(adoption)} adoption periods "
-            f"in {adoption['locality'].nunique()} localities, weeks "
-            f"{int(adoption['start_week'].min())}-{int(adoption['end_week'].max())})"
-        )
-    return ", ".join(parts)

@@ -120,7 +120,8 @@ def _start_workers_early(args: argparse.Namespace) -> None:
     """Start local workers' fork server now if the command may use more than one worker."""
     preload = WORKER_PRELOAD.get(args.command)
     workers = getattr(args, "workers", None) or default_workers()
-    if preload and workers > 1 and getattr(args, "scheduler", None) is None:
+    only_checking = getattr(args, "check", False)  # validates inputs, runs nothing
+    if preload and workers > 1 and not only_checking and getattr(args, "scheduler", None) is None:
         start_server(preload)
 
 

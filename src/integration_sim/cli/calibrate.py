@@ -52,19 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _calibrate(args: argparse.Namespace) -> int:
     import os
 
-    try:
-        from integration_sim.calibration.workflow import (
-            adoption_advice,
-            calibrate,
-            check_summary,
-            load_config_only,
-        )
-    except ModuleNotFoundError as exc:
-        if exc.name != "pyabc":
-            raise
-        raise InputError(
-            f"calibrate needs the optional dependency pyabc, which is not installed: {INSTALL_HINT}"
-        ) from None
+    # The inputs are checked first: they do not need pyabc, whose import takes seconds.
+    from integration_sim.calibration.inputs import adoption_advice, check_summary, load_config_only
 
     loaded, measurements = load_config_only(args.config, scenario_overrides(args))
     for advice in adoption_advice(loaded):
@@ -72,6 +61,14 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.check:
         print(f"{args.config}: valid ({check_summary(loaded, measurements)})")
         return 0
+    try:
+        from integration_sim.calibration.workflow import calibrate
+    except ModuleNotFoundError as exc:
+        if exc.name != "pyabc":
+            raise
+        raise InputError(
+            f"calibrate needs the optional dependency pyabc, which is not installed: {INSTALL_HINT}"
+        ) from None
     check_scheduler(args.scheduler)
     workers = 1 if args.scheduler else (args.workers or os.cpu_count() or 1)
     with locked_folder(args.out or default_out(Path(args.config).stem, "calibrate")) as out:
