@@ -10,7 +10,8 @@ import numpy as np
 from conftest import make_scenario
 from test_week_kernels import _busy_model
 
-from integration_sim.engine.draws import Stream, address, fill, uniform
+from integration_sim.engine import draws
+from integration_sim.engine.draws import CALL, PCG64_INLINE, Stream, address, fill, uniform
 from integration_sim.engine.model import IntegrationModel
 
 
@@ -26,18 +27,57 @@ def _one_by_one(stream, n):
     return out
 
 
-def test_kernel_draws_are_the_generators_stream_and_advance_it() -> None:
-    for seed in range(40):
+def _draw_like_numpy(numpy_side, kernel_side, stream, seed: int) -> None:
+    """Single draws, fills of every length modulo the four lanes, then Python again: the
+    same values as ``numpy_side.random`` and the same state (``has_uint32`` included)."""
+    n = seed % 11
+    assert np.array_equal(numpy_side.random(n), _one_by_one(stream.address, n))
+    for size in (3 * 5, 4 * seed + seed % 4, 1000 + seed):
+        block = np.empty(size)
+        fill(stream.address, block)
+        assert np.array_equal(numpy_side.random(size), block)
+    # The generator itself moved on: Python continues where the kernel stopped.
+    assert np.array_equal(numpy_side.random(4), kernel_side.random(4))
+    np.testing.assert_equal(kernel_side.bit_generator.state, numpy_side.bit_generator.state)
+
+
+def test_pcg64_draws_inline_as_numpy_draws_them() -> None:
+    for seed in range(60):
         numpy_side, kernel_side = _generator(seed), _generator(seed)
+        if seed % 3 == 0:  # a half-used 32-bit draw in the state: left alone, as NumPy does
+            for g in (numpy_side, kernel_side):
+                g.integers(2**32, dtype=np.uint32)
         stream = Stream(kernel_side)
-        n = seed % 11
-        assert np.array_equal(numpy_side.random(n), _one_by_one(stream.address, n))
-        block = np.empty((3, 5))
-        fill(stream.address, block.ravel())
-        assert np.array_equal(numpy_side.random((3, 5)), block)
-        # The generator itself moved on: Python continues where the kernel stopped.
-        assert np.array_equal(numpy_side.random(4), kernel_side.random(4))
-        assert numpy_side.bit_generator.state == kernel_side.bit_generator.state
+        # The inline arithmetic ran (a wrong step, output or layout would fail the check
+        # and fall back, or give other values).
+        assert stream.address[2] == PCG64_INLINE
+        _draw_like_numpy(numpy_side, kernel_side, stream, seed)
+    assert address(np.random.default_rng(1))[2] == PCG64_INLINE  # the model's streams
+
+
+def test_other_bit_generators_call_their_own_function() -> None:
+    kinds = (np.random.Philox, np.random.MT19937, np.random.SFC64, np.random.PCG64DXSM)
+    for seed, kind in enumerate(kinds * 3):
+        numpy_side, kernel_side = (np.random.Generator(kind(seed)) for _ in range(2))
+        stream = Stream(kernel_side)
+        assert stream.address[2] == CALL
+        _draw_like_numpy(numpy_side, kernel_side, stream, seed)
+
+
+def test_pcg64_falls_back_when_the_inline_check_fails(monkeypatch) -> None:
+    monkeypatch.setattr(draws, "_INLINE_OK", [False])
+    numpy_side, kernel_side = _generator(5), _generator(5)
+    stream = Stream(kernel_side)
+    assert stream.address[2] == CALL
+    _draw_like_numpy(numpy_side, kernel_side, stream, 5)
+
+
+def test_the_inline_check_compares_values_and_state() -> None:
+    assert draws.inline_checked() and draws.agrees(_generator(1), _generator(1))
+    assert not draws.agrees(_generator(1), _generator(2))  # other values
+    ahead = _generator(1)
+    ahead.bit_generator.advance(1)
+    assert not draws.agrees(_generator(1), ahead)
 
 
 def test_cases_week_in_one_call_equals_the_week_type_by_type() -> None:
