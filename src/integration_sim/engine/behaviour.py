@@ -107,46 +107,30 @@ def social_signals(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``social_share`` and, if ``columns`` is given, ``neighbour_counts`` for those
     behaviours, from one pass over the ties (the social signal of a week) [N, B] each."""
-    cols = np.zeros(0, np.int64) if columns is None else np.asarray(columns, dtype=np.int64)
-    share, counts = _share_and_counts(*signal_sums(ties, performed, mixing, cols), cols)
-    return share, (None if columns is None else counts)
-
-
-def signal_sums(
-    ties: TieTable, performed: np.ndarray, mixing: str, columns: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The social signal as sums: (weighted sums float32 [N, B + 1], whose last column is
-    the weight in all, and the neighbours counted per behaviour of ``columns``, int
-    [N, C]); ``share_of`` reads the share from them. Fully mixed (``mixing="full"``),
-    the sums are the shares themselves with a weight of 1."""
     if mixing == "full":
         perf = performed.astype(np.float32)
-        n, nb = perf.shape
-        sums = np.ones((n, nb + 1), np.float32)
-        sums[:, :nb] = (perf.sum(axis=0, keepdims=True) - perf) / max(n - 1, 1)
-        counted = neighbour_counts(ties, performed, columns)[:, columns].astype(np.int64)
-        return sums, counted
+        n = perf.shape[0]
+        share = (perf.sum(axis=0, keepdims=True) - perf) / max(n - 1, 1)
+        counts = None if columns is None else neighbour_counts(ties, performed, columns)
+        return share, counts
+    cols = np.zeros(0, np.int64) if columns is None else np.asarray(columns, dtype=np.int64)
     perf = performed if performed.dtype == np.bool_ else performed.astype(bool)
-    return ties.signal_sums(perf, columns)
-
-
-@numba.njit(cache=True, inline="always")
-def share_of(sums, i, b):
-    """Practitioner i's share of behaviour b from ``signal_sums`` (weighted sum over the
-    weight in all, in double precision; 0 without ties)."""
-    total = np.float64(sums[i, sums.shape[1] - 1])
-    return np.float64(sums[i, b]) / total if total > 0 else 0.0
+    share, counts = _share_and_counts(*ties.signal_sums(perf, cols), cols)
+    return share, (None if columns is None else counts)
 
 
 @numba.njit(cache=True)
 def _share_and_counts(sums, counted, columns):
-    """Shares (``share_of``) and counts spread into [N, B] (zero outside ``columns``)."""
+    """Share = weighted sum / total trust (0 without ties), in double precision; counts
+    spread into [N, B] (zero outside ``columns``)."""
     n, nb = sums.shape[0], sums.shape[1] - 1
     share = np.zeros((n, nb))
     counts = np.zeros((n, nb))
     for i in range(n):
-        for b in range(nb):
-            share[i, b] = share_of(sums, i, b)
+        total = np.float64(sums[i, nb])
+        if total > 0:
+            for b in range(nb):
+                share[i, b] = np.float64(sums[i, b]) / total
         for q in range(columns.size):
             counts[i, columns[q]] = counted[i, q]
     return share, counts

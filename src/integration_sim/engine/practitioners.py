@@ -73,9 +73,10 @@ def step_behaviour(
     params = scenario.parameters
     o = params.opportunity
     fixed = ctx.constants_for(scenario)
-    sums, counted = rules.signal_sums(  # one pass over the ties for both
-        ctx.ties, pop.performed, params.network.mixing, fixed.counted
+    share, counts = rules.social_signals(  # one pass over the ties for both
+        ctx.ties, pop.performed, params.network.mixing, ctx.counted
     )
+    use_counts = counts is not None
     learning = ctx.weeks_seen < REFERENCE_WEEKS
     ctx.weeks_seen += learning
     return _week(
@@ -84,7 +85,7 @@ def step_behaviour(
         (*primitives.opportunity_channels(exposure, o), fixed.base),
         (float(o.pressure * pressure), pooling),
         fixed.rule,
-        (sums, counted, fixed.count_column),
+        (share, counts if use_counts else np.zeros((0, 0)), use_counts),
         (ctx.peers_sum, ctx.reference_peers, learning, ctx.weeks_seen),
         (pop.capability, pop.base_capability, pop.habit, pop.performed, pop.ever),
         (*fixed.habits, primitives.training(exposure)),
@@ -105,8 +106,6 @@ class _Constants:
     learn: tuple[float, float, float]  # learning by doing, training rate, capability fade
     tired: tuple[float, float]  # fatigue per initiative, motivation rate
     weights: tuple[float, float, float]  # leadership, peers, seen benefit
-    counted: np.ndarray  # behaviours whose performers are counted (threshold contagion)
-    count_column: np.ndarray  # [B] each behaviour's column among those counted, or -1
 
     @classmethod
     def of(cls, scenario: Scenario, rule: rules.Rule) -> _Constants:
@@ -119,17 +118,7 @@ class _Constants:
             (float(pp.learning_by_doing), float(pp.training_rate), float(pp.capability_fade)),
             (float(pp.fatigue_per_initiative), float(pp.motivation_rate)),
             (float(pp.leadership_weight), float(pp.peer_weight), float(pp.benefit_weight)),
-            *_counted(rule),
         )
-
-
-def _counted(rule: rules.Rule) -> tuple[np.ndarray, np.ndarray]:
-    """The behaviours counted for threshold contagion, and each behaviour's column among
-    them (-1 if not counted)."""
-    counted = rule.threshold_columns.astype(np.int64)
-    column = np.full(rule.contagion.size, -1, np.int64)
-    column[counted] = np.arange(counted.size)
-    return counted, column
 
 
 @numba.njit(cache=True)
@@ -170,7 +159,7 @@ def _week(rows, meeting, channels, week, rule, social, usual, skills, habits, le
 
 
 @numba.njit(cache=True)
-def _ready(champion, organisation, channels, week, capability, motivation, sums):
+def _ready(champion, organisation, channels, week, capability, motivation, share):
     """Champions kept capable and motivated (in place); each practitioner's opportunity
     (the base, what the interventions add, pooling where an organisation pools, less
     seasonal pressure, within [0, 1]) and mean peer share [N]."""
@@ -178,7 +167,6 @@ def _ready(champion, organisation, channels, week, capability, motivation, sums)
     pressure, pooling = week
     n = capability.shape[0]
     opportunity, peers = np.empty(n), np.empty(n)
-    row = np.empty(sums.shape[1] - 1)
     for i in range(n):
         if champion[i]:
             motivation[i] = max(motivation[i], 0.9)
@@ -189,17 +177,8 @@ def _ready(champion, organisation, channels, week, capability, motivation, sums)
             s = max(strengths[k, i], pooling[organisation[i]]) if pools[k] else strengths[k, i]
             opp = opp + weights[k] * s
         opportunity[i] = min(max(opp - pressure, 0.0), 1.0)
-        peers[i] = _mean_share(sums, i, row)
+        peers[i] = row_mean(share, i)
     return opportunity, peers
-
-
-@numba.njit(cache=True, inline="always")
-def _mean_share(sums, i, row):
-    """Practitioner i's mean share over the behaviours, as NumPy's ``mean(axis=1)`` of
-    the shares gives it (``row`` [B] is room for the shares of one row)."""
-    for b in range(row.size):
-        row[b] = rules.share_of(sums, i, b)
-    return row_mean(row.reshape((1, row.size)), 0)
 
 
 @numba.njit(cache=True)
@@ -208,7 +187,7 @@ def _cells(eligible, meeting, rule, social, opportunity, motivation, skills, hab
     behaviour, cell by cell (in place); returns (encountered, performed) [N, B]."""
     draws, rate = meeting
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, noise = rule
-    sums, counted, column = social
+    share, counts, use_counts = social
     capability, base_capability, habit, last, ever = skills
     gain, decay, training = habits
     learning, training_rate, fade = learn
@@ -228,13 +207,12 @@ def _cells(eligible, meeting, rule, social, opportunity, motivation, skills, hab
                     z += motivation[i] * b_mot[b]
                     z += b0[b]
                     if contagion[b] == rules.LOGISTIC:
-                        z += b_soc[b] * rules.share_of(sums, i, b)
-                    elif contagion[b] == rules.THRESHOLD:
-                        z += b_soc[b] * (1.0 if counted[i, column[b]] >= threshold[b] else 0.0)
+                        z += b_soc[b] * share[i, b]
+                    elif contagion[b] == rules.THRESHOLD and use_counts:
+                        z += b_soc[b] * (1.0 if counts[i, b] >= threshold[b] else 0.0)
                     p = 1.0 / (1.0 + np.exp(-z))
                     if contagion[b] == rules.ADDITIVE:
-                        share = rules.share_of(sums, i, b)
-                        p = 1.0 - (1.0 - p) * (1.0 - min(1.0, b_soc[b] * share))
+                        p = 1.0 - (1.0 - p) * (1.0 - min(1.0, b_soc[b] * share[i, b]))
                     did = draws[1, i, b] < noise + (1.0 - noise) * p
                 encountered[i, b], performed[i, b] = met, did
                 habit[i, b] = rules.habit_after(habit[i, b], did, gain, decay)
