@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BEFORE = "145f78b"  # main before this round's work on small places and the week's glue
+BEFORE = "8433912"  # main before the inline draws and the cheaper tie week, records and organisations
 PLACES = {  # name: (scenario file, strategy, models per batch, runs per batch, as calibration)
     "small": ("calibration/small-communities/scenario.yaml", None, 40, 10, True),
     "example": ("calibration/example/scenario.yaml", None, 40, 10, True),
