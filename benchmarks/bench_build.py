@@ -23,7 +23,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-BEFORE = "8433912"  # main before the inline draws and the cheaper tie week, records and organisations
+# main before the inline draws and the cheaper tie week, records and organisations
+BEFORE = "8433912"
 PLACES = {  # name: (scenario file, strategy, models per batch, runs per batch, as calibration)
     "small": ("calibration/small-communities/scenario.yaml", None, 40, 10, True),
     "example": ("calibration/example/scenario.yaml", None, 40, 10, True),
