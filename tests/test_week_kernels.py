@@ -8,6 +8,7 @@ alike; the compiled step must match it bit for bit (see docs/performance.md).
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -260,8 +261,9 @@ def _ties_reference(d, performed, exposure, rng, replacement_rng) -> None:
     return lost.size, new_u.size
 
 
-# Without trust growth and decay the pass visits only the cross-boundary ties; unless a
-# team tie may hold -0.0 (a team trust of -0.0), which the array code turned into 0.0.
+# Without trust growth and decay the pass visits only the cross-boundary ties. A team
+# trust written as -0.0 must not leave team ties at -0.0 (the array code made them 0.0):
+# the schema reads it as 0.0.
 STILL = {"parameters": {"network": {"trust_growth": 0.0, "trust_decay": 0.0}}}
 SIGNED_ZERO = {"parameters": {"network": {"team_trust": -0.0}}}
 
@@ -272,6 +274,7 @@ SIGNED_ZERO = {"parameters": {"network": {"team_trust": -0.0}}}
 )
 def test_tie_week_equals_the_array_code(weeks: int, updates: tuple) -> None:
     model = _busy_model(weeks, *updates)
+    assert math.copysign(1.0, model.params.network.team_trust) == 1.0
     if updates:  # trust cannot fall: some ties start below the threshold, to be lost
         cross = model.ties.cross_index()
         model.ties.trust[cross[::2]] = 0.5 * model.params.network.tie_loss_trust

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+import yaml
+from conftest import ROOT, SMALL, merge
 
 from integration_sim.cli import main
+from integration_sim.config.load import load_scenario
 
 
 def _bomb(levels: int = 9) -> str:
@@ -91,3 +94,16 @@ def test_anchors_and_aliases_in_ordinary_use_still_work(tmp_path: Path) -> None:
     data, _ = read_yaml(path)
     assert data["other"] == {"x": 1, "y": [1, 2]}
     assert data["merged"] == {"x": 2, "y": [1, 2]}
+
+
+def test_a_share_written_as_minus_zero_is_read_as_zero(tmp_path: Path) -> None:
+    """YAML reads "-0.0" as -0.0; a share or non-negative value keeps no sign bit (compiled
+    passes read a tie weight's sign as "lost")."""
+    network = {"team_trust": -0.0, "initial_trust": -0.0, "tie_formation": -0.0}
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(merge(SMALL, {"parameters": {"network": network}})))
+    assert "-0.0" in path.read_text()
+    net = load_scenario(path).parameters.network
+    for name in network:
+        value = getattr(net, name)
+        assert value == 0.0 and math.copysign(1.0, value) == 1.0, name

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
+
+def _zero_without_sign(x: float) -> float:
+    """``x``, with -0.0 (which YAML reads from "-0.0" or "-0") made 0.0: the same number, but
+    a sign bit that compiled passes read (a tie weight's sign marks a lost tie) and that
+    trust updates do not keep, so a value that is never negative never carries one."""
+    return x + 0.0
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0), AfterValidator(_zero_without_sign)]
+NonNegative = Annotated[float, Field(ge=0.0), AfterValidator(_zero_without_sign)]
 Week = Annotated[int, Field(ge=0)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]  # NaN and infinities are mistakes here
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]

@@ -13,8 +13,6 @@ tie, so it does not drift either.
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 
@@ -66,7 +64,6 @@ class TieDynamics:
                 n.colocation_tie_formation,
                 n.joint_work_tie_formation,
                 n.cross_locality_share,
-                n.team_trust,  # read only for its sign: see ``_trust_and_loss``
             ],
             dtype=float,
         )
@@ -132,9 +129,7 @@ def _change_and_look(ties, behaviour, usual, rates, looking, forming):
             act |= performed[i, b]
         active[i] = act
         activity[locality[i]] += act
-    # Trust only stays as it is without growth and decay if no team tie holds -0.0 (a
-    # team_trust of -0.0: adding 0.0 made it 0.0 in the array code this replaced).
-    still = rates[0] == 0.0 and rates[1] == 0.0 and math.copysign(1.0, rates[8]) > 0.0
+    still = rates[0] == 0.0 and rates[1] == 0.0  # no growth or decay: trust stays
     lost, degree = _trust_and_loss(ties, active, based, rates[0], rates[1], rates[2], still)
     activity = activity / staff
     if first:
@@ -168,8 +163,8 @@ def _trust_and_loss(ties, active, based, growth, decay, loss, still):
     (both active) or a shared base (both reached). Lost ties stay at 0. Each tie's new
     trust depends only on its own, so teams and lost ties are changed in one loop and the
     ties that may be cross-boundary (``TieTable.cross_ties``) in another; when trust
-    cannot change (``still``: no growth or decay, and adding 0.0 or -0.0 leaves every
-    trust as it was) only the latter runs."""
+    cannot change (``still``: no growth or decay; adding 0.0 or -0.0 leaves every trust
+    as it was, as no trust is -0.0: the schema's shares never are) only the latter runs."""
     u, v, trust, layer, maybe_cross = ties
     degree = np.zeros(active.size, np.int64)
     lost = 0

@@ -170,7 +170,7 @@ def _lane_values(performed, columns):
 def tie_weights(trust, layer):
     """Each tie's weight as the social signal reads it: float32 trust, and -0.0 for a lost
     tie, so one read gives both the weight and whether the tie is live (the sign bit; a
-    live tie's trust is never negative). Adding -0.0 times a value leaves a sum of
+    live tie's trust is never negative, nor -0.0: the schema's shares never are). Adding -0.0 times a value leaves a sum of
     non-negative terms as it was, exactly as adding the lost tie's 0.0 did."""
     weights = np.empty(trust.size, np.float32)
     lost = np.float32(-0.0)
