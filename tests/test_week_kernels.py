@@ -21,6 +21,7 @@ from integration_sim.engine import practitioners, primitives
 from integration_sim.engine.draws import address
 from integration_sim.engine.model import IntegrationModel
 from integration_sim.engine.network import CROSS, LOST, WITHIN, cross_boundary_candidates
+from integration_sim.engine.numpy_sums import group_sums
 from integration_sim.engine.organisations import _organisations_week
 from integration_sim.engine.practitioners import REFERENCE_WEEKS, row_mean
 from integration_sim.engine.turnover import _new_colleagues
@@ -62,6 +63,16 @@ def test_row_mean_sums_like_numpy() -> None:
         values = rng.random((50, nb))
         expected = values.mean(axis=1) if nb else np.zeros(50)
         assert np.array_equal([row_mean(values, i) for i in range(50)], expected)
+
+
+def test_group_sums_add_as_bincount_does() -> None:
+    rng = np.random.default_rng(22)
+    runs = np.repeat(np.arange(7), rng.integers(1, 40, 7))  # staff listed by unit
+    for group in (runs, rng.permutation(runs)):  # and in any order
+        first, second = rng.random(group.size), rng.random(group.size) * 1e6
+        got = group_sums(group, first, second, 9)
+        for g, values in zip(got, (first, second), strict=True):
+            assert np.array_equal(g, np.bincount(group, values, minlength=9))
 
 
 def _organisations_reference(args: dict) -> tuple[np.ndarray, ...]:

@@ -80,3 +80,24 @@ def row_mean(values, i):
             total += values[i, b]
         return total / nb
     return pairwise_sum(values[i], 0, nb) / nb
+
+
+@numba.njit(cache=True)
+def group_sums(group, first, second, n_groups):
+    """Sums of ``first`` and ``second`` [N] over each group [G] (``group`` [N] in 0..G-1),
+    each adding its rows in row order, as ``np.bincount`` with weights does. A group's two
+    sums stay in registers while its rows follow each other (staff are listed by unit), so
+    each row costs no store and reload: the same additions in the same order."""
+    one, two = np.zeros(n_groups), np.zeros(n_groups)
+    current, a, b = -1, 0.0, 0.0  # the group being summed, its sums so far
+    for i in range(group.size):
+        k = group[i]
+        if k != current:
+            if current >= 0:
+                one[current], two[current] = a, b
+            current, a, b = k, one[k], two[k]
+        a += first[i]
+        b += second[i]
+    if current >= 0:
+        one[current], two[current] = a, b
+    return one, two

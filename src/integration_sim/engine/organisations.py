@@ -19,6 +19,7 @@ from integration_sim.config.schema import Behaviour
 from integration_sim.engine import primitives
 from integration_sim.engine.draws import address, uniforms
 from integration_sim.engine.network import CROSS, TieTable
+from integration_sim.engine.numpy_sums import group_sums
 from integration_sim.engine.primitives import Exposure
 from integration_sim.engine.state import Organisation, Population
 
@@ -126,27 +127,6 @@ def step_organisations(
 
 
 @numba.njit(cache=True)
-def _per_organisation(organisation, first, second, staff):
-    """Means of ``first`` and ``second`` [N] over each organisation's staff [O], each sum
-    in row order as a bincount adds; held in registers while rows of one organisation
-    follow each other (staff are listed by unit): the same additions, without a store
-    and reload per row."""
-    one, two = np.zeros(staff.size), np.zeros(staff.size)
-    current, a, b = -1, 0.0, 0.0  # the organisation being summed, its sums
-    for i in range(organisation.size):
-        k = organisation[i]
-        if k != current:
-            if current >= 0:
-                one[current], two[current] = a, b
-            current, a, b = k, one[k], two[k]
-        a += first[i]
-        b += second[i]
-    if current >= 0:
-        one[current], two[current] = a, b
-    return one / staff, two / staff
-
-
-@numba.njit(cache=True)
 def _cross_trust(organisation, layer, maybe_cross, u, v, trust, n_org):
     """Mean trust of each organisation's staff's cross-boundary ties (``layer`` CROSS) [O]
     (0 without any): all first ends, then all second ends, in tie order, as the bincount
@@ -170,7 +150,8 @@ def _organisations_week(
     """Leadership and pooling of every organisation for one week (in place); ``stream``
     gives one uniform per organisation, drawn first."""
     draws = uniforms(stream, staff.size)
-    funded_share, pooled_share = _per_organisation(organisation, funded, pooled, staff)
+    funded_sum, pooled_sum = group_sums(organisation, funded, pooled, staff.size)
+    funded_share, pooled_share = funded_sum / staff, pooled_sum / staff  # means [O]
     mean_trust = _cross_trust(organisation, layer, maybe_cross, u, v, trust, staff.size)
     for k in range(staff.size):
         target = min(1.0, baseline[k] + boost[k] * funded_share[k])

@@ -273,21 +273,20 @@ class Recorder:
         pop, ties = self.pop, self.ties
         groups, usual, unit_costs = self._fixed
         state = np.empty(self.layout.size)
-        to_float = np.asarray  # the week's case counts and spend, as float64
         written = week_record.week_state(
             groups,
             (performed, pop.ever, pop.capability, pop.motivation),
             (ties.cross_ties(), ties.u, ties.layer, ties.trust),
             usual,
             (
-                to_float(cases.cases, float),
-                to_float(cases.integrated, float),
-                to_float(cases.delay_days, float),
-                to_float(cases.admissions, float),
-                to_float(exposure.spend, float),
+                np.asarray(cases.cases, float),
+                np.asarray(cases.integrated, float),
+                np.asarray(cases.delay_days, float),
+                np.asarray(cases.admissions, float),
+                np.asarray(exposure.spend, float),
                 *unit_costs,
             ),
-            (to_float(pooling, float), self.org_types, self.orgs_of_type, self.pooling_index),
+            (np.asarray(pooling, float), self.org_types, self.orgs_of_type, self.pooling_index),
             state,
         )
         if written != state.size:  # pragma: no cover - the pass and the layout disagree
