@@ -11,7 +11,7 @@ from integration_sim.engine import behaviour as rules
 from integration_sim.engine.equilibrium import (
     DegreeTail,
     _at_least_chance,
-    _tail_rows,
+    _degree_table,
     stationary_habit,
 )
 
@@ -107,6 +107,6 @@ def test_tail_rows_clip_as_numpy_clips() -> None:
     """Values put into the tail are clipped to [0, 1] with np.clip's bits (signed zeros,
     NaN, infinities, just outside the bounds)."""
     x = np.array([-0.0, 0.0, -1e-300, np.nan, 1.0, 1.0 + 2e-16, np.inf, -np.inf, 0.5, 5e-324])
-    got = _tail_rows(np.zeros((1, x.size)), np.arange(x.size), x, np.array([0, 0]))
+    got = _degree_table(np.zeros((1, x.size)), np.arange(x.size), x)[[0, 0]]
     want = np.clip(x, 0, 1)
     assert (got.view(np.uint64) == want.view(np.uint64)).all()

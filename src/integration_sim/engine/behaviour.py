@@ -211,25 +211,45 @@ def _perform_probability(
     [N, B], e.g. behaviours a practitioner is not eligible for) are left at 0."""
     n, nb = capability.shape
     out = np.zeros((n, nb))
+    linear = (b0, b_cap, b_opp, b_mot, b_hab)
     for i in range(n):
         for b in range(nb):
             if not wanted[i, b]:
                 continue
-            z = b_cap[b] * capability[i, b]
-            z += b_hab[b] * habit[i, b]
-            z += opportunity[i] * b_opp[b]
-            z += motivation[i] * b_mot[b]
-            z += b0[b]
+            z = rule_logit(linear, b, capability[i, b], habit[i, b], opportunity[i], motivation[i])
             if contagion[b] == LOGISTIC:
                 z += b_soc[b] * share[i, b]
             elif contagion[b] == THRESHOLD and use_counts:
                 z += b_soc[b] * (1.0 if counts[i, b] >= threshold[b] else 0.0)
-            p = 1.0 / (1.0 + np.exp(-z))  # the logistic function, as scipy's expit computes it
-            if contagion[b] == ADDITIVE:
-                imitation = min(1.0, b_soc[b] * share[i, b])
-                p = 1.0 - (1.0 - p) * (1.0 - imitation)
-            out[i, b] = noise + (1.0 - noise) * p
+            out[i, b] = rule_chance(z, contagion[b], b_soc[b], share[i, b], noise)
     return out
+
+
+@numba.njit(cache=True, inline="always")
+def rule_logit(linear, b, capability, habit, opportunity, motivation):
+    """The rule's z for one cell of behaviour ``b`` before its social term, added up in
+    the order every kernel adds it (so their bits agree): capability, habit,
+    opportunity, motivation, intercept. ``linear``: (intercept, capability,
+    opportunity, motivation, habit) coefficients [B]."""
+    b0, b_cap, b_opp, b_mot, b_hab = linear
+    z = b_cap[b] * capability
+    z += b_hab[b] * habit
+    z += opportunity * b_opp[b]
+    z += motivation * b_mot[b]
+    return z + b0[b]
+
+
+@numba.njit(cache=True, inline="always")
+def rule_chance(z, contagion, social, share, noise):
+    """Chance of performing in an encounter from the whole logit ``z`` (social term
+    included where the contagion puts it there): the logistic function as scipy's
+    expit computes it, the imitation channel of additive contagion (weight ``social``
+    times ``share``), then the noise floor."""
+    p = 1.0 / (1.0 + np.exp(-z))
+    if contagion == ADDITIVE:
+        imitation = min(1.0, social * share)
+        p = 1.0 - (1.0 - p) * (1.0 - imitation)
+    return noise + (1.0 - noise) * p
 
 
 def perform(

@@ -106,13 +106,14 @@ def stationary_habit(
     settle = (
         (*rule.coefficients(), rule.contagion, rule.threshold, rule.encounter_rate),
         (np.asarray(capability, float), _rows(opportunity, n), _rows(motivation, n)),
-        (eligible, stay, float(gain), float(decay), float(noise)),
+        (eligible, stay, float(gain), float(decay), float(noise), eligible.sum(axis=0)),
     )
-    for _ in range(iterations):
+    if tail is None:  # no binomial tail (scipy) between rounds: all of them in one call
+        habit, q = _settle_rounds(*settle, habit, share, iterations)
+    for _ in range(iterations if tail is not None else 0):
         # Threshold contagion: the chance at least ``threshold`` neighbours perform (scipy's
-        # binomial tail; none needed otherwise).
-        chance = tail.at_least(share) if tail is not None else np.zeros((0, 0))
-        habit, q, share = _settle_round(*settle, habit, share, chance)
+        # binomial tail, by degree).
+        habit, q, share = _settle_round(*settle, habit, share, tail.parts(share))
     return np.where(eligible, habit, 0.0), q
 
 
@@ -121,68 +122,58 @@ def _rows(x, n: int) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (n,)))
 
 
+NO_TAIL = (np.zeros((0, 0)), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
+
+
 @numba.njit(cache=True)
-def _settle_round(rule, person, settings, habit, share, chance):
+def _settle_rounds(rule, person, settings, habit, share, iterations):
+    """``iterations`` rounds without threshold reinforcement: (habit, q) [N, B] after them."""
+    q = np.zeros(habit.shape)
+    for _ in range(iterations):
+        habit, q, share = _settle_round(rule, person, settings, habit, share, NO_TAIL)
+    return habit, q
+
+
+@numba.njit(cache=True)
+def _settle_round(rule, person, settings, habit, share, tail):
     """One round of ``stationary_habit``: the weekly chance of performing q [N, B] at these
     habits and this social share [B], the habits it sustains, and the mean q of the
-    eligible as the next share; each value computed as the array code it replaced did."""
+    eligible as the next share; each value computed as the array code it replaced did
+    (``behaviour._perform_probability`` cell by cell, then the settling formula), in one
+    pass over the cells, the rule only where eligible (q is 0 elsewhere). ``tail``: the
+    parts of the chance that enough neighbours perform (``DegreeTail.parts``)."""
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, rate = rule
     capability, opportunity, motivation = person
-    eligible, stay, gain, decay, noise = settings
+    eligible, stay, gain, decay, noise, counted = settings
+    chance, degree_class = _degree_table(*tail[:3]), tail[3]
+    linear = (b0, b_cap, b_opp, b_mot, b_hab)
     n, nb = capability.shape
-    shared = np.empty((n, nb))
-    for i in range(n):
-        shared[i, :] = share
-    rule_at = (b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold)
-    everyone = np.ones((n, nb), np.bool_)
-    p = rules._perform_probability(
-        *rule_at, capability, opportunity, motivation, habit, shared, np.zeros((0, 0)), False,
-        noise, everyone,
-    )  # fmt: skip
-    if chance.size:  # with at least ``threshold`` performing neighbours (those columns only)
-        columns = np.empty((n, nb), np.bool_)
-        for i in range(n):
-            for b in range(nb):
-                columns[i, b] = contagion[b] == rules.THRESHOLD
-        reinforced = rules._perform_probability(
-            *rule_at, capability, opportunity, motivation, habit, shared,
-            np.full((n, nb), np.inf), True, noise, columns,
-        )  # fmt: skip
-    q, settled = np.zeros((n, nb)), np.empty((n, nb))
+    q, settled, total = np.zeros((n, nb)), np.empty((n, nb)), np.zeros(nb)
     for i in range(n):
         for b in range(nb):
-            pb = p[i, b]
-            if chance.size and contagion[b] == rules.THRESHOLD:
-                pb = chance[i, b] * reinforced[i, b] + (1 - chance[i, b]) * pb
             if eligible[i, b]:
+                z = rules.rule_logit(
+                    linear, b, capability[i, b], habit[i, b], opportunity[i], motivation[i]
+                )
+                social = z + b_soc[b] * share[b] if contagion[b] == rules.LOGISTIC else z
+                pb = rules.rule_chance(social, contagion[b], b_soc[b], share[b], noise)
+                if chance.size and contagion[b] == rules.THRESHOLD:  # reinforced by neighbours
+                    reached = z + b_soc[b] * (1.0 if np.inf >= threshold[b] else 0.0)
+                    reinforced = rules.rule_chance(reached, contagion[b], b_soc[b], share[b], noise)
+                    c = chance[degree_class[i], b]
+                    pb = c * reinforced + (1 - c) * pb
                 q[i, b] = rate[b] * pb
             # With weekly leaving chance l a post's habit also resets to 0:
             # H = (1 - l) q g / (l + (1 - l)(q g + (1 - q) d)).
             s, qb = stay[i], q[i, b]
             denom = (1 - s) + s * (qb * gain + (1.0 - qb) * decay)
             settled[i, b] = s * qb * gain / (denom if not denom < 1e-12 else 1e-12)
-    return settled, q, _eligible_mean(q, eligible)
-
-
-@numba.njit(cache=True)
-def _eligible_mean(q, eligible):
-    """Sum of each column of q over the eligible count (at least 1), summed as NumPy sums
-    axis 0: row after row, or pairwise when there is one column (a contiguous vector)."""
-    n, nb = q.shape
-    total = np.zeros(nb)
-    if nb == 1:
+            total[b] += qb  # NumPy's sum over axis 0 of [N, B > 1]: row after row
+    if nb == 1:  # a contiguous vector: NumPy sums it pairwise
         total[0] = pairwise_sum(q[:, 0], 0, n)
-    else:
-        for i in range(n):
-            for b in range(nb):
-                total[b] += q[i, b]
-    out = np.empty(nb)
     for b in range(nb):
-        count = 0
-        for i in range(n):
-            count += eligible[i, b]
-        out[b] = total[b] / max(count, 1)
-    return out
+        total[b] /= max(counted[b], 1)
+    return settled, q, total
 
 
 def _at_least_chance(
@@ -193,7 +184,12 @@ def _at_least_chance(
     [N] each practitioner's index into them: the binomial tail (scipy's, with its checks:
     the reference, and the path for shares outside [0, 1]) is computed once per distinct
     degree, the same values it gives per practitioner."""
-    return stats.binom.sf(threshold - 1, degrees[:, None], share)[degree_class]
+    return _at_least_by_degree(threshold, degrees, share)[degree_class]
+
+
+def _at_least_by_degree(threshold: np.ndarray, degrees: np.ndarray, share: np.ndarray):
+    """``_at_least_chance`` by distinct degree [D, B] (scipy's checked tail)."""
+    return np.ascontiguousarray(stats.binom.sf(threshold - 1, degrees[:, None], share), float)
 
 
 class DegreeTail:
@@ -215,21 +211,28 @@ class DegreeTail:
         self.column = np.nonzero(inside)[-1]
         self.outside = np.ascontiguousarray(np.broadcast_to(np.where(k < 0, 1.0, 0.0), self.shape))
 
+    def parts(self, share: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The chance that at least the threshold of each practitioner's neighbours perform,
+        each with chance ``share`` [B], as the compiled round takes it: (the table by
+        degree [D, B] outside the support, the flat positions inside and scipy's values
+        there, each practitioner's degree class [N]); ``_degree_table`` puts them together."""
+        if not (self.valid and _in_unit(share)):  # scipy's NaNs: the checked path
+            table = _at_least_by_degree(*self.args[:2], share)
+            return table, self.at[:0], np.zeros(0), self.args[2]
+        with np.errstate(all="ignore"):
+            inside = stats.binom._sf(self.k, self.n, share[self.column])
+        return self.outside, self.at, inside, self.args[2]
+
     def at_least(self, share: np.ndarray) -> np.ndarray:
         """Chance [N, B] that at least the threshold of each practitioner's neighbours
         perform, each with chance ``share`` [B] (``_at_least_chance``'s values)."""
-        if not (self.valid and _in_unit(share)):  # scipy's NaNs: the checked path
-            return _at_least_chance(*self.args, share)
-        with np.errstate(all="ignore"):
-            inside = stats.binom._sf(self.k, self.n, share[self.column])
-        return _tail_rows(self.outside, self.at, inside, self.args[2])
+        return _degree_table(*self.parts(share)[:3])[self.args[2]]
 
 
 @numba.njit(cache=True)
-def _tail_rows(outside, at, inside, degree_class):
-    """The tail [N, B]: the table by degree [D, B] (``outside``, with the values ``inside``
-    clipped to [0, 1] as ``np.clip`` does, NaN kept, put at the flat positions ``at``),
-    one row per practitioner by ``degree_class`` [N]."""
+def _degree_table(outside, at, inside):
+    """The tail by degree [D, B]: ``outside`` with the values ``inside`` clipped to [0, 1]
+    as ``np.clip`` does (NaN kept) put at the flat positions ``at``."""
     table = outside.copy()
     flat = table.reshape(-1)
     for j in range(at.size):
@@ -238,10 +241,7 @@ def _tail_rows(outside, at, inside, degree_class):
             v = v if v >= 0.0 else 0.0
             v = v if v <= 1.0 else 1.0
         flat[at[j]] = v
-    out = np.empty((degree_class.size, table.shape[1]))
-    for i in range(degree_class.size):
-        out[i] = table[degree_class[i]]
-    return out
+    return table
 
 
 @numba.njit(cache=True)
