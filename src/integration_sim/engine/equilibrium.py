@@ -148,27 +148,34 @@ def _settle_round(rule, person, settings, habit, share, tail):
     chance, degree_class = _degree_table(*tail[:3]), tail[3]
     linear = (b0, b_cap, b_opp, b_mot, b_hab)
     n, nb = capability.shape
-    q, settled, total = np.zeros((n, nb)), np.empty((n, nb)), np.zeros(nb)
+    q, settled, total = np.zeros((n, nb)), np.zeros((n, nb)), np.zeros(nb)
+    signal, boost = b_soc * share, np.empty(nb)  # the social terms: the same products per cell
+    reinforce = np.empty(nb, np.bool_)
+    for b in range(nb):
+        boost[b] = b_soc[b] * (1.0 if np.inf >= threshold[b] else 0.0)
+        reinforce[b] = chance.size > 0 and contagion[b] == rules.THRESHOLD
     for i in range(n):
         for b in range(nb):
             if eligible[i, b]:
                 z = rules.rule_logit(
                     linear, b, capability[i, b], habit[i, b], opportunity[i], motivation[i]
                 )
-                social = z + b_soc[b] * share[b] if contagion[b] == rules.LOGISTIC else z
+                social = z + signal[b] if contagion[b] == rules.LOGISTIC else z
                 pb = rules.rule_chance(social, contagion[b], b_soc[b], share[b], noise)
-                if chance.size and contagion[b] == rules.THRESHOLD:  # reinforced by neighbours
-                    reached = z + b_soc[b] * (1.0 if np.inf >= threshold[b] else 0.0)
-                    reinforced = rules.rule_chance(reached, contagion[b], b_soc[b], share[b], noise)
+                if reinforce[b]:  # threshold contagion, reinforced by neighbours
+                    reinforced = rules.rule_chance(z + boost[b], contagion[b], b_soc[b], share[b], noise)
                     c = chance[degree_class[i], b]
                     pb = c * reinforced + (1 - c) * pb
-                q[i, b] = rate[b] * pb
-            # With weekly leaving chance l a post's habit also resets to 0:
-            # H = (1 - l) q g / (l + (1 - l)(q g + (1 - q) d)).
-            s, qb = stay[i], q[i, b]
-            denom = (1 - s) + s * (qb * gain + (1.0 - qb) * decay)
-            settled[i, b] = s * qb * gain / (denom if not denom < 1e-12 else 1e-12)
-            total[b] += qb  # NumPy's sum over axis 0 of [N, B > 1]: row after row
+                qb = rate[b] * pb
+                q[i, b] = qb
+                # With weekly leaving chance l a post's habit also resets to 0:
+                # H = (1 - l) q g / (l + (1 - l)(q g + (1 - q) d)).
+                s = stay[i]
+                denom = (1 - s) + s * (qb * gain + (1.0 - qb) * decay)
+                settled[i, b] = s * qb * gain / (denom if not denom < 1e-12 else 1e-12)
+                # NumPy's sum over axis 0 of [N, B > 1]: row after row (the zeros of the
+                # cells not eligible add nothing to a sum that starts at +0.0)
+                total[b] += qb
     if nb == 1:  # a contiguous vector: NumPy sums it pairwise
         total[0] = pairwise_sum(q[:, 0], 0, n)
     for b in range(nb):
