@@ -67,6 +67,9 @@ CASES = [
         False,
     ),
     ([rules.LOGISTIC, rules.ADDITIVE], False, True),
+    ([rules.LOGISTIC, rules.ADDITIVE], True, False),  # degrees, no threshold: rounds in one call
+    ([rules.THRESHOLD, rules.LOGISTIC], False, False),  # threshold without degrees: no tail
+    ([rules.THRESHOLD], True, True),  # one behaviour with the tail
 ]
 
 
@@ -78,6 +81,8 @@ def test_stationary_habit_equals_the_array_code(contagion, with_degree, with_lea
     capability = rng.random((n, b))
     opportunity, motivation = rng.random(n), rng.random(n)
     eligible = rng.random((n, b)) < 0.7
+    if b == 5:
+        eligible[:, -1] = False  # a behaviour nobody is eligible for (its mean: 0 / 1)
     degree = rng.integers(0, 30, n) if with_degree else None
     leave = rng.uniform(0, 0.02, n) if with_leave else None
     args = (rule, capability, opportunity, motivation, eligible, 0.1, 0.05, 0.02)
