@@ -8,11 +8,11 @@ import pytest
 from scipy import stats
 
 from integration_sim.engine import behaviour as rules
-from integration_sim.engine.equilibrium import (
+from integration_sim.engine.equilibrium import stationary_habit
+from integration_sim.engine.neighbour_tail import (
     DegreeTail,
     _at_least_chance,
     _degree_table,
-    stationary_habit,
 )
 
 

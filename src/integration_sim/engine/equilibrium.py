@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from scipy import stats
 
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.schema import NetworkParameters
 from integration_sim.engine import behaviour as rules
+from integration_sim.engine.neighbour_tail import DegreeTail, _degree_table
 from integration_sim.engine.network import WITHIN, TieTable
 from integration_sim.engine.numpy_sums import pairwise_sum
 from integration_sim.engine.state import Population
@@ -34,20 +34,12 @@ def start_in_equilibrium(
         return None
     pp = scenario.parameters.practitioners
     usual = np.full(pop.size, np.clip(o.base - o.pressure * scenario.drivers.seasonal.base, 0, 1))
-    degree = ties.degree()
+    rates = (bp.habit_gain, bp.habit_decay, bp.noise)
+    balance = HabitBalance(
+        rule, usual, pop.motivation, pop.eligible, rates, ties.degree(), leave_probability
+    )
     for _ in range(SETTLING_ROUNDS):
-        pop.habit[:], weekly = stationary_habit(
-            rule,
-            pop.capability,
-            usual,
-            pop.motivation,
-            pop.eligible,
-            bp.habit_gain,
-            bp.habit_decay,
-            bp.noise,
-            degree=degree,
-            leave=leave_probability,
-        )
+        pop.habit[:], weekly = balance.solve(pop.capability)
         pop.capability[:] = stationary_capability(
             pop.base_capability, weekly, pp.learning_by_doing, pp.capability_fade, leave_probability
         )
@@ -84,37 +76,62 @@ def stationary_habit(
     iterations: int = 30,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Habit each practitioner would hold after a long spell in the starting context [N, B],
-    and the weekly chance of performing that goes with it [N, B].
+    and the weekly chance of performing that goes with it [N, B] (``HabitBalance``)."""
+    balance = HabitBalance(
+        rule, opportunity, motivation, eligible, (gain, decay, noise), degree, leave
+    )
+    return balance.solve(capability, iterations)
 
-    Solves H = q*g / (q*g + (1 - q)*d) (with turnover, see below) by fixed-point iteration, where q is the
-    weekly chance of performing (encounter rate times the rule's probability
-    at habit H, with the population's mean performance as social share). Starting
-    from this state keeps an untouched place near equilibrium instead of drifting
-    upward while habits form from zero. For threshold contagion, the rule is
-    averaged over the chance that at least ``threshold`` of a practitioner's
+
+class HabitBalance:
+    """The habits a place's starting context sustains, for any capability.
+
+    Solves H = q*g / (q*g + (1 - q)*d) (with turnover, see ``_settle_round``) by
+    fixed-point iteration, where q is the weekly chance of performing (encounter rate
+    times the rule's probability at habit H, with the population's mean performance as
+    social share). Starting from this state keeps an untouched place near equilibrium
+    instead of drifting upward while habits form from zero. For threshold contagion, the
+    rule is averaged over the chance that at least ``threshold`` of a practitioner's
     ``degree`` neighbours perform (binomial with the mean weekly chance).
+
+    What does not change between the start's settling rounds (the rule, opportunity [N],
+    motivation [N], eligibility [N, B], habit ``rates`` (gain, decay, noise), degree [N]
+    and weekly leaving chance [N]) is prepared once; ``solve`` takes the capability.
     """
-    n, nb = capability.shape
-    habit = np.zeros((n, nb))
-    share = np.zeros(nb)  # the social share is the same for everyone
-    threshold = rule.contagion == rules.THRESHOLD
-    reinforce = degree is not None and bool(threshold.any())
-    tail = (
-        DegreeTail(rule.threshold, *np.unique(degree, return_inverse=True)) if reinforce else None
-    )
-    stay = 1.0 - (np.zeros(n) if leave is None else leave)  # chance a post keeps its holder
-    settle = (
-        (*rule.coefficients(), rule.contagion, rule.threshold, rule.encounter_rate),
-        (np.asarray(capability, float), _rows(opportunity, n), _rows(motivation, n)),
-        (eligible, stay, float(gain), float(decay), float(noise), eligible.sum(axis=0)),
-    )
-    if tail is None:  # no binomial tail (scipy) between rounds: all of them in one call
-        habit, q = _settle_rounds(*settle, habit, share, iterations)
-    for _ in range(iterations if tail is not None else 0):
-        # Threshold contagion: the chance at least ``threshold`` neighbours perform (scipy's
-        # binomial tail, by degree).
-        habit, q, share = _settle_round(*settle, habit, share, tail.parts(share))
-    return np.where(eligible, habit, 0.0), q
+
+    def __init__(
+        self,
+        rule: rules.Rule,
+        opportunity: np.ndarray,
+        motivation: np.ndarray,
+        eligible: np.ndarray,
+        rates: tuple[float, float, float],
+        degree: np.ndarray | None = None,
+        leave: np.ndarray | None = None,
+    ):
+        n = eligible.shape[0]
+        self.eligible = eligible
+        self.tail = None
+        if degree is not None and rule.uses_counts:
+            self.tail = DegreeTail(rule.threshold, *np.unique(degree, return_inverse=True))
+        stay = 1.0 - (np.zeros(n) if leave is None else leave)  # chance a post keeps its holder
+        self.rule = (*rule.coefficients(), rule.contagion, rule.threshold, rule.encounter_rate)
+        self.person = (_rows(opportunity, n), _rows(motivation, n))
+        gain, decay, noise = (float(x) for x in rates)
+        self.settings = (eligible, stay, gain, decay, noise, eligible.sum(axis=0))
+
+    def solve(self, capability: np.ndarray, iterations: int = 30) -> tuple[np.ndarray, np.ndarray]:
+        """Habit [N, B] (0 where not eligible) and weekly chance of performing [N, B] after
+        ``iterations`` rounds from no habits and a share of 0, at ``capability`` [N, B]."""
+        habit, share = np.zeros(self.eligible.shape), np.zeros(self.eligible.shape[1])
+        settle = (self.rule, (np.asarray(capability, float), *self.person), self.settings)
+        if self.tail is None:  # no binomial tail (scipy) between rounds: all in one call
+            habit, q = _settle_rounds(*settle, habit, share, iterations)
+        else:
+            with np.errstate(all="ignore"):  # scipy's tail, inside its support
+                for _ in range(iterations):
+                    habit, q, share = _settle_round(*settle, habit, share, self.tail.parts(share))
+        return np.where(self.eligible, habit, 0.0), q
 
 
 def _rows(x, n: int) -> np.ndarray:
@@ -163,7 +180,9 @@ def _settle_round(rule, person, settings, habit, share, tail):
                 social = z + signal[b] if contagion[b] == rules.LOGISTIC else z
                 pb = rules.rule_chance(social, contagion[b], b_soc[b], share[b], noise)
                 if reinforce[b]:  # threshold contagion, reinforced by neighbours
-                    reinforced = rules.rule_chance(z + boost[b], contagion[b], b_soc[b], share[b], noise)
+                    reinforced = rules.rule_chance(
+                        z + boost[b], contagion[b], b_soc[b], share[b], noise
+                    )
                     c = chance[degree_class[i], b]
                     pb = c * reinforced + (1 - c) * pb
                 qb = rate[b] * pb
@@ -181,83 +200,6 @@ def _settle_round(rule, person, settings, habit, share, tail):
     for b in range(nb):
         total[b] /= max(counted[b], 1)
     return settled, q, total
-
-
-def _at_least_chance(
-    threshold: np.ndarray, degrees: np.ndarray, degree_class: np.ndarray, share: np.ndarray
-) -> np.ndarray:
-    """Chance [N, B] that at least ``threshold`` [B] of a practitioner's neighbours perform,
-    each with chance ``share`` [B]. ``degrees`` are the distinct degrees and ``degree_class``
-    [N] each practitioner's index into them: the binomial tail (scipy's, with its checks:
-    the reference, and the path for shares outside [0, 1]) is computed once per distinct
-    degree, the same values it gives per practitioner."""
-    return _at_least_by_degree(threshold, degrees, share)[degree_class]
-
-
-def _at_least_by_degree(threshold: np.ndarray, degrees: np.ndarray, share: np.ndarray):
-    """``_at_least_chance`` by distinct degree [D, B] (scipy's checked tail)."""
-    return np.ascontiguousarray(stats.binom.sf(threshold - 1, degrees[:, None], share), float)
-
-
-class DegreeTail:
-    """``_at_least_chance`` for one place, whose thresholds and degrees do not change
-    between the start's rounds: what depends only on them (which entries are inside the
-    support, their k and n, the values outside it) is found once, so a round is one call
-    of scipy's tail on the entries inside (element by element: the same values as over
-    the whole table) instead of ``scipy.stats.binom.sf``'s argument handling, which
-    added up to a fifth of a small calibration run's CPU (90 calls per model)."""
-
-    def __init__(self, threshold: np.ndarray, degrees: np.ndarray, degree_class: np.ndarray):
-        self.args = (threshold, degrees, degree_class)
-        k, n = np.asarray(threshold - 1), degrees[:, None]
-        self.shape = np.broadcast_shapes(k.shape, n.shape)
-        self.valid = bool(((n >= 0) & (n == np.floor(n)) & ~np.isnan(k)).all())
-        inside = np.broadcast_to((k >= 0) & (k < n), self.shape)
-        self.k, self.n = (np.broadcast_to(x, self.shape)[inside] for x in (k, n))
-        self.at = np.flatnonzero(inside)  # the entries inside, and their behaviour's column
-        self.column = np.nonzero(inside)[-1]
-        self.outside = np.ascontiguousarray(np.broadcast_to(np.where(k < 0, 1.0, 0.0), self.shape))
-
-    def parts(self, share: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The chance that at least the threshold of each practitioner's neighbours perform,
-        each with chance ``share`` [B], as the compiled round takes it: (the table by
-        degree [D, B] outside the support, the flat positions inside and scipy's values
-        there, each practitioner's degree class [N]); ``_degree_table`` puts them together."""
-        if not (self.valid and _in_unit(share)):  # scipy's NaNs: the checked path
-            table = _at_least_by_degree(*self.args[:2], share)
-            return table, self.at[:0], np.zeros(0), self.args[2]
-        with np.errstate(all="ignore"):
-            inside = stats.binom._sf(self.k, self.n, share[self.column])
-        return self.outside, self.at, inside, self.args[2]
-
-    def at_least(self, share: np.ndarray) -> np.ndarray:
-        """Chance [N, B] that at least the threshold of each practitioner's neighbours
-        perform, each with chance ``share`` [B] (``_at_least_chance``'s values)."""
-        return _degree_table(*self.parts(share)[:3])[self.args[2]]
-
-
-@numba.njit(cache=True)
-def _degree_table(outside, at, inside):
-    """The tail by degree [D, B]: ``outside`` with the values ``inside`` clipped to [0, 1]
-    as ``np.clip`` does (NaN kept) put at the flat positions ``at``."""
-    table = outside.copy()
-    flat = table.reshape(-1)
-    for j in range(at.size):
-        v = inside[j]
-        if not np.isnan(v):  # np.clip: max with the lower bound, then min with the upper
-            v = v if v >= 0.0 else 0.0
-            v = v if v <= 1.0 else 1.0
-        flat[at[j]] = v
-    return table
-
-
-@numba.njit(cache=True)
-def _in_unit(p):
-    """True if every value of ``p`` is in [0, 1] (False for NaN)."""
-    inside = True
-    for x in p:
-        inside = inside and 0.0 <= x <= 1.0
-    return inside
 
 
 def settle_trust(
