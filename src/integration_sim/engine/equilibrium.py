@@ -123,14 +123,19 @@ class HabitBalance:
     def solve(self, capability: np.ndarray, iterations: int = 30) -> tuple[np.ndarray, np.ndarray]:
         """Habit [N, B] (0 where not eligible) and weekly chance of performing [N, B] after
         ``iterations`` rounds from no habits and a share of 0, at ``capability`` [N, B]."""
-        habit, share = np.zeros(self.eligible.shape), np.zeros(self.eligible.shape[1])
+        shape = self.eligible.shape
+        habit, settled, q = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        share = np.zeros(shape[1])  # the social share is the same for everyone
         settle = (self.rule, (np.asarray(capability, float), *self.person), self.settings)
         if self.tail is None:  # no binomial tail (scipy) between rounds: all in one call
-            habit, q = _settle_rounds(*settle, habit, share, iterations)
+            habit = _settle_rounds(*settle, (habit, settled, q), share, iterations)
         else:
             with np.errstate(all="ignore"):  # scipy's tail, inside its support
                 for _ in range(iterations):
-                    habit, q, share = _settle_round(*settle, habit, share, self.tail.parts(share))
+                    share = _settle_round(
+                        *settle, (habit, settled, q), share, self.tail.parts(share)
+                    )
+                    habit, settled = settled, habit
         return np.where(self.eligible, habit, 0.0), q
 
 
@@ -143,29 +148,34 @@ NO_TAIL = (np.zeros((0, 0)), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.
 
 
 @numba.njit(cache=True)
-def _settle_rounds(rule, person, settings, habit, share, iterations):
-    """``iterations`` rounds without threshold reinforcement: (habit, q) [N, B] after them."""
-    q = np.zeros(habit.shape)
+def _settle_rounds(rule, person, settings, cells, share, iterations):
+    """``iterations`` rounds without threshold reinforcement (``_settle_round``, the
+    habits taking turns in ``cells``' two habit arrays); returns the habits after them."""
+    habit, settled, q = cells
     for _ in range(iterations):
-        habit, q, share = _settle_round(rule, person, settings, habit, share, NO_TAIL)
-    return habit, q
+        share = _settle_round(rule, person, settings, (habit, settled, q), share, NO_TAIL)
+        habit, settled = settled, habit
+    return habit
 
 
 @numba.njit(cache=True)
-def _settle_round(rule, person, settings, habit, share, tail):
-    """One round of ``stationary_habit``: the weekly chance of performing q [N, B] at these
-    habits and this social share [B], the habits it sustains, and the mean q of the
-    eligible as the next share; each value computed as the array code it replaced did
+def _settle_round(rule, person, settings, cells, share, tail):
+    """One round of ``stationary_habit``: at the habits ``cells[0]`` and this social share
+    [B], the weekly chance of performing (into ``cells[2]``) and the habits it sustains
+    (into ``cells[1]``), both [N, B] and written only where eligible (q stays 0 elsewhere
+    and the habits there are not read); returns the mean q of the eligible, the next
+    share. Each value is computed as the array code it replaced computed it
     (``behaviour._perform_probability`` cell by cell, then the settling formula), in one
-    pass over the cells, the rule only where eligible (q is 0 elsewhere). ``tail``: the
-    parts of the chance that enough neighbours perform (``DegreeTail.parts``)."""
+    pass over the cells, the rule only where eligible. ``tail``: the parts of the chance
+    that enough neighbours perform (``DegreeTail.parts``)."""
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, rate = rule
     capability, opportunity, motivation = person
     eligible, stay, gain, decay, noise, counted = settings
     chance, degree_class = _degree_table(*tail[:3]), tail[3]
     linear = (b0, b_cap, b_opp, b_mot, b_hab)
+    habit, settled, q = cells
     n, nb = capability.shape
-    q, settled, total = np.zeros((n, nb)), np.zeros((n, nb)), np.zeros(nb)
+    total = np.zeros(nb)
     signal, boost = b_soc * share, np.empty(nb)  # the social terms: the same products per cell
     reinforce = np.empty(nb, np.bool_)
     for b in range(nb):
@@ -199,7 +209,7 @@ def _settle_round(rule, person, settings, habit, share, tail):
         total[0] = pairwise_sum(q[:, 0], 0, n)
     for b in range(nb):
         total[b] /= max(counted[b], 1)
-    return settled, q, total
+    return total
 
 
 def settle_trust(
