@@ -12,6 +12,7 @@ from conftest import make_scenario
 
 from integration_sim.config.load import parse_scenario
 from integration_sim.engine.recorder import RECORD_COLUMNS
+from integration_sim.engine.seeds import STREAMS, Streams
 from integration_sim.errors import InputError
 from integration_sim.metrics import run_metric_names
 from integration_sim.runs import run, run_seed, simulate
@@ -80,6 +81,19 @@ def test_records_are_tidy_and_summary_complete(small) -> None:
         "value"
     ].sum()
     assert north_spend == pytest.approx(200_000)  # and all of it in the pilot locality
+
+
+def test_streams_made_when_asked_for_are_the_spawned_children() -> None:
+    """Each named stream is the child ``SeedSequence(seed).spawn`` gives at its position,
+    whichever streams are asked for and in what order."""
+    children = np.random.SeedSequence(2024).spawn(len(STREAMS))
+    streams = Streams(2024)
+    for k in reversed(range(len(STREAMS))):
+        want = np.random.Generator(np.random.PCG64(children[k])).random(4)
+        assert np.array_equal(streams.rng(STREAMS[k]).random(4), want)
+    assert Streams(2024).seed_for("mesa") == int(
+        children[STREAMS.index("mesa")].generate_state(1, np.uint64)[0] >> np.uint64(1)
+    )
 
 
 def test_run_seeds_are_distinct_and_stable() -> None:
