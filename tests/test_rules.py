@@ -150,6 +150,13 @@ def test_seasonal_peaks_at_peak_week() -> None:
     assert int(np.argmax(values)) == 39 and max(values) == pytest.approx(0.65)
 
 
+def test_role_counts_kept_between_places_are_fresh_lists() -> None:
+    """The splits are kept between calls: a caller changing its list changes no other's."""
+    first = role_counts({"a": 0.5, "b": 0.5}, 3)
+    first.append(("c", 9))
+    assert role_counts({"a": 0.5, "b": 0.5}, 3) == [("a", 2), ("b", 1)]
+
+
 def test_role_counts_keep_staff_total() -> None:
     assert role_counts({"a": 0.5, "b": 0.3, "c": 0.2}, 7) == [("a", 4), ("b", 2), ("c", 1)]
     assert sum(c for _, c in role_counts({"a": 1, "b": 1, "c": 1}, 10)) == 10

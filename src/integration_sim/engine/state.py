@@ -8,6 +8,7 @@ network generator relies on to build teams.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numba
@@ -142,14 +143,21 @@ def _reset_rows(rows, moving, bases, memory):
 
 def role_counts(roles: dict[str, float], staff: int) -> list[tuple[str, int]]:
     """Split ``staff`` posts between roles by share, largest remainder first."""
-    names = list(roles)
-    shares = np.array([roles[r] for r in names], dtype=float)
+    return list(_role_counts(tuple(roles.items()), staff))
+
+
+@functools.lru_cache(maxsize=256)
+def _role_counts(roles: tuple[tuple[str, float], ...], staff: int) -> tuple[tuple[str, int], ...]:
+    """``role_counts`` of (role, share) pairs, kept: a place asks for the same few splits
+    once per organisation and locality, and a calibration builds thousands of places."""
+    names = [r for r, _ in roles]
+    shares = np.array([share for _, share in roles], dtype=float)
     shares = shares / shares.sum()
     raw = shares * staff
     counts = np.floor(raw).astype(int)
     for i in np.argsort(-(raw - counts), kind="stable")[: staff - counts.sum()]:
         counts[i] += 1
-    return [(r, int(c)) for r, c in zip(names, counts, strict=True) if c > 0]
+    return tuple((r, int(c)) for r, c in zip(names, counts, strict=True) if c > 0)
 
 
 def organisation_layout(
