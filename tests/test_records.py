@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_scenario
+from scipy import sparse
 
 from integration_sim.calibration.abc import run_tallies
+from integration_sim.engine.recorder import _eligible_by_group
 from integration_sim.metrics import _row_sum, _window_mean, weekly_values
 from integration_sim.results import stack_records
 from integration_sim.runs import simulate
@@ -83,3 +85,17 @@ def test_a_run_without_weekly_records_keeps_the_same_tallies():
         else:
             assert value == other, field
     assert full.encounters.sum() > 0  # the comparison covers real counts
+
+
+def test_eligible_counts_by_group_equal_the_one_hot_product() -> None:
+    """Eligible practitioners per group and behaviour are the one-hot matrix product the
+    records' set-up used, bit for bit (groups 3 and 6 have nobody)."""
+    rng = np.random.default_rng(4)
+    key = rng.choice([0, 1, 2, 4, 5], size=500).astype(np.int16)
+    eligible = rng.random((500, 4)) < 0.6
+    one_hot = sparse.csr_matrix(
+        (np.ones(500), (key.astype(np.int64), np.arange(500))), shape=(7, 500)
+    )
+    want = one_hot @ eligible.astype(float)
+    got = _eligible_by_group(key, 7, eligible)
+    assert got.dtype == want.dtype and (got.view(np.uint64) == want.view(np.uint64)).all()

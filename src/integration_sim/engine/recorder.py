@@ -148,10 +148,9 @@ class Recorder:
         # Group of each practitioner as the run starts (posts keep their place and type).
         self.locality = pop.locality.astype(np.int64)
         self.org_type = pop.organisation_type.astype(np.int64)
-        elig = pop.eligible.astype(float)
-        self.elig_loc = pop.group_matrix(pop.locality, L) @ elig
-        self.elig_type = pop.group_matrix(pop.organisation_type, T) @ elig
-        self.elig_all = elig.sum(axis=0)
+        self.elig_loc = _eligible_by_group(pop.locality, L, pop.eligible)
+        self.elig_type = _eligible_by_group(pop.organisation_type, T, pop.eligible)
+        self.elig_all = pop.eligible.astype(float).sum(axis=0)
         self.staff_loc = np.bincount(pop.locality, minlength=L).astype(float)
         self.cross_pairs = self._cross_pairs()
         self.org_types = np.array([pop.type_names.index(o.type) for o in pop.organisations])
@@ -318,3 +317,12 @@ class Recorder:
 def _labels(codes: np.ndarray, names: list[str]) -> pd.Categorical:
     """A categorical column from codes into ``names`` (categories as pandas infers them)."""
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(names)))
+
+
+def _eligible_by_group(key: np.ndarray, groups: int, eligible: np.ndarray) -> np.ndarray:
+    """Practitioners eligible for each behaviour in each group [groups, B] (float): whole
+    counts, so exactly the sums of the one-hot product they replaced, without building a
+    sparse matrix per group."""
+    nb = eligible.shape[1]
+    cell = key.astype(np.int64)[:, None] * nb + np.arange(nb)
+    return np.bincount(cell[eligible], minlength=groups * nb).reshape(groups, nb).astype(float)

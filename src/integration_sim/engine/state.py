@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from integration_sim.config.scenario import Scenario
 
@@ -106,13 +105,6 @@ class Population:
         for d in STATE:
             start = getattr(self, d.joiner)[leavers] if isinstance(d.joiner, str) else d.joiner
             getattr(self, d.name)[leavers] = start
-
-    def group_matrix(self, key: np.ndarray, groups: int) -> sparse.csr_matrix:
-        """Sparse one-hot matrix [groups, N] for summing any [N, ...] array by group."""
-        n = self.size
-        return sparse.csr_matrix(
-            (np.ones(n), (key.astype(np.int64), np.arange(n))), shape=(groups, n)
-        )
 
 
 # What ``_reset_rows`` resets, as (name, joiner): a change to STATE falls back to the
