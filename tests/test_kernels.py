@@ -13,7 +13,7 @@ import pytest
 from scipy import sparse, special, stats
 
 from integration_sim.engine import behaviour as rules
-from integration_sim.engine import tie_kernels
+from integration_sim.engine import tie_kernels, tie_slots
 from integration_sim.engine.cases import poisson_quantile
 from integration_sim.engine.network import CROSS, WITHIN, TieTable
 
@@ -105,6 +105,32 @@ def test_ties_of_and_add_agree_with_a_plain_search() -> None:
     assert table.add(lo, hi, 0.2, CROSS) == len(fresh - pending_lost)
     added = list(zip(table.u[before:], table.v[before:], strict=True))
     assert set(added) == fresh - pending_lost and added == sorted(added)
+
+
+def _sorted_slots(u: np.ndarray, v: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    """The slots as the table's rebuild laid them out before: a stable sort of the keys."""
+    e = u.size
+    degree = np.bincount(u, minlength=n) + np.bincount(v, minlength=n)
+    indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
+    cols = np.concatenate([v, u]).astype(np.int64)
+    order = np.argsort(np.concatenate([u, v]).astype(np.int64) * n + cols, kind="stable")
+    return indptr, cols[order].astype(np.int32), order % max(e, 1)
+
+
+@pytest.mark.parametrize("ties", [0, 1, 7, 3000])
+def test_slot_layout_equals_the_stable_sort_of_keys(ties) -> None:
+    """Counted slots equal the sorted ones exactly: rows sorted by neighbour, repeated
+    ties (and a self-tie) in tie order, practitioners without ties (the last 50) empty."""
+    rng = np.random.default_rng(ties)
+    n = 400
+    u, v = rng.integers(0, n - 50, (2, ties)).astype(np.int32)
+    if ties > 7:
+        u[-200:], v[-200:] = u[:200], v[:200]  # repeats
+        u[0] = v[0]  # a self-tie
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    got = tie_slots.slot_layout(lo, hi, n)
+    for a, b in zip(got, _sorted_slots(lo, hi, n), strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
 
 
 def test_perform_probability_equals_the_array_formula() -> None:

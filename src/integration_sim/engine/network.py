@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from integration_sim.config.schema import NetworkParameters
-from integration_sim.engine import tie_kernels
+from integration_sim.engine import tie_kernels, tie_slots
 from integration_sim.engine.state import Population
 
 WITHIN, CROSS, LOST = 0, 1, -1
@@ -68,17 +68,10 @@ class TieTable:
     # ------------------------------------------------------------------ matrices
     def _rebuild(self) -> None:
         self._compact()
-        e, n = self.size, self.n
-        degree = np.bincount(self.u, minlength=n) + np.bincount(self.v, minlength=n)
-        self._indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
-        # Slots sorted by (row, neighbour); temporaries freed early to keep the peak down.
-        cols = np.concatenate([self.v, self.u]).astype(np.int64)
-        key = np.concatenate([self.u, self.v]).astype(np.int64) * n + cols
-        order = np.argsort(key, kind="stable")
-        del key
-        self._indices = cols[order].astype(np.int32)  # sorted within each row
-        del cols
-        self._perm = (order % max(e, 1)).astype(np.int32 if e < 2**31 else np.int64)
+        e = self.size
+        # Slots sorted by (row, neighbour), by counting (``tie_slots``).
+        self._indptr, self._indices, perm = tie_slots.slot_layout(self.u, self.v, self.n)
+        self._perm = perm.astype(np.int32) if e < 2**31 else perm
         self._diagonal = tie_kernels.diagonal(self._indptr, self._indices)
         self.structure, self._dead = e, 0
         self._pending = self._keys = None
