@@ -133,6 +133,17 @@ def test_slot_layout_equals_the_stable_sort_of_keys(ties) -> None:
         assert a.dtype == b.dtype and np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("pairs", [0, 5, 60, 5000])  # sorted (few) and counted (many)
+def test_pair_order_is_the_stable_sort_of_pair_keys(pairs) -> None:
+    rng = np.random.default_rng(pairs)
+    n = 200
+    lo, hi = rng.integers(0, n, (2, pairs))
+    lo[pairs // 2 :] = lo[: pairs - pairs // 2]  # repeated pairs keep their order
+    hi[pairs // 2 :] = hi[: pairs - pairs // 2]
+    want = np.argsort(lo * n + hi, kind="stable")
+    assert np.array_equal(tie_slots.pair_order(lo, hi, n), want)
+
+
 def test_perform_probability_equals_the_array_formula() -> None:
     rng = np.random.default_rng(14)
     n, b = 500, 3

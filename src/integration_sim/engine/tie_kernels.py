@@ -19,6 +19,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from integration_sim.engine import tie_slots
+
 
 @numba.njit(cache=True)
 def sparse_product(indptr, indices, perm, u, v, structure, weight, x, out):
@@ -313,7 +315,7 @@ def new_ties(u, v, n, indptr, indices, perm, layer, pending):
     next, so a week's few new ties are merged in rather than all pending keys sorted."""
     lo, hi = np.minimum(u, v).astype(np.int64), np.maximum(u, v).astype(np.int64)
     keys = lo * n + hi
-    order = np.argsort(keys, kind="mergesort")  # stable: the first of repeats wins
+    order = tie_slots.pair_order(lo, hi, n)  # stable: the first of repeats wins
     keep = np.empty(order.size, np.int64)
     m = 0
     previous = -1

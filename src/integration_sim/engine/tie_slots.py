@@ -40,3 +40,30 @@ def slot_layout(u, v, n):
         tie[fill[row]] = t
         fill[row] += 1
     return indptr, neighbour, tie
+
+
+@numba.njit(cache=True)
+def pair_order(lo, hi, n):
+    """The stable order of pairs (lo, hi) [K] of practitioners (in [0, n)) by key
+    ``lo * n + hi``: ``np.argsort(keys, kind="mergesort")``'s order. Many pairs (a
+    place's first ties) are counted, by ``hi`` then by ``lo``; a few (a week's) are
+    sorted, which costs less than two passes over n counters."""
+    k = lo.size
+    if k < n // 4:
+        return np.argsort(lo.astype(np.int64) * n + hi, kind="mergesort")
+    by_hi = _counted(hi, np.arange(k), n)
+    return _counted(lo, by_hi, n)
+
+
+@numba.njit(cache=True)
+def _counted(key, items, n):
+    """``items`` stably sorted by ``key[item]`` (a counting sort over keys in [0, n))."""
+    fill = np.zeros(n + 1, np.int64)
+    for item in items:
+        fill[key[item] + 1] += 1
+    fill = np.cumsum(fill)
+    out = np.empty(items.size, np.int64)
+    for item in items:
+        out[fill[key[item]]] = item
+        fill[key[item]] += 1
+    return out
