@@ -10,6 +10,13 @@ work (commit ``BASELINE``), unpacked from git into a temporary folder and timed
 by the same harness (benchmarks/engine_rate.py) in its own process, alternating
 with today's code. Each figure is the best of three timings.
 
+The flagship is also timed at a second baseline, ``MECHANISMS_BASELINE``: issue 13
+asks to speed up the model "as it will be", after the spread mechanisms of issue 10
+(readiness, set-up lags, movers, ties across localities, a stationary business as
+usual), which landed after ``BASELINE``. That commit is the last one with those
+mechanisms and none of the speed-ups (the engine branch before its first one), so it
+does the work today's model does, at the speed it had before issue 13.
+
 Targets (issue 13): 1. >= 10x the baseline's practitioner-weeks/s at the
 flagship's size; 2. >= 100x the per-agent oracle at 10k on the work the oracle
 covers, and >= 3M practitioner-weeks/s at 100k; 3. cost linear in practitioners
@@ -43,13 +50,16 @@ from scaled_place import scaled_scenario  # noqa: E402
 from integration_sim.config.overrides import apply_overrides  # noqa: E402
 from integration_sim.engine.model import IntegrationModel  # noqa: E402
 
+PW = "practitioner_weeks_per_second"
 BASELINE = "366e762"  # main before issue 13's speed-ups (the renovated layout, step 1)
+MECHANISMS_BASELINE = "b911a50"  # issue 10's mechanisms in, no speed-up yet (see above)
 FLAGSHIP_STRATEGIES = ["pilot_scale_learn", "system_wide"]
 
 
-def unpack_baseline(folder: Path) -> Path:
-    """The baseline commit's ``src`` folder (and its scenario files), unpacked from git."""
-    return unpack(folder, BASELINE, ["src", "scenarios"])
+def unpack_baseline(folder: Path, commit: str = BASELINE) -> Path:
+    """A baseline commit's ``src`` folder (and its scenario files), unpacked from git."""
+    (folder / commit).mkdir()
+    return unpack(folder / commit, commit, ["src", "scenarios"])
 
 
 def rate(src: Path, case: str, *options: str) -> dict:
@@ -138,16 +148,19 @@ def main() -> None:
         "python": sys.version.split()[0],
         "machine": platform.machine(),
         "baseline_commit": BASELINE,
+        "mechanisms_baseline_commit": MECHANISMS_BASELINE,
         "load_average_at_start": os.getloadavg()[0],
     }
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            base = unpack_baseline(Path(tmp))
-        except (subprocess.CalledProcessError, OSError) as err:  # e.g. a shallow clone
-            print(f"baseline {BASELINE} unavailable ({err}); today's figures only")
-            base = None
+        base, mechanisms = (baseline_or_none(Path(tmp), c) for c in (BASELINE, MECHANISMS_BASELINE))
         flagship = [o for s in FLAGSHIP_STRATEGIES for o in ("--strategy", s)]
         figures["flagship"] = side_by_side(today, base, "flagship", *flagship, *rep)
+        if mechanisms is not None:
+            before = rate(mechanisms, "flagship", *flagship, *rep)
+            figures["flagship"]["mechanisms_baseline"] = before
+            figures["flagship"]["speed_up_vs_mechanisms_baseline"] = (
+                figures["flagship"]["today"][PW] / before[PW]
+            )
         for name, n, extra in (
             ("engine_10k", "10000", []),
             ("engine_100k", "100000", []),
@@ -172,6 +185,15 @@ def main() -> None:
     print(f"wrote {args.out}")
 
 
+def baseline_or_none(folder: Path, commit: str) -> Path | None:
+    """``unpack_baseline``, or None (said) where git cannot give the commit."""
+    try:
+        return unpack_baseline(folder, commit)
+    except (subprocess.CalledProcessError, OSError) as err:  # e.g. a shallow clone
+        print(f"baseline {commit} unavailable ({err}); figures without it")
+        return None
+
+
 def targets(f: dict) -> dict:
     """Each target of issue 13 as (measured, target, met)."""
     pw = "practitioner_weeks_per_second"
@@ -179,6 +201,10 @@ def targets(f: dict) -> dict:
     half = f["engine_10k_half_degree"]["today"]
     out = {
         "flagship_speed_up_vs_baseline": (f["flagship"].get("speed_up"), 10.0),
+        "flagship_speed_up_vs_mechanisms_baseline": (
+            f["flagship"].get("speed_up_vs_mechanisms_baseline"),
+            10.0,
+        ),
         "core_model_vs_oracle_10k": (
             f["engine_10k_core_only"]["today"][pw] / f["oracle_10k"][pw],
             100.0,
@@ -222,6 +248,9 @@ def report(f: dict) -> None:
             else ""
         )
         print(f"{key:<24} today {row['today'][pw]:>12,.0f} practitioner-weeks/s{base}")
+        if "mechanisms_baseline" in row:
+            before, ratio = row["mechanisms_baseline"][pw], row["speed_up_vs_mechanisms_baseline"]
+            print(f"{'':<24} baseline with issue 10's mechanisms {before:>12,.0f}  x{ratio:.1f}")
     print(f"{'oracle_10k':<24} {f['oracle_10k'][pw]:>18,.0f} practitioner-weeks/s")
     if "compare_flagship" in f:
         c = f["compare_flagship"]
