@@ -6,6 +6,7 @@ import numpy as np
 from conftest import make_scenario
 
 from integration_sim.engine.model import IntegrationModel
+from integration_sim.engine.readiness import organisation_readiness
 from integration_sim.engine.rollout import interventions_for
 from integration_sim.engine.schedule import Schedule
 
@@ -138,3 +139,16 @@ def test_leaders_respond_to_funding_in_proportion_to_their_localities_readiness(
     ready, _ = _leadership_gain(1.0)
     assert (inert > 0).all() and len(set(readiness)) == 3
     assert np.allclose(ready / inert, readiness, rtol=1e-9)
+
+
+def test_organisation_readiness_is_the_mean_over_its_localities_bit_for_bit() -> None:
+    """Each organisation's readiness (its leaders' start, and their support) is
+    ``np.mean`` over its localities' readiness, to the bit, for organisations of one
+    locality (North 0.7, South 0.4) and of both (0.55)."""
+    s = make_scenario({})
+    pop = IntegrationModel(s, seed=0).pop
+    ready = {loc.name: loc.readiness for loc in s.system.localities}
+    want = np.array([np.mean([ready[n] for n in o.localities]) for o in pop.organisations])
+    got = organisation_readiness(s, pop)
+    assert len({len(o.localities) for o in pop.organisations}) == 2  # one and several
+    assert (got.view(np.uint64) == want.view(np.uint64)).all()

@@ -21,6 +21,7 @@ from integration_sim.engine.draws import address, uniforms
 from integration_sim.engine.network import CROSS, TieTable
 from integration_sim.engine.numpy_sums import group_sums
 from integration_sim.engine.primitives import Exposure
+from integration_sim.engine.readiness import organisation_readiness
 from integration_sim.engine.state import Organisation, Population
 
 
@@ -36,9 +37,8 @@ class Organisations:
 
     def __init__(self, scenario: Scenario, pop: Population) -> None:
         n_org = len(pop.organisations)
-        self.baseline_leadership = np.array(
-            [baseline_leadership(scenario, o.localities) for o in pop.organisations], dtype=float
-        )
+        # Starting leadership: the mean readiness of the organisation's localities.
+        self.baseline_leadership = organisation_readiness(scenario, pop)
         self.leadership = self.baseline_leadership.copy()
         self.pooling = np.zeros(n_org)
         self.pooling_habit = np.zeros(n_org)
@@ -78,12 +78,6 @@ class OrganisationAgent(mesa.Agent):
     baseline_leadership = _row("baseline_leadership", float, "Where leadership returns (0-1).")
     pooling = _row("pooling", bool, "Whether it pools budget this week.")
     pooling_habit = _row("pooling_habit", float, "How established pooling is (0-1).")
-
-
-def baseline_leadership(scenario: Scenario, localities: list[str]) -> float:
-    """An organisation's starting leadership: the mean readiness of its localities."""
-    ready = {loc.name: loc.readiness for loc in scenario.system.localities}
-    return float(np.mean([ready[n] for n in localities]))
 
 
 def step_organisations(

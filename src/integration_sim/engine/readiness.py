@@ -34,15 +34,23 @@ def fidelity(scenario: Scenario, pop: Population) -> np.ndarray:
     return (1.0 - w * (1.0 - locality_readiness(scenario, pop)))[pop.locality]
 
 
+def organisation_readiness(scenario: Scenario, pop: Population) -> np.ndarray:
+    """Mean readiness of each organisation's localities [O]: ``np.mean``'s value (one
+    locality's own readiness, which is that mean, without the call: most organisations
+    have one locality, and a calibration builds thousands of places)."""
+    r = locality_readiness(scenario, pop)
+    index = {name: k for k, name in enumerate(pop.locality_names)}
+    out = np.empty(len(pop.organisations))
+    for k, o in enumerate(pop.organisations):
+        values = [r[index[n]] for n in o.localities]
+        out[k] = values[0] if len(values) == 1 else np.mean(values)
+    return out
+
+
 def leadership_support(scenario: Scenario, pop: Population) -> np.ndarray:
     """Multiplier of the funded leadership boost for each organisation [O]."""
     w = scenario.parameters.readiness.leadership
-    r = locality_readiness(scenario, pop)
-    names = pop.locality_names
-    mean_r = np.array(
-        [np.mean([r[names.index(n)] for n in o.localities]) for o in pop.organisations]
-    )
-    return 1.0 - w * (1.0 - mean_r)
+    return 1.0 - w * (1.0 - organisation_readiness(scenario, pop))
 
 
 def fatigue_weight(scenario: Scenario, pop: Population) -> np.ndarray:
