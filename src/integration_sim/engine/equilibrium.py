@@ -176,7 +176,11 @@ def _settle_round(rule, person, settings, cells, share, tail):
     habit, settled, q = cells
     n, nb = capability.shape
     total = np.zeros(nb)
-    signal, boost = b_soc * share, np.empty(nb)  # the social terms: the same products per cell
+    # The social terms, products that are the same for every cell: the share's (logistic
+    # contagion) and, for threshold contagion, the threshold reached (the array code
+    # passed counts of +inf); without that, a threshold behaviour's rule has no social
+    # term (``_perform_probability`` without counts).
+    signal, boost = b_soc * share, np.empty(nb)
     reinforce = np.empty(nb, np.bool_)
     for b in range(nb):
         boost[b] = b_soc[b] * (1.0 if np.inf >= threshold[b] else 0.0)
