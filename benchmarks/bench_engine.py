@@ -196,7 +196,7 @@ def baseline_or_none(folder: Path, commit: str) -> Path | None:
 
 def targets(f: dict) -> dict:
     """Each target of issue 13 as (measured, target, met)."""
-    pw = "practitioner_weeks_per_second"
+    pw = PW
     e10, e100 = f["engine_10k"]["today"], f["engine_100k"]["today"]
     half = f["engine_10k_half_degree"]["today"]
     out = {
@@ -239,7 +239,7 @@ def targets(f: dict) -> dict:
 
 
 def report(f: dict) -> None:
-    pw = "practitioner_weeks_per_second"
+    pw = PW
     for key in ("flagship", "engine_10k", "engine_100k", "engine_10k_core_only"):
         row = f[key]
         base = (
