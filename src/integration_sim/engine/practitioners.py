@@ -187,6 +187,7 @@ def _cells(eligible, meeting, rule, social, opportunity, motivation, skills, hab
     behaviour, cell by cell (in place); returns (encountered, performed) [N, B]."""
     draws, rate = meeting
     b0, b_cap, b_opp, b_mot, b_hab, b_soc, contagion, threshold, noise = rule
+    linear = (b0, b_cap, b_opp, b_mot, b_hab)
     share, counts, use_counts = social
     capability, base_capability, habit, last, ever = skills
     gain, decay, training = habits
@@ -201,19 +202,15 @@ def _cells(eligible, meeting, rule, social, opportunity, motivation, skills, hab
             if eligible[i, b]:
                 met = draws[0, i, b] < rate[b]
                 if met:  # the rule's probability, as ``behaviour.perform_probability`` (tested)
-                    z = b_cap[b] * capability[i, b]
-                    z += b_hab[b] * habit[i, b]
-                    z += opportunity[i] * b_opp[b]
-                    z += motivation[i] * b_mot[b]
-                    z += b0[b]
+                    z = rules.rule_logit(
+                        linear, b, capability[i, b], habit[i, b], opportunity[i], motivation[i]
+                    )
                     if contagion[b] == rules.LOGISTIC:
                         z += b_soc[b] * share[i, b]
                     elif contagion[b] == rules.THRESHOLD and use_counts:
                         z += b_soc[b] * (1.0 if counts[i, b] >= threshold[b] else 0.0)
-                    p = 1.0 / (1.0 + np.exp(-z))
-                    if contagion[b] == rules.ADDITIVE:
-                        p = 1.0 - (1.0 - p) * (1.0 - min(1.0, b_soc[b] * share[i, b]))
-                    did = draws[1, i, b] < noise + (1.0 - noise) * p
+                    chance = rules.rule_chance(z, contagion[b], b_soc[b], share[i, b], noise)
+                    did = draws[1, i, b] < chance
                 encountered[i, b], performed[i, b] = met, did
                 habit[i, b] = rules.habit_after(habit[i, b], did, gain, decay)
             c = rules.capability_after(capability[i, b], did, learning, trained)
