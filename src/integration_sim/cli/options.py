@@ -7,13 +7,14 @@ import os
 import re
 from pathlib import Path
 
+from integration_sim.config.size import MAX_REPLICATES
 from integration_sim.errors import InputError
 
 # Every command's default output: results/<name>-<command>, beside the other commands'.
 DEFAULT_OUT = "results/<name>-<command>"
 
 
-def _whole_number_at_least(minimum: int):
+def _whole_number_at_least(minimum: int, maximum: int | None = None):
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -21,6 +22,8 @@ def _whole_number_at_least(minimum: int):
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"expected a number <= {maximum:,}, got {value:,}")
         return value
 
     return parse
@@ -28,6 +31,7 @@ def _whole_number_at_least(minimum: int):
 
 positive_int = _whole_number_at_least(1)  # argparse type: an integer >= 1
 non_negative_int = _whole_number_at_least(0)  # argparse type: an integer >= 0
+replicate_count = _whole_number_at_least(1, MAX_REPLICATES)  # runs per strategy
 
 
 def add_workers(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +51,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--replicates",
-        type=positive_int,
+        type=replicate_count,
         default=None,
         help="runs per strategy (default: the scenario's)",
     )

@@ -24,6 +24,7 @@ from integration_sim.config.schema import (
     Parameters,
     System,
 )
+from integration_sim.config.size import MAX_REPLICATES, size_problems
 from integration_sim.config.strategies import Custom, Names, Strategy
 from integration_sim.errors import FieldProblems
 from integration_sim.files import content_hash
@@ -58,7 +59,9 @@ class Scenario(Strict):
     seed: Annotated[int, Field(ge=0)] = Field(
         1, description="base seed; replicate r runs with a seed derived from (seed, r)"
     )
-    replicates: Annotated[int, Field(ge=1)] = Field(10, description="runs per strategy")
+    replicates: Annotated[int, Field(ge=1, le=MAX_REPLICATES)] = Field(
+        10, description="runs per strategy"
+    )
     horizon_weeks: Annotated[int, Field(ge=1, le=5200)] = Field(260, description="weeks simulated")
     record_every: Annotated[int, Field(ge=1)] = Field(1, description="weeks between records")
     system: System = Field(
@@ -211,7 +214,7 @@ def cross_reference_problems(s: Scenario) -> list[Problem]:
         problems.append((("decision", "baseline"), _unknown("strategy", baseline, s.strategies)))
     problems += _strategy_problems(s)
     problems += _text_problems(s)
-    return problems + _network_target_problems(s)
+    return problems + _network_target_problems(s) + size_problems(s)
 
 
 def _place_problems(s: Scenario) -> list[Problem]:

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from integration_sim.config.base import Finite, Positive, Strict
+from integration_sim.config.size import MAX_REPLICATES
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.errors import FieldProblems, InputError
 from integration_sim.files import content_hash
@@ -156,7 +157,7 @@ class Experiment(Strict):
     )
     parameters: list[Parameter] = Field(min_length=1)
     outputs: list[str | Output] = Field(min_length=1)
-    replicates: Annotated[int, Field(ge=1, le=10_000)] = 1
+    replicates: Annotated[int, Field(ge=1, le=MAX_REPLICATES)] = 1
     seed: Annotated[int, Field(ge=0)] = 1
     batch_size: Annotated[int, Field(ge=1)] | None = Field(
         None, description="runs per task (default: timed)"
