@@ -59,12 +59,14 @@ def test_a_billion_practitioners_is_refused_at_its_line(tmp_path: Path) -> None:
 
 def test_too_many_organisations_is_refused(tmp_path: Path) -> None:
     # Small practices, but more of them than a run holds (each is a Mesa agent).
+    # The voluntary sector's entry (6) has the most organisations, the system-wide
+    # acute trust (0, scaled up) the most practitioners: the organisations' entry is named.
     many = size.MAX_ORGANISATIONS // 4 + 1  # per locality, four localities
     text = GOOD.replace(
-        "{type: gp_practice, count: 3}", f"{{type: gp_practice, count: {many}, staff: 1}}"
-    )
+        "{type: voluntary_sector, count: 2}", f"{{type: voluntary_sector, count: {many}, staff: 1}}"
+    ).replace("{type: acute_trust, count: 1}", "{type: acute_trust, count: 1, staff: 100000}")
     message = _refused(tmp_path, text)
-    assert "system.organisations.5.count" in message and "organisations" in message
+    assert "system.organisations.6.count" in message and "organisations;" in message
 
 
 def test_a_population_whose_cases_would_take_days_is_refused(tmp_path: Path) -> None:

@@ -16,12 +16,12 @@ from typing import Any
 Scenario = Any
 Problem = tuple[tuple[str, ...], str]  # (location in the file, message), as config.scenario
 
-# One million practitioners take about 1.5 GB (docs/performance.md); twice that is
-# still well inside a laptop, and far above any health and care system in England.
+# One million practitioners take about 1.5 GB (docs/performance.md), so twice that still
+# fits a laptop; the shipped places have about 1,400 and 2,100.
 MAX_PRACTITIONERS = 2_000_000
 MAX_ORGANISATIONS = 20_000  # each is a Mesa agent with its own state
 # New cases a week at the peak of winter and of the demand trend, over the whole place:
-# England's largest integrated care systems see tens of thousands.
+# the shipped places' busiest weeks have about 170 and 270 (peak_weekly_cases).
 MAX_WEEKLY_CASES = 1_000_000
 MAX_REPLICATES = 10_000  # runs per strategy (as experiments allow)
 
@@ -60,11 +60,10 @@ def size_problems(s: Scenario) -> list[Problem]:
     sizes = staffing(s)
     practitioners = sum(p for _, p in sizes)
     organisations = sum(o for o, _ in sizes)
-    largest = str(max(range(len(sizes)), key=lambda i: sizes[i][1])) if sizes else "0"
     if practitioners > MAX_PRACTITIONERS:
         problems.append(
             (
-                ("system", "organisations", largest, "count"),
+                ("system", "organisations", _largest(sizes, 1), "count"),
                 f"this place would have {practitioners:,} practitioners (count x staff x "
                 f"localities, over every entry); a run holds at most {MAX_PRACTITIONERS:,}",
             )
@@ -72,12 +71,17 @@ def size_problems(s: Scenario) -> list[Problem]:
     elif organisations > MAX_ORGANISATIONS:
         problems.append(
             (
-                ("system", "organisations", largest, "count"),
+                ("system", "organisations", _largest(sizes, 0), "count"),
                 f"this place would have {organisations:,} organisations; a run holds at most "
                 f"{MAX_ORGANISATIONS:,}",
             )
         )
     return problems + _case_problems(s)
+
+
+def _largest(sizes: list[tuple[int, int]], column: int) -> str:
+    """The index of the entry with the most organisations (0) or practitioners (1)."""
+    return str(max(range(len(sizes)), key=lambda i: sizes[i][column])) if sizes else "0"
 
 
 def _case_problems(s: Scenario) -> list[Problem]:
