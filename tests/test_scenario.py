@@ -166,3 +166,21 @@ def test_cli_validate_and_bad_options(tmp_path: Path, capsys) -> None:
         == 2
     )
     assert "no strategy 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "old, new, field",
+    [
+        ("need: 1.2}", "need: .inf}", "system.localities.0.need"),
+        ("budget: 1500000", "budget: .inf", "strategies.colocation_pilot.funding.budget"),
+        ("population: 45000, readiness: 0.5", "population: 45000, readiness: .nan", "readiness"),
+    ],
+)
+def test_nan_and_infinity_are_refused_at_their_field(tmp_path: Path, old, new, field) -> None:
+    """Every schema field is finite: an infinite need would otherwise pass its lower bound
+    and surface later as infinite cases, far from the line that set it."""
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert field in str(err.value) and "bad.yaml:" in str(err.value)

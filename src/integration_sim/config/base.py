@@ -22,6 +22,8 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
 class Strict(BaseModel):
-    """Base for every schema model: unknown keys are errors."""
+    """Base for every schema model: unknown keys are errors, and so are NaN and infinite
+    numbers (no field means anything by them: a rate or a need of .inf would pass its
+    lower bound and then fail, or run forever, far from the line that set it)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
