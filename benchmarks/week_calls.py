@@ -1,9 +1,13 @@
-"""Where a flagship week's time goes: the compiled calls, as the week makes them, and the
-Python between them.
+"""Where a week's time goes: the compiled calls, as the week makes them, and the Python
+between them.
 
-Run:  python benchmarks/week_calls.py [--weeks W] [--repeats R]
-Writes benchmarks/results/week_calls.json. The flagship place (scenarios/
-pilot_vs_system_wide.yaml, ``system_wide``) takes one warm-up step, then every compiled
+Run:  python benchmarks/week_calls.py [--place flagship|core-10k] [--weeks W] [--repeats R]
+Writes benchmarks/results/week_calls.json (``flagship``, the default) or
+week_calls-core-10k.json. ``flagship``: scenarios/pilot_vs_system_wide.yaml under
+``system_wide``, 250 weeks by default. ``core-10k``: the 10,000-practitioner place of
+``bench_engine.py`` with only the work the per-agent oracle covers switched on (the same
+switches as its *core only* case), 20 weeks by default. The place takes one warm-up
+step, then every compiled
 kernel the engine's modules call from Python is wrapped in a timer and ``W`` weeks are
 run (wall time, best of ``R``): each kernel's time in the real sequence of a week (its
 data as the passes before left the caches), the week's whole time, and the rest, which
@@ -27,6 +31,8 @@ from numba.core.registry import CPUDispatcher
 
 import integration_sim.engine as engine
 from integration_sim.config.load import load_scenario
+from integration_sim.config.overrides import apply_overrides
+from integration_sim.config.scenario import Scenario
 from integration_sim.engine.model import IntegrationModel
 
 HERE = Path(__file__).resolve().parent
@@ -73,20 +79,32 @@ def dispatch_cost(args: tuple, repeats: int = 2000) -> float:
     return best * 1e6
 
 
+def place(name: str, weeks: int) -> tuple[Scenario, str | None]:
+    """The scenario and strategy timed for ``name``."""
+    if name == "flagship":
+        return load_scenario(FLAGSHIP), "system_wide"
+    from engine_rate import CORE_ONLY  # the benchmarks' own modules, beside this one
+    from scaled_place import scaled_scenario
+
+    return apply_overrides(scaled_scenario(10_000, horizon_weeks=weeks + 1), CORE_ONLY), None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weeks", type=int, default=250)
+    parser.add_argument("--place", choices=["flagship", "core-10k"], default="flagship")
+    parser.add_argument("--weeks", type=int, default=None, help="default: 250, core-10k 20")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    scenario = load_scenario(FLAGSHIP)
-    IntegrationModel(scenario, strategy="system_wide", seed=1).step()  # load the kernels
+    args.weeks = args.weeks or (250 if args.place == "flagship" else 20)
+    scenario, strategy = place(args.place, args.weeks)
+    IntegrationModel(scenario, strategy=strategy, seed=1).step()  # load the kernels
     spent: dict[str, float] = defaultdict(float)
     calls: dict[str, int] = defaultdict(int)
     arguments: dict[str, tuple] = {}
     wrap_kernels(spent, calls, arguments)
     best = None
     for _ in range(args.repeats):
-        model = IntegrationModel(scenario, strategy="system_wide", seed=1)
+        model = IntegrationModel(scenario, strategy=strategy, seed=1)
         model.step()
         spent.clear()
         calls.clear()
@@ -101,6 +119,8 @@ def main() -> None:
     compiled = sum(per_week.values())
     largest = list(per_week)[:6]
     out = {
+        "place": args.place,
+        "practitioners": model.pop.size,
         "weeks": args.weeks,
         "week_us": week / args.weeks * 1e6,
         "compiled_us": compiled,
@@ -109,15 +129,16 @@ def main() -> None:
         "calls_per_week": {k: calls_best[k] / args.weeks for k in per_week},
         "dispatch_us": {k: dispatch_cost(arguments[k]) for k in largest},
     }
-    print(f"a flagship week: {out['week_us']:.1f} us of wall time (best of {args.repeats})")
+    print(f"a {args.place} week: {out['week_us']:.1f} us of wall time (best of {args.repeats})")
     print(f"  compiled calls {compiled:.1f} us, Python between them {out['between_us']:.1f} us")
     for k, v in per_week.items():
         cost = out["dispatch_us"].get(k)
         extra = "" if cost is None else f"  (a call of a kernel doing nothing: {cost:.1f} us)"
         print(f"  {k:38s} {v:7.1f} us{extra}")
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "week_calls.json").write_text(json.dumps(out, indent=2))
-    print("wrote benchmarks/results/week_calls.json")
+    name = "week_calls.json" if args.place == "flagship" else f"week_calls-{args.place}.json"
+    (HERE / "results" / name).write_text(json.dumps(out, indent=2))
+    print(f"wrote benchmarks/results/{name}")
 
 
 if __name__ == "__main__":
