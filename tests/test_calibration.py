@@ -373,3 +373,19 @@ def test_the_calibrate_command_warms_workers_with_the_calibrations_own_preload()
     from integration_sim.cli import WORKER_PRELOAD
 
     assert WORKER_PRELOAD["calibrate"] == PRELOAD
+
+
+def test_config_without_parameters_names_the_line(tmp_path):
+    (tmp_path / "s.yaml").write_text(_yaml_scenario(), encoding="utf-8")
+    cfg = write_yaml(
+        tmp_path / "c.yaml",
+        """\
+        scenario: s.yaml
+        measurements: [m.csv]
+        parameters: {}
+        """,
+    )
+    (tmp_path / "m.csv").write_text("x\n", encoding="utf-8")
+    with pytest.raises(InputErrors) as info:
+        load_config(cfg)
+    assert f"{cfg}:3: parameters: name at least one parameter to fit" in str(info.value)

@@ -184,3 +184,29 @@ def test_nan_and_infinity_are_refused_at_their_field(tmp_path: Path, old, new, f
     with pytest.raises(InputError) as err:
         load_scenario(path)
     assert field in str(err.value) and "bad.yaml:" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        (
+            "{name: Meadowbank,",
+            "{name: Hillcrest,",
+            "bad.yaml:19: system.localities.3.name: locality 'Hillcrest' is already localities.1",
+        ),
+        (
+            "seed: 2024\n",
+            "seed: 2024\nparameters:\n  implementation:\n    lag_weeks: {training: 2, telepathy: 3}\n",
+            "bad.yaml:14: parameters.implementation.lag_weeks.telepathy: unknown primitive",
+        ),
+    ],
+)
+def test_problems_across_entries_are_reported_at_the_entry(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """A problem found by comparing entries (a repeated name, a key outside a list of
+    names) points at the entry that has it, not at the section that holds it."""
+    assert old in GOOD
+    with pytest.raises(InputError) as err:
+        load_scenario(_write(tmp_path, GOOD.replace(old, new)))
+    assert expected in str(err.value)

@@ -36,7 +36,7 @@ def _cli_error(tmp_path, capsys, text: str) -> str:
     [
         ("method: sobol", "method: sobol\nsampels: 3", "bad.yaml:3: sampels: unknown key"),
         ("method: sobol", "method: prim", "bad.yaml:2: method:"),
-        ("samples: 16", "samples: 20", "must be a power of 2"),
+        ("samples: 16", "samples: 20", "bad.yaml:3: samples: sobol samples must be a power of 2"),
         (
             "{path: x2, bounds: [-3, 3]}",
             "{path: x2, bounds: [3, -3]}",
@@ -52,7 +52,33 @@ def _cli_error(tmp_path, capsys, text: str) -> str:
             "function: no_such_module:f",
             "bad.yaml:4: function: cannot import module",
         ),
-        ("outputs: [y]", "outputs: [y]\ndiscovery: {output: z, above: 1}", "discovery.output 'z'"),
+        (
+            "outputs: [y]",
+            "outputs: [y]\ndiscovery: {output: z, above: 1}",
+            "bad.yaml:10: discovery.output: 'z' is not an output (y)",
+        ),
+        # Problems across fields are reported at the entry that has them:
+        (
+            "{path: x3, bounds: [-3, 3]}",
+            "{path: x3, name: x1, bounds: [-3, 3]}",
+            "bad.yaml:8: parameters.2: name 'x1' is already parameters.0",
+        ),
+        (
+            "outputs: [y]",
+            "outputs: [y, x2]",
+            "bad.yaml:9: outputs.1: name 'x2' is also parameters.1",
+        ),
+        (
+            "outputs: [y]",
+            "outputs: [y]\npriorities: {outputs: [y, w]}",
+            "bad.yaml:10: priorities.outputs.1: 'w' is not an output (y)",
+        ),
+        ("outputs: [y]", "outputs: [y]\nfixed: {x9: 1}", "bad.yaml:10: fixed: fixed applies to"),
+        (
+            "function: integration_sim.sensitivity.analytic:ishigami",
+            "function: integration_sim.sensitivity.analytic",
+            "bad.yaml:4: function: function must look like module:function",
+        ),
     ],
 )
 def test_bad_experiment_exits_2_with_location(tmp_path, capsys, old, new, expected):

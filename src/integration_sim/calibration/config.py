@@ -28,7 +28,7 @@ from integration_sim.config.overrides import apply_overrides, get_path
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.engine.network_target import check_target
-from integration_sim.errors import InputError, InputErrors
+from integration_sim.errors import FieldProblems, InputError, InputErrors
 
 OBSERVATION_PARAMETERS = {
     "observation.overdispersion": (0.0, 1.0),
@@ -175,7 +175,7 @@ class CalibrationConfig(Strict):
     @model_validator(mode="after")
     def _some(self) -> CalibrationConfig:
         if not self.parameters:
-            raise ValueError("parameters: name at least one parameter to fit")
+            raise FieldProblems([(("parameters",), "name at least one parameter to fit")])
         if not self.measurements and not self.adoption:
             raise ValueError("give measurement files (measurements) or adoption data (adoption)")
         return self

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 
 from integration_sim.config.base import NonNegative, Positive, Share, Strict
 from integration_sim.config.strategies import PRIMITIVES
+from integration_sim.errors import FieldProblems
 
 # --------------------------------------------------------------------------- system
 
@@ -86,11 +87,18 @@ class System(Strict):
     @model_validator(mode="after")
     def _unique_localities(self) -> System:
         names = [loc.name for loc in self.localities]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate locality names: {', '.join(dupes)}")
         if not names:
-            raise ValueError("at least one locality is needed")
+            raise FieldProblems([(("localities",), "at least one locality is needed")])
+        dupes = [
+            (
+                ("localities", str(i), "name"),
+                f"locality {name!r} is already localities.{names.index(name)}",
+            )
+            for i, name in enumerate(names)
+            if name in names[:i]
+        ]
+        if dupes:  # at the repeated entry, so the message gives its line
+            raise FieldProblems(dupes)
         return self
 
 
@@ -355,9 +363,15 @@ class ImplementationParameters(Strict):
 
     @model_validator(mode="after")
     def _known_primitives(self) -> ImplementationParameters:
-        unknown = sorted(set(self.lag_weeks) - set(PRIMITIVES))
+        unknown = [name for name in self.lag_weeks if name not in PRIMITIVES]
         if unknown:
-            raise ValueError(f"lag_weeks: unknown primitive(s) {', '.join(unknown)}")
+            known = ", ".join(PRIMITIVES)
+            raise FieldProblems(
+                [
+                    (("lag_weeks", name), f"unknown primitive {name!r} (known: {known})")
+                    for name in unknown
+                ]
+            )
         return self
 
 

@@ -174,50 +174,61 @@ class Experiment(Strict):
             raise ValueError(
                 "give exactly one of scenario (the built-in model) or function (module:function)"
             )
-        if self.function is not None and ":" not in self.function:
-            raise ValueError(f"function must look like module:function, got {self.function!r}")
         self.outputs = [Output(metric=o) if isinstance(o, str) else o for o in self.outputs]
-        _no_duplicates([p.label for p in self.parameters], "parameters")
-        _no_duplicates([o.label for o in self.outputs], "outputs")
-        clash = ({p.label for p in self.parameters} & {o.label for o in self.outputs}) | (
-            {p.label for p in self.parameters} | {o.label for o in self.outputs}
-        ) & set(RESERVED_COLUMNS)
-        if clash:
-            raise ValueError(
-                f"names used twice or reserved: {', '.join(sorted(clash))} (rename with name:)"
+        problems = self._problems()
+        if problems:  # each at its own field, so the message can give its line
+            raise FieldProblems(problems)
+        return self
+
+    def _problems(self) -> list[tuple[tuple[str, ...], str]]:
+        """What is wrong across fields, each as (location, message)."""
+        problems: list[tuple[tuple[str, ...], str]] = []
+        if self.function is not None and ":" not in self.function:
+            problems.append(
+                (("function",), f"function must look like module:function, got {self.function!r}")
             )
+        params = [p.label for p in self.parameters]
+        outs = [o.label for o in self.output_specs]
+        problems += _name_problems(params, outs)
         if self.function is not None and self.fixed:
-            raise ValueError(
-                "fixed applies to a scenario; a function model takes only the sampled parameters"
+            problems.append(
+                (
+                    ("fixed",),
+                    "fixed applies to a scenario; a function model takes only the sampled parameters",
+                )
             )
-        if self.function is not None and any(o.strategy or o.difference for o in self.outputs):
-            raise ValueError("outputs of a function model cannot name strategies")
-        labels = [o.label for o in self.outputs]
-        if self.discovery is not None and self.discovery.output not in labels:
-            raise ValueError(
-                f"discovery.output {self.discovery.output!r} is not an output ({', '.join(labels)})"
+        for i, out in enumerate(self.output_specs):
+            if self.function is not None and (out.strategy or out.difference):
+                problems.append(
+                    (("outputs", str(i)), "outputs of a function model cannot name strategies")
+                )
+        if self.discovery is not None and self.discovery.output not in outs:
+            problems.append(
+                (
+                    ("discovery", "output"),
+                    f"{self.discovery.output!r} is not an output ({', '.join(outs)})",
+                )
             )
-        for out in self.priorities.outputs or []:
-            if out not in labels:
-                raise ValueError(
-                    f"priorities.outputs: {out!r} is not an output ({', '.join(labels)})"
+        for i, out in enumerate(self.priorities.outputs or []):
+            if out not in outs:
+                problems.append(
+                    (
+                        ("priorities", "outputs", str(i)),
+                        f"{out!r} is not an output ({', '.join(outs)})",
+                    )
                 )
         runs = self.runs_per_replicate() * self.replicates
         if runs > MAX_RUNS:
-            raise FieldProblems(
-                [
-                    (
-                        ("samples",),
-                        f"the sweep would need {runs:,} runs (at most {MAX_RUNS:,}): "
-                        "lower samples or replicates",
-                    )
-                ]
+            problems.append(
+                (
+                    ("samples",),
+                    f"the sweep would need {runs:,} runs (at most {MAX_RUNS:,}): lower samples or replicates",
+                )
             )
         if self.method == "sobol" and self.samples & (self.samples - 1):
-            raise ValueError(
-                f"sobol samples must be a power of 2 (e.g. {2 ** round(math.log2(self.samples))})"
-            )
-        return self
+            nearest = 2 ** round(math.log2(self.samples))
+            problems.append((("samples",), f"sobol samples must be a power of 2 (e.g. {nearest})"))
+        return problems
 
     # Views ----------------------------------------------------------------------
 
@@ -251,10 +262,22 @@ class Experiment(Strict):
         return content_hash(json.dumps(self.model_dump(mode="json"), sort_keys=True))
 
 
-def _no_duplicates(names: list[str], field: str) -> None:
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(f"{field}: duplicate names {', '.join(dupes)}")
+def _name_problems(params: list[str], outs: list[str]) -> list[tuple[tuple[str, ...], str]]:
+    """Each parameter or output whose name (a results column) is taken: by an earlier
+    entry, by a parameter (for an output), or by a column every results table has."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+    for field, names in (("parameters", params), ("outputs", outs)):
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                taken = f"is already {field}.{names.index(name)}"
+            elif field == "outputs" and name in params:
+                taken = f"is also parameters.{params.index(name)}"
+            elif name in RESERVED_COLUMNS:
+                taken = "is reserved (every results table has a column of that name)"
+            else:
+                continue
+            problems.append(((field, str(i)), f"name {name!r} {taken} (rename with name:)"))
+    return problems
 
 
 def parse_experiment(
