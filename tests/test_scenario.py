@@ -199,6 +199,26 @@ def test_nan_and_infinity_are_refused_at_their_field(tmp_path: Path, old, new, f
             "seed: 2024\nparameters:\n  implementation:\n    lag_weeks: {training: 2, telepathy: 3}\n",
             "bad.yaml:14: parameters.implementation.lag_weeks.telepathy: unknown primitive",
         ),
+        # A locality listed twice would be counted twice (a pilot's dose halved):
+        (
+            "    kind: pilot\n",
+            "    kind: pilot\n    localities: [Riverside, Riverside]\n",
+            "bad.yaml:34: strategies.colocation_pilot.localities.1: locality 'Riverside' is "
+            "already localities.0",
+        ),
+        (
+            "{type: gp_practice, count: 3}",
+            "{type: gp_practice, count: 3, localities: [Riverside, Old Town, Riverside]}",
+            "bad.yaml:26: system.organisations.5.localities.2: locality 'Riverside' is already",
+        ),
+        # Checked before the run, where an unknown one stopped it with a traceback:
+        (
+            "    label: No new programme\n",
+            "    label: No new programme\n    interventions:\n      - {kind: learning_transfer, "
+            "start_week: 10, end_week: 40, source_localities: [Atlantis]}\n",
+            "bad.yaml:33: strategies.business_as_usual.interventions.0.source_localities: "
+            "unknown locality 'Atlantis'",
+        ),
     ],
 )
 def test_problems_across_entries_are_reported_at_the_entry(

@@ -14,6 +14,7 @@ import pandas as pd
 from integration_sim.calibration.adoption import read_adoption
 from integration_sim.calibration.config import RECOMMENDED_ADOPTION_REPLICATES, Loaded, load_config
 from integration_sim.calibration.measurements import context_from_scenario, read_many
+from integration_sim.present.format import count_of
 
 
 def load_measurements(loaded: Loaded) -> pd.DataFrame:
@@ -69,14 +70,15 @@ def check_summary(loaded: Loaded, measurements: pd.DataFrame) -> str:
     """One line saying what a config would fit to what (``calibrate --check``)."""
     adoption = measurements[measurements["kind"] == "adoption"]
     parts = [
-        f"{len(loaded.names)} parameters",
-        f"{len(loaded.measurement_files)} measurement files "
-        f"({len(measurements) - len(adoption)} rows)",
+        count_of(len(loaded.names), "parameter"),
+        f"{count_of(len(loaded.measurement_files), 'measurement file')} "
+        f"({count_of(len(measurements) - len(adoption), 'row')})",
     ]
     if len(loaded.config.adoption):
         parts.append(
-            f"{len(loaded.config.adoption)} adoption files ({len(adoption)} adoption periods "
-            f"in {adoption['locality'].nunique()} localities, weeks "
+            f"{count_of(len(loaded.config.adoption), 'adoption file')} "
+            f"({count_of(len(adoption), 'adoption period')} "
+            f"in {count_of(adoption['locality'].nunique(), 'locality', 'localities')}, weeks "
             f"{int(adoption['start_week'].min())}-{int(adoption['end_week'].max())})"
         )
     return ", ".join(parts)

@@ -49,6 +49,7 @@ def file_kind(data: dict) -> str:
 def check_file(path: Path) -> str:
     """Validate one file as the command that reads it would; return a one-line summary."""
     from integration_sim.config.yaml_io import read_yaml
+    from integration_sim.present.format import count_of
 
     data, _ = read_yaml(path)
     kind = file_kind(data)
@@ -60,14 +61,15 @@ def check_file(path: Path) -> str:
         if exp.scenario is not None:
             bind(exp, path, text)
         runs = exp.runs_per_replicate() * exp.replicates
-        return f"{exp.method} experiment, {len(exp.parameters)} parameters, {runs:,} runs"
+        return f"{exp.method} experiment, {count_of(len(exp.parameters), 'parameter')}, {count_of(runs, 'run')}"
     if kind == "calibration":
         from integration_sim.calibration.config import load_config
 
         loaded = load_config(path)
         return (
-            f"calibration config, {len(loaded.names)} parameters, "
-            f"{len(loaded.measurement_files)} measurement files"
+            f"calibration config, {count_of(len(loaded.names), 'parameter')}, "
+            f"{count_of(len(loaded.measurement_files), 'measurement file')}, "
+            f"{count_of(len(loaded.config.adoption), 'adoption file')}"
         )
     from integration_sim.config.load import load_scenario
     from integration_sim.engine.footprint import check_memory, practitioners, run_bytes
@@ -80,7 +82,8 @@ def check_file(path: Path) -> str:
         raise InputError(err.message, file=path, field=err.field) from None
     check_target(s, path)
     return (
-        f"{len(s.system.localities)} localities, {len(s.strategies)} strategies, "
-        f"{len(s.practitioner_behaviours)} practitioner behaviours, "
-        f"{practitioners(s):,} practitioners, about {run_bytes(s) / 1e6:,.0f} MB per run"
+        f"{count_of(len(s.system.localities), 'locality', 'localities')}, "
+        f"{count_of(len(s.strategies), 'strategy', 'strategies')}, "
+        f"{count_of(len(s.practitioner_behaviours), 'practitioner behaviour')}, "
+        f"{count_of(practitioners(s), 'practitioner')}, about {run_bytes(s) / 1e6:,.0f} MB per run"
     )

@@ -226,12 +226,14 @@ def _place_problems(s: Scenario) -> list[Problem]:
             problems.append(
                 ((*where, "type"), _unknown("organisation type", org.type, s.organisation_types))
             )
-        if org.localities != "all":
-            for j, loc in enumerate(org.localities):
-                if loc not in localities:
-                    problems.append(
-                        ((*where, "localities", str(j)), _unknown("locality", loc, localities))
-                    )
+        for j, loc in enumerate(org.localities if org.localities != "all" else ()):
+            if loc not in localities:
+                problem = _unknown("locality", loc, localities)
+            elif loc in org.localities[:j]:  # it would be placed there twice
+                problem = f"locality {loc!r} is already localities.{org.localities.index(loc)}"
+            else:
+                continue
+            problems.append(((*where, "localities", str(j)), problem))
     return problems
 
 

@@ -137,7 +137,9 @@ class Custom(_StrategyBase):
     def problems(self, names: Names) -> list[str]:
         out = []
         for i, iv in enumerate(self.interventions):
-            out.extend(f"interventions.{i}.{p}" for p in _target_problems(iv.target, names))
+            found = _target_problems(iv.target, names)
+            found += _locality_problems(iv.source_localities, names, "source_localities")
+            out.extend(f"interventions.{i}.{p}" for p in found)
         return out
 
 
@@ -237,7 +239,16 @@ Strategy = Annotated[Custom | Pilot | SystemWide | Staged | Targeted, Field(disc
 
 
 def _locality_problems(given: list[str] | None, names: Names, field: str) -> list[str]:
-    return [f"{field}: unknown locality {n!r}" for n in given or [] if n not in names.localities]
+    """Unknown or repeated names in a list of localities (a repeat would count a locality
+    twice: a pilot listing one locality twice would spread its money over two shares)."""
+    given = given or []
+    out = [f"{field}: unknown locality {n!r}" for n in given if n not in names.localities]
+    out += [
+        f"{field}.{i}: locality {n!r} is already {field}.{given.index(n)}"
+        for i, n in enumerate(given)
+        if n in given[:i]
+    ]
+    return out
 
 
 def _bundle_problems(bundle: dict[str, float], field: str) -> list[str]:

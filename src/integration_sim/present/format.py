@@ -12,6 +12,12 @@ from integration_sim.metrics import metric_info
 DASH = "–"
 
 
+def count_of(n: int, one: str, many: str | None = None) -> str:
+    """``n`` and its noun, singular for 1: ``count_of(1, "strategy", "strategies")``
+    is "1 strategy" (``many`` defaults to ``one`` + "s")."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def finite(value: object) -> bool:
     """True for a real, finite number."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
