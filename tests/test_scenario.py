@@ -219,6 +219,29 @@ def test_nan_and_infinity_are_refused_at_their_field(tmp_path: Path, old, new, f
             "bad.yaml:33: strategies.business_as_usual.interventions.0.source_localities: "
             "unknown locality 'Atlantis'",
         ),
+        # Settings that would make an intervention or a behaviour do nothing, silently:
+        *(
+            (
+                "    label: No new programme\n",
+                f"    label: No new programme\n    interventions:\n      - {{{entry}}}\n",
+                f"bad.yaml:33: strategies.business_as_usual.interventions.0.{expected}",
+            )
+            for entry, expected in [
+                (
+                    "kind: learning_transfer, transfer: 0.5",
+                    "source_localities: a learning_transfer",
+                ),
+                ("kind: learning_transfer, source_localities: [Riverside]", "transfer: a learning"),
+                ("kind: champions", "champions: a champions intervention needs at least 1"),
+                ("kind: training, champions: 3", "champions: applies to champions interventions"),
+                ("kind: training, target: {roles: [nurse]}", "target.roles: unknown role 'nurse'"),
+            ]
+        ),
+        (
+            "seed: 2024\n",
+            "seed: 2024\nbehaviours:\n  information_sharing: {roles: [social_worker, wizard]}\n",
+            "bad.yaml:13: behaviours.information_sharing.roles.1: unknown role 'wizard'",
+        ),
     ],
 )
 def test_problems_across_entries_are_reported_at_the_entry(

@@ -33,6 +33,7 @@ class Names:
 
     localities: set[str]
     organisation_types: set[str]
+    roles: set[str] = frozenset()  # every role some organisation type has
 
 
 class Target(Strict):
@@ -137,9 +138,7 @@ class Custom(_StrategyBase):
     def problems(self, names: Names) -> list[str]:
         out = []
         for i, iv in enumerate(self.interventions):
-            found = _target_problems(iv.target, names)
-            found += _locality_problems(iv.source_localities, names, "source_localities")
-            out.extend(f"interventions.{i}.{p}" for p in found)
+            out.extend(f"interventions.{i}.{p}" for p in _intervention_problems(iv, names))
         return out
 
 
@@ -259,8 +258,40 @@ def _bundle_problems(bundle: dict[str, float], field: str) -> list[str]:
     ]
 
 
+# Settings that only one kind of intervention reads: given on another, they would do nothing.
+_ONLY_FOR = {
+    "champions": "champions",
+    "selection": "champions",
+    "transfer": "learning_transfer",
+    "source_localities": "learning_transfer",
+}
+
+
+def _intervention_problems(iv: Intervention, names: Names) -> list[str]:
+    """What a written-out intervention gets wrong: names the scenario does not define, and
+    settings that would make it do nothing without saying so."""
+    out = _target_problems(iv.target, names)
+    out += _locality_problems(iv.source_localities, names, "source_localities")
+    for field, kind in _ONLY_FOR.items():
+        # By value, not by what the file set: a saved scenario (scenario.json) sets all.
+        unread = getattr(iv, field) != Intervention.model_fields[field].get_default(
+            call_default_factory=True
+        )
+        if unread and iv.kind != kind:
+            out.append(f"{field}: applies to {kind} interventions only (this one is {iv.kind})")
+    if iv.kind == "champions" and iv.champions == 0:
+        out.append("champions: a champions intervention needs at least 1 champion per locality")
+    if iv.kind == "learning_transfer" and not iv.source_localities:
+        out.append("source_localities: a learning_transfer needs the localities it hands on from")
+    if iv.kind == "learning_transfer" and iv.transfer == 0:
+        out.append("transfer: a learning_transfer needs the share of their gains handed on (0-1)")
+    return out
+
+
 def _target_problems(target: Target, names: Names) -> list[str]:
     out = []
+    if target.roles != "all" and names.roles:
+        out += [f"target.roles: unknown role {r!r}" for r in target.roles if r not in names.roles]
     if target.localities != "all":
         out += _locality_problems(target.localities, names, "target.localities")
     if target.organisation_types != "all":
