@@ -143,7 +143,9 @@ def _simulate(args: argparse.Namespace) -> int:
     write_measurements(measured, out)
     if args.truth:
         write_table(truth, Path(args.truth).with_suffix(""), csv=True)
-    print(f"simulated {len(measured)} measurements into {out}")
+    from integration_sim.present.format import count_of
+
+    print(f"simulated {count_of(len(measured), 'measurement')} into {out}")
     return 0
 
 
