@@ -54,8 +54,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """
     data, text = read_yaml(path)
     scenario = parse_scenario(data, path, text)
-    if overrides:
-        scenario = apply_overrides(scenario, overrides, source=str(path))
+    if overrides:  # a bad value came from the overrides, not from a line of the file
+        scenario = apply_overrides(scenario, overrides, source=f"{path} + the values set")
     return scenario
 
 
