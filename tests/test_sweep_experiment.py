@@ -154,11 +154,21 @@ outputs:
             "scenario: nowhere.yaml",
             "bad.yaml:4: scenario: scenario file not found",
         ),
+        (f"scenario: {EXAMPLE}", "scenario: .", "bad.yaml:4: scenario: "),
+        (
+            "outputs:",
+            "fixed: {behaviours.joint_assessment.coefficients.social: 2}\noutputs:",
+            "bad.yaml:7: fixed.behaviours.joint_assessment.coefficients.social: also swept "
+            "(parameters.0): fix it or sweep it, not both",
+        ),
     ],
 )
 def test_bad_scenario_references_exit_2(tmp_path, capsys, old, new, expected):
     assert old in SCENARIO_EXP
-    assert expected in _cli_error(tmp_path, capsys, SCENARIO_EXP.replace(old, new))
+    err = _cli_error(tmp_path, capsys, SCENARIO_EXP.replace(old, new))
+    assert expected in err
+    if new == "scenario: .":  # the experiment's own folder: a folder, not a file
+        assert "is a folder, not a scenario file" in err
 
 
 def test_shipped_experiments_are_valid():

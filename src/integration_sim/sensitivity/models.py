@@ -90,9 +90,18 @@ def bind(experiment: Experiment, path: str | Path, text: str) -> RunSpec:
 
 def _bind_scenario(experiment: Experiment, path: Path, text: str, base: dict[str, Any]) -> RunSpec:
     scenario_path = (path.parent / experiment.scenario).resolve()
-    if not scenario_path.exists():
-        raise input_error(f"scenario file not found: {scenario_path}", path, text, "scenario")
+    if not scenario_path.is_file():
+        if scenario_path.is_dir():
+            message = f"{scenario_path} is a folder, not a scenario file"
+        else:
+            message = f"scenario file not found: {scenario_path}"
+        raise input_error(message, path, text, "scenario")
     scenario = load_scenario(scenario_path)
+    swept = {p.path: i for i, p in enumerate(experiment.parameters)}
+    for key in experiment.fixed:
+        if key in swept:  # the sample would overwrite the fixed value in every run
+            message = f"also swept (parameters.{swept[key]}): fix it or sweep it, not both"
+            raise input_error(message, path, text, "fixed", key)
     if experiment.fixed:
         try:
             scenario = apply_overrides(scenario, experiment.fixed, source=str(scenario_path))
