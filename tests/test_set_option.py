@@ -84,3 +84,9 @@ def test_set_on_calibrate(scenario_file, tmp_path, capsys):
     assert main(["calibrate", str(cfg), "--check", "--set", "horizon_weeks=8"]) == 2
     assert "week 15 is outside the horizon" in capsys.readouterr().err
     assert main(["calibrate", str(cfg), "--check", "--set", "seed=4"]) == 0
+    capsys.readouterr()
+    # A fitted parameter cannot also be set: every draw would overwrite the set value.
+    assert main(["calibrate", str(cfg), "--check", "--set", f"{PARAM}=-4"]) == 2
+    assert f"c.yaml:4: parameters.{PARAM}: fitted here and also among the values set" in (
+        capsys.readouterr().err
+    )

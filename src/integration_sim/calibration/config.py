@@ -222,6 +222,15 @@ def load_config(path: str | Path, overrides: dict | None = None) -> Loaded:
     except ValidationError as exc:
         keys = "docs/calibration.md, The calibration config, lists every key"
         raise validation_errors(exc, path, lines, CalibrationConfig, keys) from None
+    for name in config.parameters:
+        if name in (overrides or {}):  # each run's draw would overwrite the value set
+            raise InputError(
+                "fitted here and also among the values set (each draw would overwrite the set "
+                "value): fit it or set it, not both",
+                file=path,
+                field=f"parameters.{name}",
+                line=lines.get(("parameters", name)),
+            )
     scenario_path = _relative(path, config.scenario)
     scenario = load_scenario(scenario_path, overrides)
     check_target(scenario, scenario_path)  # a network target this place cannot reach
