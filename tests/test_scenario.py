@@ -253,3 +253,16 @@ def test_problems_across_entries_are_reported_at_the_entry(
     with pytest.raises(InputError) as err:
         load_scenario(_write(tmp_path, GOOD.replace(old, new)))
     assert expected in str(err.value)
+
+
+def test_unknown_primary_outcome_stops_validate_and_run_at_its_line(tmp_path: Path, capsys) -> None:
+    """Metric names are the metrics table's, above the schema: the commands check the
+    scenario's primary outcome before any work, at its line, as they check every field."""
+    text = GOOD.replace("seed: 2024\n", "seed: 2024\ndecision: {primary_outcome: happiness}\n")
+    path = _write(tmp_path, text)
+    for argv in (["validate", str(path)], ["run", str(path), "-o", str(tmp_path / "out")]):
+        assert main(argv) == 2
+        assert "bad.yaml:12: decision.primary_outcome: primary outcome 'happiness'" in (
+            capsys.readouterr().err
+        )
+    assert not (tmp_path / "out").exists()

@@ -93,12 +93,10 @@ def write_and_print(results, out: Path, args: argparse.Namespace) -> Path:
 
 def handle(args: argparse.Namespace) -> int:
     """Run, write results, then the comparison report; print the decision summary."""
-    from integration_sim.analysis.decision import check_primary
     from integration_sim.errors import InputError
 
     scenario = load_scenario_with_sets(args.scenario, args)
     check_decision_options(args, list(scenario.strategies))
-    check_primary(args.primary or scenario.decision.primary_outcome)
     if len(scenario.strategies) < 2:
         raise InputError(
             "compare needs at least two strategies and this scenario has one "

@@ -116,7 +116,22 @@ def load_scenario_with_sets(path, args: argparse.Namespace):
 
     scenario = load_scenario(path, scenario_overrides(args))
     check_target(scenario, path)
+    check_primary_outcome(scenario, path)
     return scenario
+
+
+def check_primary_outcome(scenario, path: Path) -> None:
+    """The scenario's ``decision.primary_outcome`` names a metric that can rank strategies,
+    reported at its line. Checked here, not by the scenario's schema: metric names are
+    defined by the metrics table, above the schema."""
+    from integration_sim.analysis.decision import check_primary
+    from integration_sim.config.yaml_io import key_lines, read_yaml
+
+    try:
+        check_primary(scenario.decision.primary_outcome)
+    except InputError as err:
+        line = key_lines(read_yaml(path)[1]).get(("decision", "primary_outcome"))
+        raise InputError(err.message, file=path, field=err.field, line=line) from None
 
 
 def add_out(

@@ -71,11 +71,13 @@ def check_file(path: Path) -> str:
             f"{count_of(len(loaded.measurement_files), 'measurement file')}, "
             f"{count_of(len(loaded.config.adoption), 'adoption file')}"
         )
+    from integration_sim.cli.options import check_primary_outcome
     from integration_sim.config.load import load_scenario
     from integration_sim.engine.footprint import check_memory, practitioners, run_bytes
     from integration_sim.engine.network_target import check_target
 
     s = load_scenario(path)
+    check_primary_outcome(s, path)
     try:
         check_memory(s, 1)
     except InputError as err:
