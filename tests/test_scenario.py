@@ -199,6 +199,12 @@ def test_nan_and_infinity_are_refused_at_their_field(tmp_path: Path, old, new, f
             "seed: 2024\nparameters:\n  implementation:\n    lag_weeks: {training: 2, telepathy: 3}\n",
             "bad.yaml:14: parameters.implementation.lag_weeks.telepathy: unknown primitive",
         ),
+        # The default output folder is named by the scenario: it must not climb out of results/.
+        (
+            "name: example_place\n",
+            "name: ../../escape\n",
+            "bad.yaml:9: name: scenario name '../../escape' is used in file names",
+        ),
         # A locality listed twice would be counted twice (a pilot's dose halved):
         (
             "    kind: pilot\n",

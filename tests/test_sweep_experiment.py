@@ -57,6 +57,7 @@ def _cli_error(tmp_path, capsys, text: str) -> str:
             "outputs: [y]\ndiscovery: {output: z, above: 1}",
             "bad.yaml:10: discovery.output: 'z' is not an output (y)",
         ),
+        ("name: t", "name: ../t", "bad.yaml:1: name: experiment name '../t' is used in file names"),
         # Problems across fields are reported at the entry that has them:
         (
             "{path: x3, bounds: [-3, 3]}",

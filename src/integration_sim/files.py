@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +90,21 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
                 out = df.copy() if out is None else out
                 out[col] = values.where(~risky, "'" + values.astype(str))
     return df if out is None else out
+
+
+# Names that become file or folder names: one path part, no separator, no "..".
+SAFE_NAME = re.compile(r"\w[\w .()+-]{0,79}")
+
+
+def file_name_problem(name: str, what: str) -> str | None:
+    """Why ``name`` (a ``what``: scenario, strategy, experiment) cannot name a file or
+    folder, or None: it must be one path part that cannot climb out of its folder."""
+    if SAFE_NAME.fullmatch(name) and not name.endswith((" ", ".")):
+        return None
+    return (
+        f"{what} name {name!r} is used in file names: use letters, digits, spaces and "
+        "_ - . ( ) + only (at most 80 characters, no / or ..)"
+    )
 
 
 def content_hash(data: bytes | str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from integration_sim.config.catalogue import catalogue
 from integration_sim.config.size import size_problems
 from integration_sim.config.strategies import Names
+from integration_sim.files import file_name_problem
 
 # config.scenario calls these from its validator (and imports this module), so the
 # scenario comes in untyped, as in config.size: a ``Scenario`` but for these checks.
@@ -21,8 +22,6 @@ Scenario = Any
 
 Problem = tuple[tuple[str, ...], str]  # (location in the file, message)
 
-# Strategy names become file names (saved runs): one path part, no separator or "..".
-SAFE_NAME = re.compile(r"\w[\w .()+-]{0,79}")
 # Charts read `$...$` as mathematics; a literal dollar is written \$.
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 
@@ -31,6 +30,8 @@ def cross_reference_problems(s: Scenario) -> list[Problem]:
     """Names used in one part of a scenario that no other part defines, and values
     that would pass the schema yet fail later or silently do nothing."""
     problems = _place_problems(s)
+    if unsafe := file_name_problem(s.name, "scenario"):  # output folders are named by it
+        problems.append((("name",), unsafe))
     types, roles = s.organisation_types, _roles(s)
     for name, b in s.behaviours.items():
         for field in ("performers", "partners"):
@@ -124,14 +125,8 @@ def _strategy_problems(s: Scenario) -> list[Problem]:
     n_loc = len(s.system.localities)
     for name, strategy in s.strategies.items():
         where = ("strategies", name)
-        if not SAFE_NAME.fullmatch(name) or name.endswith((" ", ".")):
-            problems.append(
-                (
-                    where,
-                    f"strategy name {name!r} is used in file names: use letters, digits, "
-                    "spaces and _ - . ( ) + only (at most 80 characters, no / or ..)",
-                )
-            )
+        if unsafe := file_name_problem(name, "strategy"):  # saved runs are named by it
+            problems.append((where, unsafe))
         for p in strategy.problems(names):
             sub, _, msg = p.partition(": ")
             problems.append(((*where, *sub.split(".")), _with_suggestion(msg, s)))

@@ -21,7 +21,7 @@ from integration_sim.config.base import Finite, Positive, Strict
 from integration_sim.config.size import MAX_REPLICATES
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.errors import FieldProblems, InputError
-from integration_sim.files import content_hash
+from integration_sim.files import content_hash, file_name_problem
 
 # A sweep larger than this would not finish on any machine this tool targets, and its
 # design matrix alone would fill memory.
@@ -183,6 +183,8 @@ class Experiment(Strict):
     def _problems(self) -> list[tuple[tuple[str, ...], str]]:
         """What is wrong across fields, each as (location, message)."""
         problems: list[tuple[tuple[str, ...], str]] = []
+        if unsafe := file_name_problem(self.name, "experiment"):  # output folders use it
+            problems.append((("name",), unsafe))
         if self.function is not None and ":" not in self.function:
             problems.append(
                 (("function",), f"function must look like module:function, got {self.function!r}")
