@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -259,3 +261,24 @@ def test_report_command_redraws_with_another_baseline_without_running(tmp_path, 
     assert "Ranked on net cost" in text
     assert main(["report", str(out), "--baseline", "nope"]) == 2
     assert main(["report", str(tmp_path)]) == 2  # not a results folder
+
+
+def test_compare_of_a_place_without_cases_says_so_and_finishes(tmp_path, capsys):
+    """Too few residents for any case: the integration index is undefined in every run.
+    The report is still written (it stopped with a traceback in a chart), and the summary
+    says the outcome could not be measured, instead of ranking on nothing."""
+    from integration_sim.cli import main
+
+    scenario = _tiny_scenario(tmp_path, {"nothing": {"kind": "custom"}, "colocate": COLOCATE})
+    data = yaml.safe_load(Path(scenario).read_text(encoding="utf-8"))
+    for locality in data["system"]["localities"]:
+        locality.update(population=1, need=0.01)
+    Path(scenario).write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = ["compare", scenario, "-o", str(out), "--workers", "1", "--no-network"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Nothing to rank on integration gain" in printed
+    assert "WARNING: Integration gain over the baseline could not be measured" in printed
+    assert "nan" not in printed
+    assert (out / "report.html").exists() and (out / "manifest.json").exists()

@@ -134,7 +134,7 @@ def primary_values(
 
 def best_shares(values: pd.DataFrame, higher_is_better: bool) -> pd.Series:
     """Share of replicates (rows) in which each strategy (column) is best; ties shared."""
-    signed = values.to_numpy() * (1.0 if higher_is_better else -1.0)
+    signed = values.to_numpy(dtype=float) * (1.0 if higher_is_better else -1.0)
     signed = np.where(np.isfinite(signed), signed, -np.inf)
     rows = signed[np.isfinite(signed).any(axis=1)]
     if not len(rows):

@@ -9,7 +9,9 @@ from integration_sim.analysis.comparison import MIN_PAIRS
 from integration_sim.analysis.decision import Decision, Standing
 from integration_sim.metrics import VS, metric_info
 from integration_sim.present.format import (
+    DASH,
     clear_of_zero,
+    finite,
     fmt,
     fmt_diff,
     fmt_effect,
@@ -27,6 +29,8 @@ def verdict(d: Decision, labels: Mapping[str, str]) -> str:
     what = f"{p.label.lower()} ({p.unit}; {p.window.removeprefix(VS)})"
     if d.runner_up is None:
         return f"Only one strategy was run; nothing to rank on {what}."
+    if unmeasured_warning(d):
+        return f"Nothing to rank on {what}: it could not be measured."
     if lead.strategy == d.baseline and p.paired:
         text = f"No strategy beats {name(d.baseline)} on {what}."
     else:
@@ -35,7 +39,7 @@ def verdict(d: Decision, labels: Mapping[str, str]) -> str:
         if len(margin):
             m = margin.iloc[0]
             text += f" of {name(d.runner_up)} by {fmt_effect(m.diff_median, m.ci_low, m.ci_high, p.name)}"
-        text += f", and is best in {lead.p_best:.0%} of replicates."
+        text += f", and is best in {_share(lead.p_best)} of replicates."
     if not d.enough:
         text += " Too few replicates to be sure of the order."
     elif not d.settled:
@@ -44,6 +48,24 @@ def verdict(d: Decision, labels: Mapping[str, str]) -> str:
             "the two cannot be told apart at this number of replicates."
         )
     return text
+
+
+def _share(p: float) -> str:
+    """A share of replicates in percent, or a dash where none could be ranked."""
+    return f"{p:.0%}" if finite(p) else DASH
+
+
+def unmeasured_warning(d: Decision) -> str:
+    """A warning when the primary outcome could be measured in no replicate of any
+    strategy other than the baseline (empty otherwise)."""
+    others = [s for s in d.ranking if s.strategy != d.baseline or not d.primary.paired]
+    if any(finite(s.median) for s in others):
+        return ""
+    return (
+        f"{d.primary.label} could not be measured in any replicate. The integration index is "
+        "a share of cases: a place this small, or with need this low, may have no cases in "
+        "the window."
+    )
 
 
 def _primary_text(d: Decision, s: Standing) -> str:
@@ -63,7 +85,7 @@ def _ranking_rows(d: Decision, labels: Mapping[str, str]) -> str:
         base = " (baseline)" if s.strategy == d.baseline else ""
         rows.append(
             f"<tr><td>{i}</td><th scope='row'>{escape(labels.get(s.strategy, s.strategy))}{base}</th>"
-            f"<td>{escape(primary)}</td><td>{s.p_best:.0%}</td>"
+            f"<td>{escape(primary)}</td><td>{_share(s.p_best)}</td>"
             f"<td>{escape(fmt_diff(s.net_cost, 'net_cost'))}</td></tr>"
         )
     return "".join(rows)
@@ -100,7 +122,9 @@ def _assumptions(d: Decision) -> str:
 def decision_html(d: Decision, labels: Mapping[str, str]) -> str:
     """The decision summary section (HTML): verdict, ranking, head to head, what could flip it."""
     name = lambda s: escape(labels.get(s, s))  # noqa: E731
-    warning = replicate_warning(d.replicates, MIN_PAIRS)
+    warning = " ".join(
+        w for w in (unmeasured_warning(d), replicate_warning(d.replicates, MIN_PAIRS)) if w
+    )
     posterior = (
         " Each replicate draws its parameters from the posterior, so these shares are also "
         "shares of posterior draws."
@@ -133,14 +157,14 @@ def decision_text(d: Decision, labels: Mapping[str, str]) -> str:
     """The decision summary for the console (plain text, a few lines)."""
     name = lambda s: labels.get(s, s)  # noqa: E731
     lines = ["Decision summary", verdict(d, labels)]
-    warning = replicate_warning(d.replicates, MIN_PAIRS)
-    if warning:
-        lines.append("WARNING: " + warning)
+    for warning in (unmeasured_warning(d), replicate_warning(d.replicates, MIN_PAIRS)):
+        if warning:
+            lines.append("WARNING: " + warning)
     lines.append(f"Ranked on {d.primary.label.lower()} ({d.primary.unit}; vs {name(d.baseline)}):")
     for i, s in enumerate(d.ranking, 1):
         primary = _primary_text(d, s)
         lines.append(
-            f"  {i}. {name(s.strategy)}: {primary}; best in {s.p_best:.0%} of replicates; "
+            f"  {i}. {name(s.strategy)}: {primary}; best in {_share(s.p_best)} of replicates; "
             f"net cost {fmt_diff(s.net_cost, 'net_cost')}"
         )
     lines.append(
