@@ -224,3 +224,29 @@ def test_misspelt_organisation_type_and_behaviour_get_suggestions(tmp_path: Path
         "behaviour_set.0: unknown behaviour 'joint_assesment'; did you mean 'joint_assessment'?"
         in err
     )
+
+
+def test_validate_reads_a_measured_network_as_run_would(tmp_path: Path, capsys) -> None:
+    """The place of a measured network is its files': validate counts their practitioners
+    (not the organisations' posts) and stops on a mistake in them, at its file and line."""
+    (tmp_path / "people.csv").write_text(
+        "id,organisation,role,locality\np1,Acute,ward_nurse,A\np2,Acute,consultant,A\n"
+        "p3,GP1,gp,B\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "edges.csv").write_text("source,target\np1,p2\np2,p3\n", encoding="utf-8")
+    scenario = tmp_path / "measured.yaml"
+    scenario.write_text(
+        "name: measured\nsystem:\n  localities: [{name: A, population: 3000}, {name: B, "
+        "population: 3000}]\n  organisations: [{type: acute_trust, count: 1}]\n"
+        "  network: {edges: edges.csv, practitioners: people.csv}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(scenario)]) == 0
+    assert ", 3 practitioners," in capsys.readouterr().out
+    with (tmp_path / "edges.csv").open("a", encoding="utf-8") as f:
+        f.write("p1,p9\n")
+    assert main(["validate", str(scenario)]) == 2
+    assert "edges.csv:4: target: practitioner 'p9' is not in the practitioner table" in (
+        capsys.readouterr().err
+    )

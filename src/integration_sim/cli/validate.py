@@ -73,19 +73,20 @@ def check_file(path: Path) -> str:
         )
     from integration_sim.cli.options import check_primary_outcome
     from integration_sim.config.load import load_scenario
-    from integration_sim.engine.footprint import check_memory, practitioners, run_bytes
+    from integration_sim.engine.footprint import bytes_for, check_memory, practitioners
     from integration_sim.engine.network_target import check_target
 
     s = load_scenario(path)
     check_primary_outcome(s, path)
+    staff = practitioners(s)  # a measured network's files are read and checked here
     try:
         check_memory(s, 1)
-    except InputError as err:
-        raise InputError(err.message, file=path, field=err.field) from None
+    except InputError as err:  # about the scenario as a whole: name its file
+        raise InputError(err.message, file=err.file or path, field=err.field) from None
     check_target(s, path)
     return (
         f"{count_of(len(s.system.localities), 'locality', 'localities')}, "
         f"{count_of(len(s.strategies), 'strategy', 'strategies')}, "
         f"{count_of(len(s.practitioner_behaviours), 'practitioner behaviour')}, "
-        f"{count_of(practitioners(s), 'practitioner')}, about {run_bytes(s) / 1e6:,.0f} MB per run"
+        f"{count_of(staff, 'practitioner')}, about {bytes_for(staff) / 1e6:,.0f} MB per run"
     )

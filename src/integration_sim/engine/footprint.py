@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from integration_sim.config.scenario import Scenario
+from integration_sim.engine.network_files import load_network
 from integration_sim.engine.state import organisation_layout
 from integration_sim.errors import InputError
 
@@ -25,14 +26,23 @@ BYTES_PER_PRACTITIONER = 1.7e3  # state, ties and weekly matrices
 
 
 def practitioners(scenario: Scenario) -> int:
-    """Practitioners the place will have (a measured network: its organisations' posts)."""
+    """Practitioners the place will have: a measured network's (its files read and checked
+    against the scenario, so a mistake in them stops here, before any run), else the
+    organisations' posts."""
+    if scenario.system.network is not None:
+        return len(load_network(scenario, scenario.system.network).ids)
     _, posts = organisation_layout(scenario)
     return int(sum(count for *_, count in posts))
 
 
 def run_bytes(scenario: Scenario) -> float:
     """Estimated peak memory of one run, in bytes."""
-    return FIXED_BYTES + BYTES_PER_PRACTITIONER * practitioners(scenario)
+    return bytes_for(practitioners(scenario))
+
+
+def bytes_for(practitioners: int) -> float:
+    """Estimated peak memory of one run of a place with ``practitioners``, in bytes."""
+    return FIXED_BYTES + BYTES_PER_PRACTITIONER * practitioners
 
 
 def available_bytes() -> float | None:
