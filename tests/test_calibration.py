@@ -389,3 +389,26 @@ def test_config_without_parameters_names_the_line(tmp_path):
     with pytest.raises(InputErrors) as info:
         load_config(cfg)
     assert f"{cfg}:3: parameters: name at least one parameter to fit" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("behaviours.joint_assessment.coefficients.interceptt", [-5.0], "no such key"),
+        ("parameters.behaviour.habit_gain", [0.1, 2.0], "a draw of 2 is not allowed"),
+        ("system.localities.0.name", [1.0], "not a number"),
+    ],
+)
+def test_scenario_with_a_bad_posterior_column_stops_on_loading(tmp_path, column, values, message):
+    """A posterior column the scenario cannot take is found when the scenario is loaded
+    (so by validate, before any run), naming the posterior file and the column."""
+    import yaml
+
+    from integration_sim.config.load import load_scenario
+
+    pd.DataFrame({column: values, "weight": 1.0}).to_parquet(tmp_path / "post.parquet")
+    data = {**TINY, "parameters": {**TINY.get("parameters", {}), "posterior": "post.parquet"}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_scenario(tmp_path / "s.yaml")
+    assert f"post.parquet: {column}: " in str(info.value) and message in str(info.value)

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from integration_sim.config.overrides import apply_overrides
+from integration_sim.config.overrides import apply_overrides, get_path
+from integration_sim.config.posterior import load_posterior, parameters
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.errors import InputError, InputErrors
@@ -24,7 +25,34 @@ def parse_scenario(
     if path is not None:
         scenario = _resolve_paths(scenario, Path(path).parent)
         _check_files_exist(scenario, path, text)
+        _check_posterior(scenario)
     return scenario
+
+
+def _check_posterior(scenario: Scenario) -> None:
+    """Every column of the scenario's posterior file sets a number the scenario has, and
+    its lowest and highest draws are values the scenario accepts: checked once now, where
+    a bad column would otherwise stop the first run that draws it."""
+    if scenario.parameters.posterior is None:
+        return
+    file = scenario.parameters.posterior
+    table = load_posterior(file)
+    for column in parameters(table):
+        try:
+            value = get_path(scenario, column)
+        except InputError as err:
+            raise InputError(err.message, file=file, field=column) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(
+                f"the scenario holds {value!r} there, not a number", file=file, field=column
+            )
+        for end in (table[column].min(), table[column].max()):
+            try:
+                apply_overrides(scenario, {column: float(end)})
+            except InputError as err:
+                first = err.errors[0] if isinstance(err, InputErrors) else err
+                message = f"a draw of {end:g} is not allowed: {first.message}"
+                raise InputError(message, file=file, field=column) from None
 
 
 def _check_files_exist(scenario: Scenario, path: str | Path, text: str) -> None:
