@@ -80,3 +80,25 @@ def test_repeated_measurement_id_names_file_and_line(tmp_path: Path) -> None:
     text = str(err.value)
     assert f"{b}:2: measurement_id: measurement_id 'same-id' used more than once" in text
     assert f"first at {a}:2" in text
+
+
+@pytest.mark.parametrize("rows", [["p1,p2,0.8", "p2,p1,0.4"], ["p2,p1,0.4", "p1,p2,0.8"]])
+def test_a_pair_on_two_rows_is_one_tie_with_their_mean_trust(tmp_path: Path, rows) -> None:
+    """Reciprocal survey answers give a pair twice: one tie, trust the mean of the two
+    weights, whatever the order of the rows (it was the last row's weight)."""
+    from integration_sim.config.load import load_scenario
+    from integration_sim.engine.model import IntegrationModel
+
+    people = "id,organisation,role,locality\np1,Acute,ward_nurse,A\np2,GP1,gp,A\np3,GP1,gp,A\n"
+    _write(tmp_path, "people.csv", people)
+    _write(tmp_path, "edges.csv", "source,target,weight\n" + "\n".join([*rows, "p2,p3,0.5"]))
+    scenario = _write(
+        tmp_path,
+        "s.yaml",
+        "name: m\nhorizon_weeks: 4\nsystem:\n  localities: [{name: A, population: 3000}]\n"
+        "  organisations: [{type: acute_trust, count: 1}]\n"
+        "  network: {edges: edges.csv, practitioners: people.csv}\n",
+    )
+    model = IntegrationModel(load_scenario(scenario), seed=1)
+    _, _, trust, _ = model.initial_ties.live()  # ends, ends, trust, layer of each live tie
+    assert sorted(trust.round(12).tolist()) == [0.5, 0.6]

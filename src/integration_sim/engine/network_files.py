@@ -58,11 +58,13 @@ class MeasuredNetwork:
         for lay in (WITHIN, CROSS):
             sel = layer == lay
             table.add(u[sel], v[sel], 0.5, lay)
-        # Set trust per tie after de-duplication (keys are sorted pairs).
+        # Set trust per tie after de-duplication (keys are sorted pairs). A pair given on
+        # several rows (both directions, as reciprocal survey answers are) is one tie whose
+        # trust is the mean of its rows', so the order of the rows does not matter.
         key = np.minimum(u, v).astype(np.int64) * pop.size + np.maximum(u, v)
-        lookup = dict(zip(key.tolist(), np.nan_to_num(trust, nan=0.5).tolist(), strict=True))
+        pairs = pd.Series(np.nan_to_num(trust, nan=0.5)).groupby(key).mean()
         tkey = table.u.astype(np.int64) * pop.size + table.v
-        table.trust = np.clip(np.array([lookup[k] for k in tkey.tolist()]), 1e-6, 1.0)
+        table.trust = np.clip(pairs.reindex(tkey).to_numpy(), 1e-6, 1.0)
         return table
 
 
