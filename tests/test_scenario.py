@@ -199,6 +199,18 @@ def test_nan_and_infinity_are_refused_at_their_field(tmp_path: Path, old, new, f
             "seed: 2024\nparameters:\n  implementation:\n    lag_weeks: {training: 2, telepathy: 3}\n",
             "bad.yaml:14: parameters.implementation.lag_weeks.telepathy: unknown primitive",
         ),
+        # A strategy named like a kind keeps its name in the location of its problems:
+        (
+            "  colocation_pilot:\n    kind: pilot\n",
+            "  pilot:\n    kind: pilot\n    colour: red\n",
+            "bad.yaml:34: strategies.pilot.colour: unknown key 'colour'",
+        ),
+        # Labels are drawn in chart titles and legends:
+        (
+            "label: Co-located pilot in the two most ready localities",
+            "label: " + "x" * 81,
+            "bad.yaml:34: strategies.colocation_pilot.label: at most 80 characters, got 81",
+        ),
         # The default output folder is named by the scenario: it must not climb out of results/.
         (
             "name: example_place\n",

@@ -6,6 +6,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+# Labels are drawn in chart titles and legends: a longer one pushes the chart apart.
+LABEL_LENGTH = 80
+
 
 def _zero_without_sign(x: float) -> float:
     """``x``, with -0.0 (which YAML reads from "-0.0" or "-0") made 0.0: the same number, but

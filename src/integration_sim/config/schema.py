@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from integration_sim.config.base import NonNegative, Positive, Share, Strict
+from integration_sim.config.base import LABEL_LENGTH, NonNegative, Positive, Share, Strict
 from integration_sim.config.strategies import PRIMITIVES
 from integration_sim.errors import FieldProblems
 
@@ -29,7 +29,7 @@ class Locality(Strict):
 class OrganisationType(Strict):
     """An organisation type (catalogue entry, overridable per scenario)."""
 
-    label: str = Field("", description="name shown in charts")
+    label: str = Field("", max_length=LABEL_LENGTH, description="name shown in charts")
     scope: Literal["system", "locality"] = Field(
         "locality",
         description="system: one organisation spans localities; locality: one per locality",
@@ -119,7 +119,7 @@ class Coefficients(Strict):
 class Behaviour(Strict):
     """One behaviour of the catalogue: who performs it, on which relationship, and how it spreads."""
 
-    label: str = Field("", description="name shown in charts")
+    label: str = Field("", max_length=LABEL_LENGTH, description="name shown in charts")
     level: Literal["practitioner", "organisation"] = Field(
         "practitioner", description="practitioner or organisation"
     )

@@ -17,7 +17,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from integration_sim.config.base import NonNegative, Share, Strict, Week
+from integration_sim.config.base import LABEL_LENGTH, NonNegative, Share, Strict, Week
 
 # The names only; what each primitive does is its entry in engine/primitives.py REGISTRY
 # (tests/test_primitives.py checks the two agree).
@@ -112,7 +112,9 @@ class ScaleUp(Strict):
 
 
 class _StrategyBase(Strict):
-    label: str = Field("", description="name shown in charts and the report")
+    label: str = Field(
+        "", max_length=LABEL_LENGTH, description="name shown in charts and the report"
+    )
     start_week: Week = Field(26, description="week the strategy starts")
     selection_rule: Literal["named", "most_ready", "highest_need", "random"] = Field(
         "most_ready", description="most_ready | highest_need | random | named"

@@ -219,9 +219,7 @@ def validation_errors(
                     )
                 )
             continue
-        loc = tuple(str(p) for p in err["loc"])
-        # Tagged-union errors put the tag in the location; drop it for the user.
-        loc = tuple(p for p in loc if not p.startswith("function-") and p not in _STRATEGY_TAGS)
+        loc = _as_written(tuple(str(p) for p in err["loc"]))
         field = ".".join(loc) if loc else None
         msg = plain_message(err, loc[-1] if loc else "", vocabulary, keys_listed_in)
         errors.append(InputError(msg, file=path, field=field, line=_nearest_line(loc, lines)))
@@ -247,6 +245,8 @@ def plain_message(
         close = difflib.get_close_matches(str(ctx.get("tag", "")), tags, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown kind {ctx.get('tag')!r} (use one of {', '.join(tags)}){hint}"
+    if kind == "string_too_long":
+        return f"at most {err['ctx']['max_length']} characters, got {len(given):,}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"expected a mapping of keys to values (key: value lines), got {_shown(given)}"
     if kind in ("list_type", "tuple_type"):
@@ -284,6 +284,16 @@ def field_names(model: type[BaseModel]) -> set[str]:
 
 
 _STRATEGY_TAGS = {"custom", "pilot", "system_wide", "staged", "targeted"}
+
+
+def _as_written(loc: tuple[str, ...]) -> tuple[str, ...]:
+    """A pydantic location as the file writes it: without the validators' steps, and
+    without the strategy union's tag, which pydantic puts after the strategy's name (only
+    there: a strategy may itself be named like a kind, e.g. ``staged``)."""
+    loc = tuple(p for p in loc if not p.startswith("function-"))
+    if len(loc) > 2 and loc[0] == "strategies" and loc[2] in _STRATEGY_TAGS:
+        loc = loc[:2] + loc[3:]
+    return loc
 
 
 def _nearest_line(loc: tuple[str, ...], lines: dict[tuple[str, ...], int]) -> int | None:
