@@ -250,3 +250,22 @@ def test_validate_reads_a_measured_network_as_run_would(tmp_path: Path, capsys) 
     assert "edges.csv:4: target: practitioner 'p9' is not in the practitioner table" in (
         capsys.readouterr().err
     )
+
+
+def test_case_types_that_can_never_be_integrated_are_warned_about(tmp_path: Path, capsys) -> None:
+    """Allowed, but probably not meant: a case needing an organisation type a locality lacks
+    draws nobody of it there, so it is never integrated and the index reads zero."""
+    text = EXAMPLE.replace("    - {type: adult_social_care, count: 1}\n", "")
+    scenario = tmp_path / "no_care.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    assert main(["validate", str(scenario)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"{scenario}: warning: case_types.hospital_discharge: its cases in every locality are "
+        "never integrated, as nobody there works for adult_social_care"
+    ) in err
+    assert err.count("warning:") == 4  # every catalogue case type needs adult social care
+    rates = "\n".join(f"  {t}: {{rate: 0}}" for t in ("hospital_discharge", "frailty"))
+    scenario.write_text(text + f"case_types:\n{rates}\n", encoding="utf-8")
+    assert main(["validate", str(scenario)]) == 0
+    assert capsys.readouterr().err.count("warning:") == 2  # a rate of 0 leaves a type out

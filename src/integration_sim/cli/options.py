@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from pathlib import Path
 
 from integration_sim.config.size import MAX_REPLICATES
@@ -117,7 +118,16 @@ def load_scenario_with_sets(path, args: argparse.Namespace):
     scenario = load_scenario(path, scenario_overrides(args))
     check_target(scenario, path)
     check_primary_outcome(scenario, path)
+    warn_about(scenario, path)
     return scenario
+
+
+def warn_about(scenario, path: Path) -> None:
+    """Print what the scenario allows but probably does not mean (to stderr)."""
+    from integration_sim.config.references import advice
+
+    for note in advice(scenario):
+        print(f"{path}: warning: {note}", file=sys.stderr)
 
 
 def check_primary_outcome(scenario, path: Path) -> None:

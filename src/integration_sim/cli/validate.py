@@ -71,13 +71,14 @@ def check_file(path: Path) -> str:
             f"{count_of(len(loaded.measurement_files), 'measurement file')}, "
             f"{count_of(len(loaded.config.adoption), 'adoption file')}"
         )
-    from integration_sim.cli.options import check_primary_outcome
+    from integration_sim.cli.options import check_primary_outcome, warn_about
     from integration_sim.config.load import load_scenario
     from integration_sim.engine.footprint import bytes_for, check_memory, practitioners
     from integration_sim.engine.network_target import check_target
 
     s = load_scenario(path)
     check_primary_outcome(s, path)
+    warn_about(s, path)
     staff = practitioners(s)  # a measured network's files are read and checked here
     try:
         check_memory(s, 1)

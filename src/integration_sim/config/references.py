@@ -227,3 +227,33 @@ def _unknown(what: str, name: str, known: Any) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known))})"
     return f"unknown {what} {name!r}{hint}"
+
+
+def advice(s: Scenario) -> list[str]:
+    """What a scenario allows but probably does not mean, as warnings: a case type that
+    needs an organisation type some localities lack. Its cases there draw nobody of that
+    type, so they are never handled in an integrated way. (A case type with rate 0 is left
+    out on purpose; a measured network's types are its file's, read when the place is
+    built: neither is checked here.)"""
+    if s.system.network is not None:
+        return []
+    present: dict[str, set[str]] = {name: set() for name in s.locality_names}
+    for org in s.system.organisations:
+        for name in s.locality_names if org.localities == "all" else org.localities:
+            present.get(name, set()).add(org.type)
+    notes = []
+    for name, ct in s.case_types.items():
+        lacking = {
+            loc: [t for t in dict.fromkeys(ct.needs) if t not in types]
+            for loc, types in present.items()
+        }
+        lacking = {loc: missing for loc, missing in lacking.items() if missing}
+        if ct.rate == 0 or not lacking:
+            continue
+        where = "every locality" if len(lacking) == len(present) else ", ".join(lacking)
+        missing = sorted({t for types in lacking.values() for t in types})
+        notes.append(
+            f"case_types.{name}: its cases in {where} are never integrated, as nobody there "
+            f"works for {', '.join(missing)} (add those organisations, or set its rate to 0)"
+        )
+    return notes
