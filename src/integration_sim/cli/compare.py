@@ -12,6 +12,7 @@ from integration_sim.cli.options import (
     default_out,
     load_scenario_with_sets,
     run_with_options,
+    warn_about,
 )
 from integration_sim.files import locked_folder
 
@@ -96,6 +97,7 @@ def handle(args: argparse.Namespace) -> int:
     from integration_sim.errors import InputError
 
     scenario = load_scenario_with_sets(args.scenario, args)
+    warn_about(scenario, args.scenario)
     check_decision_options(args, list(scenario.strategies))
     if len(scenario.strategies) < 2:
         raise InputError(

@@ -118,12 +118,12 @@ def load_scenario_with_sets(path, args: argparse.Namespace):
     scenario = load_scenario(path, scenario_overrides(args))
     check_target(scenario, path)
     check_primary_outcome(scenario, path)
-    warn_about(scenario, path)
     return scenario
 
 
 def warn_about(scenario, path: Path) -> None:
-    """Print what the scenario allows but probably does not mean (to stderr)."""
+    """Print what the scenario allows but probably does not mean for its outcomes (to
+    stderr; ``run``, ``compare`` and ``validate``)."""
     from integration_sim.config.references import advice
 
     for note in advice(scenario):

@@ -12,6 +12,7 @@ from integration_sim.cli.options import (
     default_out,
     load_scenario_with_sets,
     run_with_options,
+    warn_about,
 )
 from integration_sim.files import locked_folder
 
@@ -41,6 +42,7 @@ def handle(args: argparse.Namespace) -> int:
     from integration_sim.present.charts import write_run_charts
 
     scenario = load_scenario_with_sets(args.scenario, args)
+    warn_about(scenario, args.scenario)
     with locked_folder(args.out or default_out(scenario.name, "run")) as out:
         results = run_with_options(scenario, args, out, strategies=args.strategy)
         results.write(out, extra=write_run_charts(results, out), csv=args.csv)
