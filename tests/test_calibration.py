@@ -412,3 +412,22 @@ def test_scenario_with_a_bad_posterior_column_stops_on_loading(tmp_path, column,
     with pytest.raises(InputError) as info:
         load_scenario(tmp_path / "s.yaml")
     assert f"post.parquet: {column}: " in str(info.value) and message in str(info.value)
+
+
+def test_truth_for_a_parameter_not_fitted_names_the_line(tmp_path):
+    (tmp_path / "s.yaml").write_text(_yaml_scenario(), encoding="utf-8")
+    cfg = write_yaml(
+        tmp_path / "c.yaml",
+        f"""\
+        scenario: s.yaml
+        measurements: [m.csv]
+        parameters:
+          {PARAM}: {{distribution: uniform, low: -7, high: -3}}
+        truth:
+          {PARAM}x: -5
+        """,
+    )
+    (tmp_path / "m.csv").write_text("x\n", encoding="utf-8")
+    with pytest.raises(InputErrors) as info:
+        load_config(cfg)
+    assert f"{cfg}:6: truth.{PARAM}x: not a fitted parameter" in str(info.value)

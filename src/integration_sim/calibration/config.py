@@ -176,6 +176,11 @@ class CalibrationConfig(Strict):
     def _some(self) -> CalibrationConfig:
         if not self.parameters:
             raise FieldProblems([(("parameters",), "name at least one parameter to fit")])
+        unfitted = [name for name in self.truth if name not in self.parameters]
+        if unfitted:  # a value no chart can draw: a misspelt or forgotten parameter
+            raise FieldProblems(
+                [(("truth", name), "not a fitted parameter (see parameters)") for name in unfitted]
+            )
         if not self.measurements and not self.adoption:
             raise ValueError("give measurement files (measurements) or adoption data (adoption)")
         return self
