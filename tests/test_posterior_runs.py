@@ -39,3 +39,20 @@ def test_zero_weight_rows_are_never_drawn(tmp_path: Path) -> None:
     s = make_scenario({"parameters": {"posterior": str(post)}, "horizon_weeks": 5})
     res = run(s, strategies=["none"], replicates=4, workers=1, progress=False)
     assert {d[PATH] for d in res.manifest["parameter_draws"].values()} == {4.0}
+
+
+def test_a_calibrations_observation_columns_are_left_out_of_scenario_runs(tmp_path: Path) -> None:
+    """A calibration may fit its observation model too (observation.overdispersion, ...):
+    its posterior file then has those columns, which describe how the data were measured,
+    not the place. A scenario run with that file draws the scenario's columns only (it
+    stopped with "no such key 'observation'")."""
+    from integration_sim.calibration.config import OBSERVATION_PARAMETERS
+    from integration_sim.config.posterior import OBSERVATION
+
+    assert all(name.startswith(OBSERVATION) for name in OBSERVATION_PARAMETERS)
+    post = tmp_path / "posterior.parquet"
+    columns = {PATH: [0.5, 4.0], **dict.fromkeys(OBSERVATION_PARAMETERS, [0.01, 0.02])}
+    pd.DataFrame({**columns, "weight": [0.5, 0.5]}).to_parquet(post)
+    s = make_scenario({"parameters": {"posterior": str(post)}, "horizon_weeks": 5})
+    res = run(s, strategies=["none"], replicates=3, workers=1, progress=False)
+    assert all(set(d) == {PATH} for d in res.manifest["parameter_draws"].values())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from integration_sim.checkpoints import Checkpoints  # noqa: F401 - part of this module's API
 from integration_sim.config.overrides import apply_overrides
-from integration_sim.config.posterior import draw, load_posterior
+from integration_sim.config.posterior import draw, load_posterior, scenario_parameters
 from integration_sim.config.scenario import Scenario
 from integration_sim.engine.footprint import check_memory, run_bytes
 from integration_sim.engine.model import IntegrationModel
@@ -45,7 +45,8 @@ def posterior_draw(scenario: Scenario, seed: int) -> dict[str, float]:
     if scenario.parameters.posterior is None:
         return {}
     table = load_posterior(scenario.parameters.posterior)
-    return draw(table, Streams(seed).rng("posterior"))
+    values = draw(table, Streams(seed).rng("posterior"))
+    return {path: values[path] for path in scenario_parameters(table)}
 
 
 def simulate(

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from integration_sim.config.overrides import apply_overrides, get_path
-from integration_sim.config.posterior import load_posterior, parameters
+from integration_sim.config.posterior import load_posterior, scenario_parameters
 from integration_sim.config.scenario import Scenario
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.errors import InputError, InputErrors
@@ -37,7 +37,7 @@ def _check_posterior(scenario: Scenario) -> None:
         return
     file = scenario.parameters.posterior
     table = load_posterior(file)
-    for column in parameters(table):
+    for column in scenario_parameters(table):
         try:
             value = get_path(scenario, column)
         except InputError as err:

@@ -16,6 +16,9 @@ import pandas as pd
 from integration_sim.errors import InputError
 
 WEIGHT = "weight"
+# Columns of the observation model, which a calibration may fit as well: they describe how
+# the data were measured, not the place, so scenario runs leave them out.
+OBSERVATION = "observation."
 
 
 def load_posterior(path: str | Path) -> pd.DataFrame:
@@ -74,6 +77,11 @@ def validate_posterior(df: pd.DataFrame, path: str | Path | None = None) -> pd.D
 def parameters(df: pd.DataFrame) -> list[str]:
     """The parameter columns of a posterior table."""
     return [c for c in df.columns if c != WEIGHT]
+
+
+def scenario_parameters(df: pd.DataFrame) -> list[str]:
+    """The parameter columns of a posterior table that set scenario values."""
+    return [c for c in parameters(df) if not c.startswith(OBSERVATION)]
 
 
 def draw(posterior_df: pd.DataFrame, rng: np.random.Generator) -> dict[str, float]:
