@@ -375,20 +375,25 @@ def test_the_calibrate_command_warms_workers_with_the_calibrations_own_preload()
     assert WORKER_PRELOAD["calibrate"] == PRELOAD
 
 
-def test_config_without_parameters_names_the_line(tmp_path):
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("parameters: {}\n", "3: parameters: name at least one parameter to fit"),
+        (  # a truth value no chart can draw: a misspelt or forgotten parameter
+            f"parameters:\n  {PARAM}: {{distribution: uniform, low: -7, high: -3}}\n"
+            f"truth:\n  {PARAM}x: -5\n",
+            f"6: truth.{PARAM}x: not a fitted parameter",
+        ),
+    ],
+)
+def test_config_problems_across_sections_name_the_line(tmp_path, body, expected):
     (tmp_path / "s.yaml").write_text(_yaml_scenario(), encoding="utf-8")
-    cfg = write_yaml(
-        tmp_path / "c.yaml",
-        """\
-        scenario: s.yaml
-        measurements: [m.csv]
-        parameters: {}
-        """,
-    )
     (tmp_path / "m.csv").write_text("x\n", encoding="utf-8")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("scenario: s.yaml\nmeasurements: [m.csv]\n" + body, encoding="utf-8")
     with pytest.raises(InputErrors) as info:
         load_config(cfg)
-    assert f"{cfg}:3: parameters: name at least one parameter to fit" in str(info.value)
+    assert f"{cfg}:{expected}" in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -412,22 +417,3 @@ def test_scenario_with_a_bad_posterior_column_stops_on_loading(tmp_path, column,
     with pytest.raises(InputError) as info:
         load_scenario(tmp_path / "s.yaml")
     assert f"post.parquet: {column}: " in str(info.value) and message in str(info.value)
-
-
-def test_truth_for_a_parameter_not_fitted_names_the_line(tmp_path):
-    (tmp_path / "s.yaml").write_text(_yaml_scenario(), encoding="utf-8")
-    cfg = write_yaml(
-        tmp_path / "c.yaml",
-        f"""\
-        scenario: s.yaml
-        measurements: [m.csv]
-        parameters:
-          {PARAM}: {{distribution: uniform, low: -7, high: -3}}
-        truth:
-          {PARAM}x: -5
-        """,
-    )
-    (tmp_path / "m.csv").write_text("x\n", encoding="utf-8")
-    with pytest.raises(InputErrors) as info:
-        load_config(cfg)
-    assert f"{cfg}:6: truth.{PARAM}x: not a fitted parameter" in str(info.value)
