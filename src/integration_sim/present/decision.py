@@ -59,12 +59,12 @@ def unmeasured_warning(d: Decision) -> str:
     """A warning when the primary outcome could be measured in no replicate of any
     strategy other than the baseline (empty otherwise)."""
     others = [s for s in d.ranking if s.strategy != d.baseline or not d.primary.paired]
-    if any(finite(s.median) for s in others):
+    if not others or any(finite(s.median) for s in others):
         return ""
     return (
-        f"{d.primary.label} could not be measured in any replicate. The integration index is "
-        "a share of cases: a place this small, or with need this low, may have no cases in "
-        "the window."
+        f"{d.primary.label} could not be measured in any replicate. If it comes from the "
+        "integration index, which is a share of cases: a place this small, or with need "
+        "this low, may have no cases in the window."
     )
 
 
