@@ -284,3 +284,40 @@ def test_unknown_primary_outcome_stops_validate_and_run_at_its_line(tmp_path: Pa
             capsys.readouterr().err
         )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "old, new, field",
+    [
+        (
+            "    kind: pilot\n",
+            "    kind: pilot\n    localities: []\n",
+            "strategies.colocation_pilot.localities",
+        ),
+        (
+            "    label: No new programme\n",
+            "    label: No new programme\n    interventions:\n"
+            "      - {kind: training, target: {roles: []}}\n",
+            "strategies.business_as_usual.interventions.0.target.roles",
+        ),
+        (
+            "seed: 2024\n",
+            "seed: 2024\ncase_types:\n  frailty: {needs: []}\n",
+            "case_types.frailty.needs",
+        ),
+        (
+            "{type: gp_practice, count: 3}",
+            "{type: gp_practice, count: 3, localities: []}",
+            "system.organisations.5.localities",
+        ),
+        ("seed: 2024\n", "seed: 2024\nbehaviour_set: []\n", "behaviour_set"),
+    ],
+)
+def test_an_empty_list_of_names_is_refused(tmp_path: Path, old: str, new: str, field: str) -> None:
+    """A list that picks who or where picks nobody when empty: an intervention reaching no
+    one, GP practices in no locality, or a case type needing nobody, which then counted as
+    integrated every time (no drawn practitioner to fail it)."""
+    assert old in GOOD
+    with pytest.raises(InputError) as err:
+        load_scenario(_write(tmp_path, GOOD.replace(old, new)))
+    assert f"{field}: give at least one name (an empty list picks nobody)" in str(err.value)

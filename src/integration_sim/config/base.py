@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -22,6 +22,18 @@ NonNegative = Annotated[float, Field(ge=0.0), AfterValidator(_zero_without_sign)
 Week = Annotated[int, Field(ge=0)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]  # NaN and infinities are mistakes here
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+def _some_names(names: list[str] | str) -> list[str] | str:
+    """A list of names that picks who or where (types, roles, localities) has one at least:
+    an empty one would pick nobody and nowhere without a word."""
+    if isinstance(names, list) and not names:
+        raise ValueError("give at least one name (an empty list picks nobody), or leave it out")
+    return names
+
+
+NameList = Annotated[list[str], AfterValidator(_some_names)]
+NamesOrAll = Annotated[list[str] | Literal["all"], AfterValidator(_some_names)]
 
 
 class Strict(BaseModel):

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from integration_sim.config.base import Strict
+from integration_sim.config.base import NameList, Strict
 from integration_sim.config.catalogue import catalogue, deep_merge
 from integration_sim.config.references import cross_reference_problems
 from integration_sim.config.schema import (
@@ -74,7 +74,7 @@ class Scenario(Strict):
         default_factory=dict,
         description="behaviours, merged onto the catalogue: give only what you change",
     )
-    behaviour_set: list[str] | None = Field(None, description="use only these behaviours")
+    behaviour_set: NameList | None = Field(None, description="use only these behaviours")
     case_types: dict[str, CaseType] = Field(
         default_factory=dict,
         description="case types, merged onto the catalogue: give only what you change",

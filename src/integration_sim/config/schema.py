@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from integration_sim.config.base import LABEL_LENGTH, NonNegative, Positive, Share, Strict
+from integration_sim.config.base import (
+    LABEL_LENGTH,
+    NameList,
+    NamesOrAll,
+    NonNegative,
+    Positive,
+    Share,
+    Strict,
+)
 from integration_sim.config.strategies import PRIMITIVES
 from integration_sim.errors import FieldProblems
 
@@ -57,7 +65,7 @@ class Organisations(Strict):
     staff: Annotated[int, Field(gt=0)] | None = Field(
         None, description="optional: practitioners per organisation (default: the type's staff)"
     )
-    localities: list[str] | Literal["all"] = Field(
+    localities: NamesOrAll = Field(
         "all", description="localities served: all, or a list of locality names"
     )
 
@@ -123,8 +131,8 @@ class Behaviour(Strict):
     level: Literal["practitioner", "organisation"] = Field(
         "practitioner", description="practitioner or organisation"
     )
-    performers: list[str] = Field(description="organisation types whose practitioners perform it")
-    roles: list[str] | None = Field(None, description="optional narrower list of performing roles")
+    performers: NameList = Field(description="organisation types whose practitioners perform it")
+    roles: NameList | None = Field(None, description="optional narrower list of performing roles")
     partners: list[str] = Field(description="organisation types it is performed with")
     encounter_rate: Share = Field(
         0.5, description="weekly chance a performer meets a case needing it"
@@ -142,7 +150,7 @@ class CaseType(Strict):
     """People whose needs cross boundaries; see catalogue/case_types.yaml."""
 
     rate: NonNegative = Field(0.1, description="new cases per 1,000 residents per week")
-    needs: list[str] = Field(description="organisation types the case needs")
+    needs: NameList = Field(description="organisation types the case needs")
     behaviours: list[str] = Field(description="behaviours that make its handling integrated")
     delay_days: NonNegative = Field(3.0, description="mean delay when not integrated")
     delay_reduction: Share = Field(

@@ -17,7 +17,15 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from integration_sim.config.base import LABEL_LENGTH, NonNegative, Share, Strict, Week
+from integration_sim.config.base import (
+    LABEL_LENGTH,
+    NameList,
+    NamesOrAll,
+    NonNegative,
+    Share,
+    Strict,
+    Week,
+)
 
 # The names only; what each primitive does is its entry in engine/primitives.py REGISTRY
 # (tests/test_primitives.py checks the two agree).
@@ -39,13 +47,11 @@ class Names:
 class Target(Strict):
     """Who an intervention reaches. Each list narrows; "all" does not."""
 
-    localities: list[str] | Literal["all"] = Field(
-        "all", description="all, or a list of localities"
-    )
-    organisation_types: list[str] | Literal["all"] = Field(
+    localities: NamesOrAll = Field("all", description="all, or a list of localities")
+    organisation_types: NamesOrAll = Field(
         "all", description="all, or a list of organisation types"
     )
-    roles: list[str] | Literal["all"] = Field("all", description="all, or a list of roles")
+    roles: NamesOrAll = Field("all", description="all, or a list of roles")
 
 
 class Intervention(Strict):
@@ -150,7 +156,7 @@ class Pilot(_StrategyBase):
     kind: Literal["pilot"] = Field(
         "pilot", description="k localities get ringfenced money for a fixed time"
     )
-    localities: list[str] | None = Field(
+    localities: NameList | None = Field(
         None, description="named pilot localities (else chosen by selection_rule)"
     )
     count: Annotated[int, Field(ge=1)] = Field(
@@ -198,7 +204,7 @@ class Staged(_StrategyBase):
     kind: Literal["staged"] = Field("staged", description="stepped wedge: waves of localities")
     waves: Annotated[int, Field(ge=1)] = Field(3, description="number of waves")
     wave_interval_weeks: Annotated[int, Field(ge=1)] = Field(26, description="weeks between waves")
-    order: list[str] | None = Field(None, description="locality order (else by selection_rule)")
+    order: NameList | None = Field(None, description="locality order (else by selection_rule)")
     funding: Funding = Field(
         default_factory=Funding, description="the money, split equally between waves"
     )
