@@ -60,8 +60,18 @@ def cross_reference_problems(s: Scenario) -> list[Problem]:
 
 
 def _place_problems(s: Scenario) -> list[Problem]:
-    problems: list[Problem] = []
-    localities = set(s.locality_names)
+    """A locality named twice (at the repeat), and organisations' unknown or repeated
+    localities."""
+    names = s.locality_names
+    problems: list[Problem] = [
+        (
+            ("system", "localities", str(i), "name"),
+            f"locality {n!r} is already localities.{names.index(n)}",
+        )
+        for i, n in enumerate(names)
+        if n in names[:i]
+    ]
+    localities = set(names)
     for i, org in enumerate(s.system.organisations):
         where = ("system", "organisations", str(i))
         if org.type not in s.organisation_types:

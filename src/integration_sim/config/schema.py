@@ -93,20 +93,9 @@ class System(Strict):
     )
 
     @model_validator(mode="after")
-    def _unique_localities(self) -> System:
-        names = [loc.name for loc in self.localities]
-        if not names:
+    def _some_localities(self) -> System:
+        if not self.localities:  # (a name given twice is found with the other names)
             raise FieldProblems([(("localities",), "at least one locality is needed")])
-        dupes = [
-            (
-                ("localities", str(i), "name"),
-                f"locality {name!r} is already localities.{names.index(name)}",
-            )
-            for i, name in enumerate(names)
-            if name in names[:i]
-        ]
-        if dupes:  # at the repeated entry, so the message gives its line
-            raise FieldProblems(dupes)
         return self
 
 
