@@ -58,6 +58,7 @@ def _cli_error(tmp_path, capsys, text: str) -> str:
             "bad.yaml:10: discovery.output: 'z' is not an output (y)",
         ),
         ("name: t", "name: ../t", "bad.yaml:1: name: experiment name '../t' is used in file names"),
+        ("outputs: [y]", "outputs: []", "bad.yaml:9: outputs: give at least 1 item, got 0"),
         # Problems across fields are reported at the entry that has them:
         (
             "{path: x3, bounds: [-3, 3]}",

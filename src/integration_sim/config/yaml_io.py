@@ -245,6 +245,9 @@ def plain_message(
         close = difflib.get_close_matches(str(ctx.get("tag", "")), tags, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown kind {ctx.get('tag')!r} (use one of {', '.join(tags)}){hint}"
+    if kind == "too_short":
+        least = err["ctx"]["min_length"]
+        return f"give at least {least} {'item' if least == 1 else 'items'}, got {len(given)}"
     if kind == "string_too_long":
         return f"at most {err['ctx']['max_length']} characters, got {len(given):,}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
