@@ -81,7 +81,7 @@ def check_file(path: Path) -> str:
     warn_about(s, path)
     staff = practitioners(s)  # a measured network's files are read and checked here
     try:
-        check_memory(s, 1)
+        check_memory(s, 1, staff=staff)
     except InputError as err:  # about the scenario as a whole: name its file
         raise InputError(err.message, file=err.file or path, field=err.field) from None
     check_target(s, path)

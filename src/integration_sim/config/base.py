@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -34,6 +35,19 @@ def _some_names(names: list[str] | str) -> list[str] | str:
 
 NameList = Annotated[list[str], AfterValidator(_some_names)]
 NamesOrAll = Annotated[list[str] | Literal["all"], AfterValidator(_some_names)]
+
+
+def repeats(names: Sequence[str]) -> dict[int, int]:
+    """The positions of names given again in a list, each with the position of its first
+    appearance (the checks report a repeat where it is, naming the first)."""
+    first: dict[str, int] = {}
+    again: dict[int, int] = {}
+    for i, name in enumerate(names):
+        if name in first:
+            again[i] = first[name]
+        else:
+            first[name] = i
+    return again
 
 
 class Strict(BaseModel):

@@ -11,6 +11,7 @@ import difflib
 import re
 from typing import Any
 
+from integration_sim.config.base import repeats
 from integration_sim.config.catalogue import catalogue
 from integration_sim.config.size import size_problems
 from integration_sim.config.strategies import Names
@@ -66,10 +67,9 @@ def _place_problems(s: Scenario) -> list[Problem]:
     problems: list[Problem] = [
         (
             ("system", "localities", str(i), "name"),
-            f"locality {n!r} is already localities.{names.index(n)}",
+            f"locality {names[i]!r} is already localities.{j}",
         )
-        for i, n in enumerate(names)
-        if n in names[:i]
+        for i, j in repeats(names).items()
     ]
     localities = set(names)
     for i, org in enumerate(s.system.organisations):
@@ -78,11 +78,13 @@ def _place_problems(s: Scenario) -> list[Problem]:
             problems.append(
                 ((*where, "type"), _unknown("organisation type", org.type, s.organisation_types))
             )
-        for j, loc in enumerate(org.localities if org.localities != "all" else ()):
+        listed = org.localities if org.localities != "all" else []
+        again = repeats(listed)
+        for j, loc in enumerate(listed):
             if loc not in localities:
                 problem = _unknown("locality", loc, localities)
-            elif loc in org.localities[:j]:  # it would be placed there twice
-                problem = f"locality {loc!r} is already localities.{org.localities.index(loc)}"
+            elif j in again:  # it would be placed there twice
+                problem = f"locality {loc!r} is already localities.{again[j]}"
             else:
                 continue
             problems.append(((*where, "localities", str(j)), problem))

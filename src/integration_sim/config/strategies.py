@@ -25,6 +25,7 @@ from integration_sim.config.base import (
     Share,
     Strict,
     Week,
+    repeats,
 )
 
 # The names only; what each primitive does is its entry in engine/primitives.py REGISTRY
@@ -251,9 +252,8 @@ def _locality_problems(given: list[str] | None, names: Names, field: str) -> lis
     given = given or []
     out = [f"{field}: unknown locality {n!r}" for n in given if n not in names.localities]
     out += [
-        f"{field}.{i}: locality {n!r} is already {field}.{given.index(n)}"
-        for i, n in enumerate(given)
-        if n in given[:i]
+        f"{field}.{i}: locality {given[i]!r} is already {field}.{j}"
+        for i, j in repeats(given).items()
     ]
     return out
 

@@ -60,9 +60,13 @@ def available_bytes() -> float | None:
         return None
 
 
-def check_memory(scenario: Scenario, at_once: int, available: float | None = None) -> int:
+def check_memory(
+    scenario: Scenario, at_once: int, available: float | None = None, staff: int | None = None
+) -> int:
     """Refuse a scenario one run of which cannot fit in memory; return how many runs can
     go at once (at most ``at_once``), so workers are reduced rather than swapping.
+    ``staff``: its practitioners, when already counted (a measured network's are read
+    from its files).
 
     Raises:
         InputError: when even one run needs more memory than is available.
@@ -70,10 +74,11 @@ def check_memory(scenario: Scenario, at_once: int, available: float | None = Non
     available = available_bytes() if available is None else available
     if available is None:
         return at_once
-    need = run_bytes(scenario)
+    staff = practitioners(scenario) if staff is None else staff
+    need = bytes_for(staff)
     if need > available:
         raise InputError(
-            f"one run of this place ({practitioners(scenario):,} practitioners) needs about "
+            f"one run of this place ({staff:,} practitioners) needs about "
             f"{need / 1e9:.1f} GB of memory and {available / 1e9:.1f} GB is available: "
             "use fewer or smaller organisations (staff, count)",
             field="system.organisations",

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from integration_sim.config.base import Finite, Positive, Strict
+from integration_sim.config.base import Finite, Positive, Strict, repeats
 from integration_sim.config.size import MAX_REPLICATES
 from integration_sim.config.yaml_io import key_lines, read_yaml, validation_errors
 from integration_sim.errors import FieldProblems, InputError
@@ -269,9 +269,10 @@ def _name_problems(params: list[str], outs: list[str]) -> list[tuple[tuple[str, 
     entry, by a parameter (for an output), or by a column every results table has."""
     problems: list[tuple[tuple[str, ...], str]] = []
     for field, names in (("parameters", params), ("outputs", outs)):
+        again = repeats(names)
         for i, name in enumerate(names):
-            if name in names[:i]:
-                taken = f"is already {field}.{names.index(name)}"
+            if i in again:
+                taken = f"is already {field}.{again[i]}"
             elif field == "outputs" and name in params:
                 taken = f"is also parameters.{params.index(name)}"
             elif name in RESERVED_COLUMNS:
